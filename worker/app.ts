@@ -1,0 +1,41 @@
+// The Hono application behind /api: shared middleware, error mapping and route mounting.
+import { Hono } from "hono";
+import type { AppEnv, Env } from "./env";
+import { acceptsJson, normalizePath } from "./http/negotiation";
+import { jsonError, jsonResponse } from "./http/responses";
+import { pulseRoutes } from "./routes/pulses";
+import { userRoutes } from "./routes/users";
+
+const api = new Hono<AppEnv>().basePath("/api");
+
+api.use(async (c, next) => {
+  if (!acceptsJson(c.req.header("accept") ?? null)) return jsonError(406, "Not acceptable: this API only serves application/json.");
+  await next();
+});
+
+api.get("/health", (c) => jsonResponse({ ok: true }));
+api.route("/", pulseRoutes);
+api.route("/", userRoutes);
+
+api.notFound(() => jsonError(404, "Route not found."));
+api.onError((error) => {
+  // Bad input never gets here (it is answered with a 4xx); this is a platform failure worth retrying.
+  console.error("unhandled error", error instanceof Error ? error.message : String(error));
+  return jsonError(503, "Service temporarily unavailable, please retry.", { "retry-after": "5" });
+});
+
+/** Routes a request whose path may carry repeated or trailing slashes, as plugins send them. */
+export function fetchApi(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
+  const url = new URL(request.url);
+  const path = normalizePath(url.pathname);
+  if (path !== url.pathname) {
+    url.pathname = path;
+    request = new Request(url, request);
+  }
+  return api.fetch(request, env, ctx);
+}
+
+export function isApiPath(pathname: string): boolean {
+  const path = normalizePath(pathname);
+  return path === "/api" || path.startsWith("/api/");
+}

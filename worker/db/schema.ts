@@ -1,0 +1,105 @@
+// The D1 schema (source of truth). `npm run db:generate` turns changes here into SQL migrations.
+import { sql } from "drizzle-orm";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+
+export const users = sqliteTable("users", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  username: text("username").notNull(),
+  /** NFC-lowercased username: names are unique case-insensitively. */
+  usernameKey: text("username_key").notNull().unique(),
+  email: text("email"),
+  /** Self-describing KDF string (algorithm, parameters, salt, hash); empty for accounts without a password. */
+  passwordHash: text("password_hash").notNull().default(""),
+  private: integer("private", { mode: "boolean" }).notNull().default(false),
+  /** Per-user pulse sequence: the last `pulses.seq` given out, so live aggregates can tell what they missed. */
+  pulseSeq: integer("pulse_seq").notNull().default(0),
+  totalXp: integer("total_xp").notNull().default(0),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const machines = sqliteTable(
+  "machines",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    active: integer("active", { mode: "boolean" }).notNull().default(true),
+    /** Hex SHA-256 of the machine's API token; the token itself is never stored. */
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("machines_user_name").on(t.userId, t.name)],
+);
+
+export const languages = sqliteTable("languages", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  /** The first spelling ever seen. */
+  name: text("name").notNull(),
+  nameKey: text("name_key").notNull().unique(),
+  /** When set, XP sent under this name is booked on the target language. */
+  aliasOf: integer("alias_of").references((): AnySQLiteColumn => languages.id, { onDelete: "set null" }),
+});
+
+export const pulses = sqliteTable(
+  "pulses",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    machineId: integer("machine_id").notNull().references(() => machines.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    /** Instant of coding, UTC epoch milliseconds. */
+    codedAt: integer("coded_at").notNull(),
+    /** The sender's UTC offset in minutes: local date and hour are exact. */
+    utcOffset: integer("utc_offset").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    /** Hash of (coded_at as sent, entries): a retried pulse is recognised and not counted twice. */
+    fingerprint: text("fingerprint").notNull(),
+  },
+  (t) => [
+    uniqueIndex("pulses_user_seq").on(t.userId, t.seq),
+    uniqueIndex("pulses_machine_fingerprint").on(t.machineId, t.fingerprint),
+    index("pulses_user_coded_at").on(t.userId, t.codedAt),
+    index("pulses_coded_at").on(t.codedAt),
+  ],
+);
+
+export const xps = sqliteTable(
+  "xps",
+  {
+    id: integer("id").primaryKey(),
+    pulseId: integer("pulse_id").notNull().references(() => pulses.id, { onDelete: "cascade" }),
+    /** The language the XP is booked on (after alias resolution). */
+    languageId: integer("language_id").notNull().references(() => languages.id),
+    /** The language as sent. */
+    originalLanguageId: integer("original_language_id").notNull().references(() => languages.id),
+    amount: integer("amount").notNull(),
+  },
+  (t) => [index("xps_pulse").on(t.pulseId), check("xps_amount_non_negative", sql`${t.amount} >= 0`)],
+);
+
+// Rollups, kept exact in the same batch as every pulse. They are per machine, so deleting a machine
+// removes its share exactly; their size grows with days and languages, never with pulses.
+export const machineDailyXp = sqliteTable(
+  "machine_daily_xp",
+  {
+    machineId: integer("machine_id").notNull().references(() => machines.id, { onDelete: "cascade" }),
+    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /** The coder's local date, YYYY-MM-DD. */
+    localDate: text("local_date").notNull(),
+    languageId: integer("language_id").notNull().references(() => languages.id),
+    xp: integer("xp").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.machineId, t.localDate, t.languageId] }), index("machine_daily_xp_user_date").on(t.userId, t.localDate)],
+);
+
+export const machineHourlyXp = sqliteTable(
+  "machine_hourly_xp",
+  {
+    machineId: integer("machine_id").notNull().references(() => machines.id, { onDelete: "cascade" }),
+    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /** The coder's local hour of day, 0-23. */
+    localHour: integer("local_hour").notNull(),
+    xp: integer("xp").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.machineId, t.localHour] }), index("machine_hourly_xp_user").on(t.userId)],
+);

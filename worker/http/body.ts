@@ -1,0 +1,37 @@
+// Reading a request body with a hard size limit, so a huge or endless body costs nothing.
+
+export type BodyRead = { ok: true; text: string } | { ok: false; status: 400 | 413; message: string };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+export async function readTextBody(request: Request, limitBytes: number): Promise<BodyRead> {
+  const tooLarge = { ok: false, status: 413, message: `Request body too large (at most ${limitBytes} bytes).` } as const;
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limitBytes) return tooLarge;
+  if (!request.body) return { ok: true, text: "" };
+
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limitBytes) {
+      await reader.cancel();
+      return tooLarge;
+    }
+    parts.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const p of parts) {
+    bytes.set(p, offset);
+    offset += p.byteLength;
+  }
+  try {
+    return { ok: true, text: utf8.decode(bytes) };
+  } catch {
+    return { ok: false, status: 400, message: "Request body is not valid UTF-8." };
+  }
+}

@@ -1,0 +1,12 @@
+// The production Worker: /api goes to Hono, every other path to the Astro site.
+// It also exports the Durable Object classes (wrangler.toml binds them).
+import astro from "@astrojs/cloudflare/entrypoints/server";
+import type { Env } from "./env";
+import { fetchApi, isApiPath } from "./app";
+
+export default {
+  fetch(request, env, ctx) {
+    if (isApiPath(new URL(request.url).pathname)) return fetchApi(request, env, ctx);
+    return astro.fetch(request, env as never, ctx);
+  },
+} satisfies ExportedHandler<Env>;

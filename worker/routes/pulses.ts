@@ -1,0 +1,29 @@
+// POST /api/my/pulses (editor plugins) and GET /api/my/profile (the caller's own profile).
+import { Hono } from "hono";
+import type { AppEnv } from "../env";
+import { canonicalToken, hashToken } from "../domain/token";
+import { findActiveMachineByTokenHash } from "../db/users";
+import { jsonError, jsonResponse, notAuthenticated, pulseCreated } from "../http/responses";
+import { ingestPulse } from "../services/ingest";
+import { profileDocument } from "../services/profiles";
+
+export const pulseRoutes = new Hono<AppEnv>()
+  .post("/my/pulses", async (c) => {
+    const token = canonicalToken(c.req.header("x-api-token"));
+    if (!token) return notAuthenticated();
+    const result = await ingestPulse(c.env.DB, token, c.req.raw, Date.now());
+    switch (result.kind) {
+      case "created":
+        return pulseCreated();
+      case "unauthenticated":
+        return notAuthenticated();
+      case "rejected":
+        return jsonError(result.status, result.message);
+    }
+  })
+  .get("/my/profile", async (c) => {
+    const token = canonicalToken(c.req.header("x-api-token"));
+    const auth = token ? await findActiveMachineByTokenHash(c.env.DB, await hashToken(token)) : null;
+    if (!auth) return notAuthenticated();
+    return jsonResponse(await profileDocument(c.env.DB, auth.user, Date.now()));
+  });

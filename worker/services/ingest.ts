@@ -1,0 +1,51 @@
+// Accepting a pulse: body limits, the original's validation order, the atomic write.
+import { MAX_BODY_BYTES, parseJsonBody, validatePulse, type ValidPulse } from "../domain/pulse";
+import { hashToken, sha256Hex } from "../domain/token";
+import { recordPulse, type StoredPulse } from "../db/pulses";
+import { findActiveMachineByTokenHash } from "../db/users";
+import { readTextBody } from "../http/body";
+import { isJsonContentType } from "../http/negotiation";
+
+export type IngestResult =
+  | { kind: "created"; stored: StoredPulse | null }
+  | { kind: "unauthenticated" }
+  | { kind: "rejected"; status: 400 | 413; message: string };
+
+/** `token` is the canonical token from the header (already shape-checked). */
+export async function ingestPulse(db: D1Database, token: string, request: Request, now: number): Promise<IngestResult> {
+  // The original decodes the body before authenticating: size and syntax errors come first.
+  let body: unknown = null;
+  if (isJsonContentType(request.headers.get("content-type"))) {
+    const read = await readTextBody(request, MAX_BODY_BYTES);
+    if (!read.ok) return { kind: "rejected", status: read.status, message: read.message };
+    try {
+      body = read.text === "" ? null : parseJsonBody(read.text);
+    } catch {
+      return { kind: "rejected", status: 400, message: "Malformed JSON in request body." };
+    }
+  }
+
+  const tokenHash = await hashToken(token);
+  const validation = validatePulse(body, now);
+  if (!validation.ok) {
+    // Authentication comes before validation in the original: an unknown token is a 403 whatever the body.
+    const auth = await findActiveMachineByTokenHash(db, tokenHash);
+    return auth ? { kind: "rejected", status: 400, message: validation.message } : { kind: "unauthenticated" };
+  }
+
+  const outcome = await recordPulse(db, tokenHash, validation.pulse, await fingerprint(validation.pulse), now);
+  switch (outcome.status) {
+    case "stored":
+      return { kind: "created", stored: outcome.pulse };
+    case "duplicate":
+      return { kind: "created", stored: null };
+    case "unauthenticated":
+      return { kind: "unauthenticated" };
+  }
+}
+
+/** Identifies a retry: the same coded_at as sent and the same entries, on the same machine. */
+async function fingerprint(pulse: ValidPulse): Promise<string> {
+  const entries = pulse.entries.map((e) => `${e.language}\u0000${e.xp}`).join("\u0001");
+  return (await sha256Hex(`${pulse.sentMicros}|${pulse.utcOffset}|${entries}`)).slice(0, 32);
+}
