@@ -51,7 +51,9 @@ CREATE TABLE `pulses` (
 	`coded_at` integer NOT NULL,
 	`utc_offset` integer NOT NULL,
 	`received_at` integer NOT NULL,
+	`xp` integer NOT NULL,
 	`fingerprint` text NOT NULL,
+	`nonce` integer NOT NULL,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`machine_id`) REFERENCES `machines`(`id`) ON UPDATE no action ON DELETE cascade
 );

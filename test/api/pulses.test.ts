@@ -54,7 +54,8 @@ describe("POST /api/my/pulses: success", () => {
 
   it("accepts xp 0, ignores extra keys, and stores duplicate languages as separate rows", async () => {
     const u = await createUser();
-    const body = { ...pulse([{ language: "Rust", xp: 0 }, { language: "Rust", xp: 5, extra: true }, { language: "rust", xp: 2 }]), client: "x" };
+    const entries = [{ language: "Rust", xp: 0 }, { language: "Rust", xp: 5, extra: true }, { language: "rust", xp: 2 }];
+    const body = { ...pulse(entries), client: "x" };
     expect((await postPulse(u.token, body)).status).toBe(201);
     expect(await count("xps x JOIN pulses p ON p.id = x.pulse_id", "p.user_id = ?", u.userId)).toBe(3);
     expect((await profile(u.username)).languages).toEqual({ Rust: { xps: 7, new_xps: 7 } });
@@ -220,7 +221,7 @@ describe("POST /api/my/pulses: validation errors", () => {
     const u = await createUser();
     const res = await postPulse(u.token, pulse([{ language: "Go", xp: 1 }]), { headers: { accept: "text/html" } });
     expect(res.status).toBe(406);
-    expect((await res.json()).error).toMatch(/application\/json/);
+    expect((await res.json<{ error: string }>()).error).toMatch(/application\/json/);
     expect(await count("pulses", "user_id = ?", u.userId)).toBe(0);
   });
 

@@ -52,8 +52,12 @@ export const pulses = sqliteTable(
     /** The sender's UTC offset in minutes: local date and hour are exact. */
     utcOffset: integer("utc_offset").notNull(),
     receivedAt: integer("received_at").notNull(),
+    /** Total XP of the pulse (the sum of its XP rows). */
+    xp: integer("xp").notNull(),
     /** Hash of (coded_at as sent, entries): a retried pulse is recognised and not counted twice. */
     fingerprint: text("fingerprint").notNull(),
+    /** Random number of the write that stored the row: tells a fresh insert from an ignored retry. */
+    nonce: integer("nonce").notNull(),
   },
   (t) => [
     uniqueIndex("pulses_user_seq").on(t.userId, t.seq),
@@ -77,8 +81,9 @@ export const xps = sqliteTable(
   (t) => [index("xps_pulse").on(t.pulseId), check("xps_amount_non_negative", sql`${t.amount} >= 0`)],
 );
 
-// Rollups, kept exact in the same batch as every pulse. They are per machine, so deleting a machine
-// removes its share exactly; their size grows with days and languages, never with pulses.
+// Rollups, kept exact by triggers on every XP row (migrations/0001_rollup_triggers.sql), so they can
+// never disagree with the rows they sum. They are per machine, so deleting a machine removes its
+// share exactly; their size grows with days and languages, never with pulses.
 export const machineDailyXp = sqliteTable(
   "machine_daily_xp",
   {

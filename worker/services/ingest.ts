@@ -1,15 +1,20 @@
 // Accepting a pulse: body limits, the original's validation order, the atomic write.
 import { MAX_BODY_BYTES, parseJsonBody, validatePulse, type ValidPulse } from "../domain/pulse";
 import { hashToken, sha256Hex } from "../domain/token";
-import { recordPulse, type StoredPulse } from "../db/pulses";
+import { recordPulse, type StoredPulseRef } from "../db/pulses";
+import { isConstraintError } from "../db/sql";
 import { findActiveMachineByTokenHash } from "../db/users";
 import { readTextBody } from "../http/body";
 import { isJsonContentType } from "../http/negotiation";
 
 export type IngestResult =
-  | { kind: "created"; stored: StoredPulse | null }
+  | { kind: "created"; stored: { ref: StoredPulseRef; pulse: ValidPulse } | null }
   | { kind: "unauthenticated" }
   | { kind: "rejected"; status: 400 | 413; message: string };
+
+// Language keys known to exist in D1 in this isolate (rows are never deleted): their upsert is skipped.
+const knownLanguages = new Set<string>();
+const MAX_KNOWN_LANGUAGES = 10_000;
 
 /** `token` is the canonical token from the header (already shape-checked). */
 export async function ingestPulse(db: D1Database, token: string, request: Request, now: number): Promise<IngestResult> {
@@ -33,10 +38,21 @@ export async function ingestPulse(db: D1Database, token: string, request: Reques
     return auth ? { kind: "rejected", status: 400, message: validation.message } : { kind: "unauthenticated" };
   }
 
-  const outcome = await recordPulse(db, tokenHash, validation.pulse, await fingerprint(validation.pulse), now);
+  const pulse = validation.pulse;
+  const write = { tokenHash, pulse, fingerprint: await fingerprint(pulse), receivedAt: now };
+  const outcome = await recordPulse(db, { ...write, languagesKnown: pulse.entries.every((e) => knownLanguages.has(e.key)) }).catch(
+    (error: unknown) => {
+      // A language this isolate believed stored is missing (the database was reset): forget and retry.
+      if (!isConstraintError(error, "NOT NULL constraint failed: xps.")) throw error;
+      knownLanguages.clear();
+      return recordPulse(db, { ...write, languagesKnown: false });
+    },
+  );
   switch (outcome.status) {
     case "stored":
-      return { kind: "created", stored: outcome.pulse };
+      if (knownLanguages.size > MAX_KNOWN_LANGUAGES) knownLanguages.clear();
+      for (const e of pulse.entries) knownLanguages.add(e.key);
+      return { kind: "created", stored: { ref: outcome.ref, pulse } };
     case "duplicate":
       return { kind: "created", stored: null };
     case "unauthenticated":

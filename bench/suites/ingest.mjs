@@ -1,0 +1,35 @@
+// Foundation: POST /api/my/pulses (many users' tokens) against the GET /api/health baseline.
+import { compare } from "../load.mjs";
+import { seedUsers } from "../fixtures.mjs";
+
+const LANGUAGES = ["TypeScript", "Rust", "Go", "Python", "Elixir", "C++", "Markdown", "Plain text"];
+
+/** Autocannon request that posts a distinct pulse (its own coded_at) per call, rotating over users. */
+export function pulseRequest(users) {
+  let n = 0;
+  const base = Date.now();
+  return {
+    method: "POST",
+    path: "/api/my/pulses",
+    setupRequest(req) {
+      const i = n++;
+      const user = users[i % users.length];
+      const at = new Date(base - (i % 3_000_000)).toISOString().replace("Z", `${String(i % 1000).padStart(3, "0")}+00:00`);
+      const xps = [{ language: LANGUAGES[i % LANGUAGES.length], xp: 1 + (i % 50) }, { language: LANGUAGES[(i + 3) % LANGUAGES.length], xp: 2 }];
+      return { ...req, headers: { "content-type": "application/json", "x-api-token": user.token }, body: JSON.stringify({ coded_at: at, xps }) };
+    },
+  };
+}
+
+export async function ingestSuite(ctx) {
+  const users = seedUsers(ctx.persistTo, ctx.options.users);
+  const result = await compare({
+    url: ctx.url,
+    connections: 32,
+    seconds: ctx.options.seconds,
+    rounds: ctx.options.rounds,
+    baseline: [{ method: "GET", path: "/api/health" }],
+    subject: [pulseRequest(users)],
+  });
+  return { health: result.baseline, ingest: result.subject, ingestToHealth: result.ratio, rounds: result.rounds, target: 0.5 };
+}
