@@ -4,6 +4,8 @@ import { rmSync } from "node:fs";
 import { openSync } from "node:fs";
 import { run, startDevServer, waitForHealth, wrangler } from "../scripts/lib.mjs";
 import { ingestSuite } from "./suites/ingest.mjs";
+import { machineInfo, writeReport } from "./report.mjs";
+import { mkdirSync, writeFileSync } from "node:fs";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -20,7 +22,7 @@ wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistT
 
 const serverLog = openSync(".wrangler/bench-server.log", "w");
 const server = startDevServer({ port: 8799, args: ["--persist-to", persistTo, "--log-level", "warn"], log: serverLog });
-const results = { date: new Date().toISOString(), options };
+const results = { date: new Date().toISOString(), options, machine: machineInfo() };
 try {
   await waitForHealth(server.url);
   const ctx = { url: server.url, persistTo, options };
@@ -30,6 +32,9 @@ try {
   await server.stop();
 }
 
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/latest.json", JSON.stringify(results, null, 2));
+if (!quick) writeReport(results);
 if (json) console.log(JSON.stringify(results, null, 2));
 else {
   const r = results.ingest;
