@@ -17,6 +17,7 @@ export default defineConfig(async () => {
       exclude: ["test/e2e/**"],
       setupFiles: ["./test/apply-migrations.ts"],
       teardownTimeout: 60_000,
+      testTimeout: 60_000,
     },
   };
 });

@@ -1,9 +1,11 @@
+type WorkerEnv = import("../worker/env").Env;
+
 declare namespace Cloudflare {
-  interface Env {
-    DB: D1Database;
+  interface Env extends WorkerEnv {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
   interface GlobalProps {
     mainModule: typeof import("../worker/app-entry");
+    durableNamespaces: "UserStats" | "FeedShard" | "GlobalFeed" | "FeedRelay";
   }
 }

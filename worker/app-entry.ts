@@ -2,6 +2,11 @@
 import type { Env } from "./env";
 import { fetchApi } from "./app";
 
+export { UserStats } from "./objects/user-stats";
+export { FeedShard } from "./objects/feed-shard";
+export { GlobalFeed } from "./objects/global-feed";
+export { FeedRelay } from "./objects/feed-relay";
+
 export default {
   fetch: fetchApi,
 } satisfies ExportedHandler<Env>;

@@ -5,6 +5,7 @@ import { acceptsJson, normalizePath } from "./http/negotiation";
 import { jsonError, jsonResponse } from "./http/responses";
 import { pulseRoutes } from "./routes/pulses";
 import { userRoutes } from "./routes/users";
+import { liveRoutes } from "./routes/live";
 
 const api = new Hono<AppEnv>().basePath("/api");
 
@@ -18,11 +19,20 @@ api.route("/", pulseRoutes);
 api.route("/", userRoutes);
 
 api.notFound(() => jsonError(404, "Route not found."));
-api.onError((error) => {
+
+api.onError(platformFailure);
+
+// WebSocket endpoints live outside /api: they answer upgrades, not JSON requests.
+const live = new Hono<AppEnv>().basePath("/live");
+live.route("/", liveRoutes);
+live.notFound(() => jsonError(404, "Route not found."));
+live.onError(platformFailure);
+
+function platformFailure(error: Error): Response {
   // Bad input never gets here (it is answered with a 4xx); this is a platform failure worth retrying.
-  console.error("unhandled error", error instanceof Error ? error.message : String(error));
+  console.error("unhandled error", error.message);
   return jsonError(503, "Service temporarily unavailable, please retry.", { "retry-after": "5" });
-});
+}
 
 /** Routes a request whose path may carry repeated or trailing slashes, as plugins send them. */
 export function fetchApi(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
@@ -32,10 +42,10 @@ export function fetchApi(request: Request, env: Env, ctx: ExecutionContext): Res
     url.pathname = path;
     request = new Request(url, request);
   }
-  return api.fetch(request, env, ctx);
+  return (path.startsWith("/live/") ? live : api).fetch(request, env, ctx);
 }
 
 export function isApiPath(pathname: string): boolean {
   const path = normalizePath(pathname);
-  return path === "/api" || path.startsWith("/api/");
+  return path === "/api" || path.startsWith("/api/") || path.startsWith("/live/");
 }

@@ -1,6 +1,21 @@
-// Bindings of the Worker (see wrangler.toml).
+// Bindings and settings of the Worker (see wrangler.toml).
+import type { FeedRelay } from "./objects/feed-relay";
+import type { FeedShard } from "./objects/feed-shard";
+import type { GlobalFeed } from "./objects/global-feed";
+import type { UserStats } from "./objects/user-stats";
+
 export interface Env {
   DB: D1Database;
+  USER_STATS: DurableObjectNamespace<UserStats>;
+  FEED_SHARD: DurableObjectNamespace<FeedShard>;
+  GLOBAL_FEED: DurableObjectNamespace<GlobalFeed>;
+  FEED_RELAY: DurableObjectNamespace<FeedRelay>;
+  /** Number of aggregator shards between user objects and the global feed (default 2). */
+  FEED_SHARDS?: string;
+  /** Number of relay objects holding front-page viewers (default 2). */
+  FEED_RELAYS?: string;
+  /** "lat,lon" used for map dots when the platform gives no location (local development). */
+  FALLBACK_COORDS?: string;
 }
 
 export interface AppEnv {

@@ -37,6 +37,7 @@ describe("GET /api/users/:username", () => {
 
     // Deactivated machines disappear from `machines`; their XP stays in the totals.
     await env.DB.prepare("UPDATE machines SET active = 0 WHERE id = ?").bind(u.machineId).run();
+    await env.USER_STATS.getByName(String(u.userId)).refreshMachines(u.userId); // what the machines page does
     const after = await (await api(`/api/users/${encodeURIComponent(u.username)}`)).json<Record<string, any>>();
     expect(after.machines).toEqual({ "Best Machine": { xps: 40, new_xps: 0 } });
     expect(after.total_xp).toBe(158);

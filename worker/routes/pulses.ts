@@ -5,6 +5,7 @@ import { canonicalToken, hashToken } from "../domain/token";
 import { findActiveMachineByTokenHash } from "../db/users";
 import { jsonError, jsonResponse, notAuthenticated, pulseCreated } from "../http/responses";
 import { ingestPulse } from "../services/ingest";
+import { publishPulse } from "../services/live";
 import { profileDocument } from "../services/profiles";
 
 export const pulseRoutes = new Hono<AppEnv>()
@@ -14,6 +15,7 @@ export const pulseRoutes = new Hono<AppEnv>()
     const result = await ingestPulse(c.env.DB, token, c.req.raw, Date.now());
     switch (result.kind) {
       case "created":
+        if (result.stored) publishPulse(c.env, c.executionCtx, result.stored, c.req.raw);
         return pulseCreated();
       case "unauthenticated":
         return notAuthenticated();
@@ -25,5 +27,5 @@ export const pulseRoutes = new Hono<AppEnv>()
     const token = canonicalToken(c.req.header("x-api-token"));
     const auth = token ? await findActiveMachineByTokenHash(c.env.DB, await hashToken(token)) : null;
     if (!auth) return notAuthenticated();
-    return jsonResponse(await profileDocument(c.env.DB, auth.user, Date.now()));
+    return jsonResponse(await profileDocument(c.env, auth.user));
   });

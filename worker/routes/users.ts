@@ -3,18 +3,19 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../env";
 import { jsonError, jsonResponse } from "../http/responses";
-import { lookupPublicUser, profileDocument } from "../services/profiles";
+import { lookupProfileUser, profileDocument } from "../services/profiles";
 
 export const userRoutes = new Hono<AppEnv>()
   .use("/users/*", cors({ origin: "*", allowMethods: ["GET", "HEAD"], allowHeaders: [] }))
   .get("/users/:username", async (c) => {
-    const found = await lookupPublicUser(c.env.DB, c.req.param("username"));
+    // Private profiles are never served here, not even to their owner (as in the original).
+    const found = await lookupProfileUser(c.env.DB, c.req.param("username"));
     switch (found.kind) {
       case "missing":
         return jsonError(404, "User not found or private.");
       case "redirect":
         return c.redirect(`/api/users/${encodeURIComponent(found.canonical)}`, 302);
       case "found":
-        return jsonResponse(await profileDocument(c.env.DB, found.user, Date.now()));
+        return jsonResponse(await profileDocument(c.env, found.user));
     }
   });

@@ -1,0 +1,134 @@
+// Helpers for the live-object tests: waiting, sockets, writing to D1 behind the Worker's back (a
+// dropped notification), and the truth recomputed from the raw pulse and XP rows.
+import { env, exports } from "cloudflare:workers";
+import { localDateAndHour } from "../worker/domain/coded-at";
+import { languageKey } from "../worker/domain/language";
+import { BASE } from "./helpers";
+
+export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export function userObject(userId: number) {
+  return env.USER_STATS.getByName(String(userId));
+}
+
+export async function waitForSeq(userId: number, seq: number): Promise<void> {
+  await waitFor(async () => (await userObject(userId).status()).seq >= seq, `user ${userId} to reach seq ${seq}`);
+}
+
+export interface TestSocket {
+  ws: WebSocket;
+  messages: any[];
+  closed: Promise<CloseEvent>;
+  /** Resolves with the first message (from index `from`) matching `match`. */
+  next(match: (m: any) => boolean, from?: number, timeoutMs?: number): Promise<any>;
+}
+
+export async function openSocket(path: string): Promise<{ status: number; socket: TestSocket | null; body: string }> {
+  const res = await exports.default.fetch(`${BASE}${path}`, { headers: { upgrade: "websocket" } });
+  if (!res.webSocket) return { status: res.status, socket: null, body: await res.text() };
+  const ws = res.webSocket;
+  ws.accept();
+  const messages: any[] = [];
+  const listeners = new Set<() => void>();
+  ws.addEventListener("message", (e) => {
+    messages.push(JSON.parse(e.data as string));
+    for (const l of listeners) l();
+  });
+  const closed = new Promise<CloseEvent>((resolve) => ws.addEventListener("close", resolve));
+  const next = (match: (m: any) => boolean, from = 0, timeoutMs = 10_000) =>
+    new Promise<any>((resolve, reject) => {
+      const check = () => {
+        const found = messages.slice(from).find(match);
+        if (found) {
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+        }
+      };
+      const timer = setTimeout(() => {
+        listeners.delete(check);
+        reject(new Error(`no matching message after ${timeoutMs} ms; got ${messages.length}`));
+      }, timeoutMs);
+      listeners.add(check);
+      check();
+    });
+  return { status: res.status, socket: { ws, messages, closed, next }, body: "" };
+}
+
+/**
+ * Inserts a pulse straight into D1, as the Worker would, but without telling the user's object:
+ * what a lost notification looks like. Triggers keep the rollups and the user's sequence.
+ */
+export async function insertPulseBehindTheWorkersBack(p: {
+  userId: number;
+  machineId: number;
+  codedAt: number;
+  utcOffset?: number;
+  xps: { language: string; amount: number }[];
+}): Promise<void> {
+  const fingerprint = crypto.randomUUID();
+  const nonce = Math.floor(Math.random() * 2 ** 40);
+  const total = p.xps.reduce((s, x) => s + x.amount, 0);
+  await env.DB.batch([
+    ...p.xps.map((x) => env.DB.prepare("INSERT OR IGNORE INTO languages (name, name_key) VALUES (?, ?)").bind(x.language, languageKey(x.language))),
+    env.DB.prepare(
+      `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, nonce)
+       SELECT id, ?, pulse_seq + 1, ?, ?, ?, ?, ?, ? FROM users WHERE id = ?`,
+    ).bind(p.machineId, p.codedAt, p.utcOffset ?? 0, Date.now(), total, fingerprint, nonce, p.userId),
+    ...p.xps.map((x) =>
+      env.DB.prepare(
+        `INSERT INTO xps (pulse_id, language_id, original_language_id, amount)
+         SELECT p.id, coalesce(l.alias_of, l.id), l.id, ? FROM pulses p, languages l WHERE p.fingerprint = ? AND l.name_key = ?`,
+      ).bind(x.amount, fingerprint, languageKey(x.language)),
+    ),
+  ]);
+}
+
+export interface Truth {
+  seq: number;
+  total: number;
+  languages: Record<string, number>;
+  machines: Record<string, number>;
+  dates: Record<string, number>;
+  hours: number[];
+}
+
+/** A user's aggregates recomputed from the raw pulses and XP rows (not from the rollups). */
+export async function truthFromD1(userId: number): Promise<Truth> {
+  const { results } = await env.DB.prepare(
+    `SELECT p.coded_at AS codedAt, p.utc_offset AS utcOffset, m.name AS machine, m.active, l.name AS language, x.amount
+     FROM pulses p JOIN machines m ON m.id = p.machine_id JOIN xps x ON x.pulse_id = p.id JOIN languages l ON l.id = x.language_id
+     WHERE p.user_id = ?`,
+  ).bind(userId).all<{ codedAt: number; utcOffset: number; machine: string; active: number; language: string; amount: number }>();
+  const seq = (await env.DB.prepare("SELECT pulse_seq FROM users WHERE id = ?").bind(userId).first<number>("pulse_seq")) ?? 0;
+  const truth: Truth = { seq, total: 0, languages: {}, machines: {}, dates: {}, hours: Array(24).fill(0) };
+  for (const r of results) {
+    const { date, hour } = localDateAndHour(r.codedAt, r.utcOffset);
+    truth.total += r.amount;
+    truth.languages[r.language] = (truth.languages[r.language] ?? 0) + r.amount;
+    if (r.active) truth.machines[r.machine] = (truth.machines[r.machine] ?? 0) + r.amount;
+    truth.dates[date] = (truth.dates[date] ?? 0) + r.amount;
+    truth.hours[hour]! += r.amount;
+  }
+  return truth;
+}
+
+/** The same figures from a profile view. */
+export function figuresOf(view: { seq: number; totalXp: number; languages: { name: string; xp: number }[]; machines: { name: string; xp: number }[]; dates: Record<string, number>; hours: number[] }): Truth {
+  return {
+    seq: view.seq,
+    total: view.totalXp,
+    languages: Object.fromEntries(view.languages.map((l) => [l.name, l.xp])),
+    machines: Object.fromEntries(view.machines.filter((m) => m.xp > 0).map((m) => [m.name, m.xp])),
+    dates: view.dates,
+    hours: view.hours,
+  };
+}

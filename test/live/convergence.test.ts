@@ -1,0 +1,109 @@
+// The user object converges to D1 exactly: after dropped notifications (alarm), gaps, reads, rebuilds
+// and duplicated notifications.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createUser, postPulse, pulse, profile } from "../helpers";
+import { figuresOf, insertPulseBehindTheWorkersBack, truthFromD1, userObject, waitForSeq } from "../live-helpers";
+import type { PulseNotice } from "../../worker/objects/user-stats";
+
+const LANGUAGES = ["Rust", "Go", "TypeScript", "Elixir"];
+
+async function dropNotifications(userId: number, machineId: number, count: number) {
+  for (let i = 0; i < count; i++) {
+    await insertPulseBehindTheWorkersBack({
+      userId,
+      machineId,
+      codedAt: Date.now() - (i + 1) * 3_600_000 - 1_000,
+      utcOffset: [0, 180, -300, 330][i % 4],
+      xps: [{ language: LANGUAGES[i % 4]!, amount: 10 + i }, { language: LANGUAGES[(i + 1) % 4]!, amount: 1 }],
+    });
+  }
+}
+
+describe("user object convergence", () => {
+  it("catches up with its alarm after notifications were dropped, to exactly D1's totals", async () => {
+    const u = await createUser();
+    await postPulse(u.token, pulse([{ language: "Rust", xp: 5 }]));
+    await waitForSeq(u.userId, 1);
+    await dropNotifications(u.userId, u.machineId, 20);
+    const stub = userObject(u.userId);
+    expect((await stub.status()).seq).toBe(1);
+
+    // Time passes: the check that follows the last activity becomes due.
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'last_activity_at'", Date.now() - 60_000);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const view = await stub.currentView();
+    const truth = await truthFromD1(u.userId);
+    expect(truth.seq).toBe(21);
+    expect(figuresOf(view!)).toEqual(truth);
+  });
+
+  it("fills a gap from D1 before applying the next notified pulse", async () => {
+    const u = await createUser();
+    await postPulse(u.token, pulse([{ language: "Go", xp: 1 }]));
+    await waitForSeq(u.userId, 1);
+    await dropNotifications(u.userId, u.machineId, 5);
+    await postPulse(u.token, pulse([{ language: "Go", xp: 100 }], Date.now() - 5_000));
+    await waitForSeq(u.userId, 7);
+    expect(figuresOf((await userObject(u.userId).currentView())!)).toEqual(await truthFromD1(u.userId));
+  });
+
+  it("catches up to D1 before answering a read", async () => {
+    const u = await createUser();
+    await dropNotifications(u.userId, u.machineId, 8);
+    const truth = await truthFromD1(u.userId);
+    const api = await profile(u.username);
+    expect(api.total_xp).toBe(truth.total);
+    expect(Object.fromEntries(Object.entries(api.languages).map(([k, v]: [string, any]) => [k, v.xps]))).toEqual(truth.languages);
+    expect(api.dates).toEqual(truth.dates);
+  });
+
+  it("rebuilds from D1 in one call (e.g. after its aggregate format changes)", async () => {
+    const u = await createUser();
+    await postPulse(u.token, pulse([{ language: "Elixir", xp: 3 }]));
+    await waitForSeq(u.userId, 1);
+    await dropNotifications(u.userId, u.machineId, 3);
+    const stub = userObject(u.userId);
+    // Corrupt the hot copy: only a rebuild from D1 can restore it.
+    await runInDurableObject(stub, (_i, state) => {
+      state.storage.sql.exec("UPDATE languages SET xp = xp + 1000");
+    });
+    await stub.rebuild(u.userId);
+    expect(figuresOf((await stub.currentView())!)).toEqual(await truthFromD1(u.userId));
+  });
+
+  it("applies a duplicated notification once", async () => {
+    const u = await createUser();
+    await postPulse(u.token, pulse([{ language: "Rust", xp: 7 }]));
+    await waitForSeq(u.userId, 1);
+    const row = await env.DB.prepare("SELECT id, coded_at, utc_offset FROM pulses WHERE user_id = ?").bind(u.userId).first<{ id: number; coded_at: number; utc_offset: number }>();
+    const notice: PulseNotice = {
+      userId: u.userId, pulseId: row!.id, seq: 1, machineId: u.machineId, codedAt: row!.coded_at, utcOffset: row!.utc_offset,
+      entries: [{ key: "rust", amount: 7 }], coords: null,
+    };
+    const stub = userObject(u.userId);
+    await Promise.all([stub.applyPulse(notice), stub.applyPulse(notice), stub.applyPulse(notice)]);
+    const view = (await stub.currentView())!;
+    expect(view.totalXp).toBe(7);
+    expect(figuresOf(view)).toEqual(await truthFromD1(u.userId));
+  });
+
+  it("follows machine renames, deactivation and deletion (with its XP)", async () => {
+    const u = await createUser({ machine: "Old name" });
+    await postPulse(u.token, pulse([{ language: "Go", xp: 9 }]));
+    await waitForSeq(u.userId, 1);
+    const stub = userObject(u.userId);
+    await env.DB.prepare("UPDATE machines SET name = 'New name' WHERE id = ?").bind(u.machineId).run();
+    await stub.refreshMachines(u.userId);
+    expect((await stub.currentView())!.machines.map((m) => m.name)).toEqual(["New name"]);
+    await env.DB.prepare("DELETE FROM machines WHERE id = ?").bind(u.machineId).run();
+    await stub.refreshMachines(u.userId);
+    const view = (await stub.currentView())!;
+    expect(view.totalXp).toBe(0);
+    expect(view.machines).toEqual([]);
+    expect(figuresOf(view)).toEqual(await truthFromD1(u.userId));
+  });
+});

@@ -1,0 +1,29 @@
+// Which aggregator shard and which relay a pulse or a viewer goes to. Counts come from configuration
+// (FEED_SHARDS, FEED_RELAYS in wrangler.toml), so a deployment scales them without code changes.
+import type { Env } from "../env";
+
+export const GLOBAL_FEED_NAME = "global";
+
+function configured(value: string | undefined, fallback: number): number {
+  const n = Number.parseInt(value ?? "", 10);
+  return Number.isInteger(n) && n >= 1 && n <= 256 ? n : fallback;
+}
+
+export const shardCount = (env: Env) => configured(env.FEED_SHARDS, 2);
+export const relayCount = (env: Env) => configured(env.FEED_RELAYS, 2);
+
+export function feedShardFor(env: Env, userId: number) {
+  return env.FEED_SHARD.getByName(`shard:${userId % shardCount(env)}`);
+}
+
+/** The relay for a viewer (by a key such as the client address), with the relay's name. */
+export function feedRelayFor(env: Env, key: string) {
+  let h = 2166136261; // FNV-1a: spreads viewers evenly and keeps one viewer on one relay
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+  const name = `relay:${(h >>> 0) % relayCount(env)}`;
+  return { name, stub: env.FEED_RELAY.getByName(name) };
+}
+
+export function globalFeed(env: Env) {
+  return env.GLOBAL_FEED.getByName(GLOBAL_FEED_NAME);
+}

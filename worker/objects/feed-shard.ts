@@ -1,0 +1,52 @@
+// An aggregator shard: user objects hand it their public pulses; it stores them durably and forwards
+// them to the global feed in batches (at most every FLUSH_INTERVAL_MS), so the feed sees a handful of
+// calls per second however many pulses arrive. Delivery is at least once; the feed drops duplicates.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import type { FeedPulse } from "../domain/feed";
+import { globalFeed } from "./feed-routing";
+
+export const SHARD_FLUSH_INTERVAL_MS = 500;
+const MAX_BATCH = 1_000;
+const MAX_PENDING = 100_000;
+
+export class FeedShard extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS pending (pulse_id INTEGER PRIMARY KEY, pulse TEXT NOT NULL)");
+  }
+
+  async addPulses(pulses: FeedPulse[]): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    // A feed that is down must not fill the shard without bound; reconciliation repairs the total.
+    const pending = sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending").one().n;
+    for (const p of pulses.slice(0, Math.max(0, MAX_PENDING - pending))) {
+      sql.exec("INSERT OR IGNORE INTO pending (pulse_id, pulse) VALUES (?, ?)", p.pulseId, JSON.stringify(p));
+    }
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SHARD_FLUSH_INTERVAL_MS);
+  }
+
+  /** Sends what is pending now (the alarm does this on its own; tests and benchmarks call it). */
+  async flush(): Promise<number> {
+    const rows = this.ctx.storage.sql.exec<{ pulse_id: number; pulse: string }>("SELECT pulse_id, pulse FROM pending ORDER BY pulse_id LIMIT ?", MAX_BATCH).toArray();
+    if (rows.length === 0) return 0;
+    await globalFeed(this.env).ingest(rows.map((r) => JSON.parse(r.pulse) as FeedPulse));
+    // Exactly the rows sent: others may have arrived (with any ids) while the call was in flight.
+    for (const r of rows) this.ctx.storage.sql.exec("DELETE FROM pending WHERE pulse_id = ?", r.pulse_id);
+    return rows.length;
+  }
+
+  async pendingCount(): Promise<number> {
+    return this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending").one().n;
+  }
+
+  override async alarm(): Promise<void> {
+    try {
+      await this.flush();
+    } catch (error) {
+      console.error("feed shard flush failed", error instanceof Error ? error.message : String(error));
+    }
+    // Re-arm while anything is left, including after a failed send.
+    if ((await this.pendingCount()) > 0) await this.ctx.storage.setAlarm(Date.now() + SHARD_FLUSH_INTERVAL_MS);
+  }
+}

@@ -1,0 +1,259 @@
+// The SQLite storage of one UserStats object: its private schema and every query on it.
+// Writes are synchronous, so one applied pulse commits atomically with everything it changes.
+import { localDateAndHour } from "../domain/coded-at";
+import { RECENT_WINDOW_MS } from "../domain/profile";
+import type { ProfileView } from "../protocol";
+import type { UserAggregates } from "../db/live";
+
+/** Bump when the stored aggregates change shape: the object then rebuilds itself from D1. */
+export const AGGREGATE_FORMAT = 1;
+/** Per-day-and-language XP is kept for this many days (the profile chart shows 14). */
+export const RECENT_DAYS_KEPT = 35;
+/** Applied pulses are kept this long for coalesced broadcasts and late viewers. */
+const LOG_RETENTION_MS = 10 * 60_000;
+
+export interface AppliedPulse {
+  seq: number;
+  pulseId: number;
+  machineId: number;
+  codedAt: number;
+  utcOffset: number;
+  /** Booked language names. */
+  xps: { language: string; amount: number }[];
+}
+
+export interface UserIdentity {
+  userId: number;
+  username: string;
+  private: boolean;
+  createdAt: number;
+}
+
+type Meta = {
+  format: number;
+  user_id: number;
+  username: string;
+  private: number;
+  created_at: number;
+  last_seq: number;
+  broadcast_seq: number;
+  last_broadcast_at: number;
+  last_activity_at: number;
+  verified_at: number;
+};
+
+export class UserStatsStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value)");
+    if (this.meta("format") !== AGGREGATE_FORMAT) this.reset();
+  }
+
+  /** Drops every aggregate; the object is then "unbuilt" until `replaceAll`. */
+  reset(): void {
+    for (const table of ["languages", "machines", "dates", "hours", "day_languages", "recent", "language_names", "pulse_log"]) {
+      this.sql.exec(`DROP TABLE IF EXISTS ${table}`);
+    }
+    this.sql.exec("DELETE FROM meta");
+    this.sql.exec(`
+      CREATE TABLE languages (name TEXT PRIMARY KEY, xp INTEGER NOT NULL);
+      CREATE TABLE machines (id INTEGER PRIMARY KEY, name TEXT NOT NULL, active INTEGER NOT NULL, xp INTEGER NOT NULL);
+      CREATE TABLE dates (date TEXT PRIMARY KEY, xp INTEGER NOT NULL);
+      CREATE TABLE hours (hour INTEGER PRIMARY KEY, xp INTEGER NOT NULL);
+      CREATE TABLE day_languages (date TEXT NOT NULL, language TEXT NOT NULL, xp INTEGER NOT NULL, PRIMARY KEY (date, language));
+      CREATE TABLE recent (seq INTEGER NOT NULL, coded_at INTEGER NOT NULL, machine_id INTEGER NOT NULL, language TEXT NOT NULL, xp INTEGER NOT NULL);
+      CREATE INDEX recent_coded_at ON recent (coded_at);
+      CREATE TABLE language_names (key TEXT PRIMARY KEY, booked TEXT NOT NULL);
+      CREATE TABLE pulse_log (seq INTEGER PRIMARY KEY, logged_at INTEGER NOT NULL, event TEXT NOT NULL);
+    `);
+    this.setMeta("format", AGGREGATE_FORMAT);
+  }
+
+  meta<K extends keyof Meta>(key: K): Meta[K] | null {
+    const row = this.sql.exec<{ value: Meta[K] }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+    return row ? row.value : null;
+  }
+
+  setMeta<K extends keyof Meta>(key: K, value: Meta[K]): void {
+    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+  }
+
+  isBuilt(): boolean {
+    return this.meta("user_id") !== null;
+  }
+
+  lastSeq(): number {
+    return this.meta("last_seq") ?? 0;
+  }
+
+  identity(): UserIdentity | null {
+    const userId = this.meta("user_id");
+    if (userId === null) return null;
+    return { userId, username: this.meta("username")!, private: this.meta("private") === 1, createdAt: this.meta("created_at")! };
+  }
+
+  setIdentity(id: UserIdentity): void {
+    this.setMeta("user_id", id.userId);
+    this.setMeta("username", id.username);
+    this.setMeta("private", id.private ? 1 : 0);
+    this.setMeta("created_at", id.createdAt);
+  }
+
+  /** Replaces every aggregate with a consistent snapshot read from D1. */
+  replaceAll(a: UserAggregates, now: number): void {
+    const keepBroadcast = { seq: this.meta("broadcast_seq"), at: this.meta("last_broadcast_at") };
+    this.reset();
+    this.setIdentity(a.identity);
+    this.setMeta("last_seq", a.pulseSeq);
+    // Viewers connected before the rebuild get a fresh snapshot; nothing older is re-sent.
+    this.setMeta("broadcast_seq", Math.max(a.pulseSeq, keepBroadcast.seq ?? 0));
+    this.setMeta("last_broadcast_at", keepBroadcast.at ?? 0);
+    for (const l of a.languages) this.sql.exec("INSERT INTO languages (name, xp) VALUES (?, ?)", l.name, l.xp);
+    for (const m of a.machines) this.sql.exec("INSERT INTO machines (id, name, active, xp) VALUES (?, ?, ?, ?)", m.id, m.name, m.active ? 1 : 0, m.xp);
+    for (const d of a.dates) this.sql.exec("INSERT INTO dates (date, xp) VALUES (?, ?)", d.date, d.xp);
+    for (const h of a.hours) this.sql.exec("INSERT INTO hours (hour, xp) VALUES (?, ?)", h.hour, h.xp);
+    for (const d of a.dayLanguages) this.sql.exec("INSERT INTO day_languages (date, language, xp) VALUES (?, ?, ?)", d.date, d.language, d.xp);
+    for (const r of a.recent) {
+      this.sql.exec("INSERT INTO recent (seq, coded_at, machine_id, language, xp) VALUES (?, ?, ?, ?, ?)", r.seq, r.codedAt, r.machineId, r.language, r.xp);
+    }
+    this.prune(now);
+  }
+
+  // ---- names ----
+
+  bookedNames(keys: readonly string[]): Map<string, string> {
+    const names = new Map<string, string>();
+    for (const key of keys) {
+      const row = this.sql.exec<{ booked: string }>("SELECT booked FROM language_names WHERE key = ?", key).toArray()[0];
+      if (row) names.set(key, row.booked);
+    }
+    return names;
+  }
+
+  rememberBookedNames(names: Iterable<[string, string]>): void {
+    for (const [key, booked] of names) {
+      this.sql.exec("INSERT INTO language_names (key, booked) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET booked = excluded.booked", key, booked);
+    }
+  }
+
+  machineName(id: number): string | null {
+    return this.sql.exec<{ name: string }>("SELECT name FROM machines WHERE id = ?", id).toArray()[0]?.name ?? null;
+  }
+
+  /** Updates names and active flags of machines (their XP stays). */
+  syncMachines(machines: readonly { id: number; name: string; active: boolean }[]): void {
+    for (const m of machines) {
+      this.sql.exec(
+        "INSERT INTO machines (id, name, active, xp) VALUES (?, ?, ?, 0) ON CONFLICT (id) DO UPDATE SET name = excluded.name, active = excluded.active",
+        m.id,
+        m.name,
+        m.active ? 1 : 0,
+      );
+    }
+  }
+
+  // ---- applying pulses ----
+
+  /** Applies the next pulse (its seq must be last_seq + 1) and logs it for viewers. */
+  apply(p: AppliedPulse, machineName: string, now: number): void {
+    const { date, hour } = localDateAndHour(p.codedAt, p.utcOffset);
+    let total = 0;
+    for (const x of p.xps) {
+      total += x.amount;
+      this.sql.exec("INSERT INTO languages (name, xp) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET xp = xp + excluded.xp", x.language, x.amount);
+      this.sql.exec(
+        "INSERT INTO day_languages (date, language, xp) VALUES (?, ?, ?) ON CONFLICT (date, language) DO UPDATE SET xp = xp + excluded.xp",
+        date,
+        x.language,
+        x.amount,
+      );
+      if (p.codedAt >= now - RECENT_WINDOW_MS) {
+        this.sql.exec("INSERT INTO recent (seq, coded_at, machine_id, language, xp) VALUES (?, ?, ?, ?, ?)", p.seq, p.codedAt, p.machineId, x.language, x.amount);
+      }
+    }
+    this.sql.exec(
+      "INSERT INTO machines (id, name, active, xp) VALUES (?, ?, 1, ?) ON CONFLICT (id) DO UPDATE SET xp = xp + excluded.xp",
+      p.machineId,
+      machineName,
+      total,
+    );
+    if (p.xps.length > 0) {
+      this.sql.exec("INSERT INTO dates (date, xp) VALUES (?, ?) ON CONFLICT (date) DO UPDATE SET xp = xp + excluded.xp", date, total);
+      this.sql.exec("INSERT INTO hours (hour, xp) VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET xp = xp + excluded.xp", hour, total);
+    }
+    this.setMeta("last_seq", p.seq);
+    this.setMeta("last_activity_at", now);
+    this.sql.exec("INSERT INTO pulse_log (seq, logged_at, event) VALUES (?, ?, ?)", p.seq, now, JSON.stringify({ ...p, machine: machineName }));
+  }
+
+  /** Drops what fell out of the recent windows. */
+  prune(now: number): void {
+    this.sql.exec("DELETE FROM recent WHERE coded_at < ?", now - RECENT_WINDOW_MS);
+    this.sql.exec("DELETE FROM pulse_log WHERE logged_at < ?", now - LOG_RETENTION_MS);
+    const oldest = new Date(now - RECENT_DAYS_KEPT * 86_400_000).toISOString().slice(0, 10);
+    this.sql.exec("DELETE FROM day_languages WHERE date < ?", oldest);
+  }
+
+  // ---- broadcasting ----
+
+  /** Logged pulses not yet sent to viewers, in order; null when some were pruned (viewers must resync). */
+  unsentPulses(): { fromSeq: number; pulses: (AppliedPulse & { machine: string })[] } | null {
+    const from = (this.meta("broadcast_seq") ?? 0) + 1;
+    const rows = this.sql.exec<{ seq: number; event: string }>("SELECT seq, event FROM pulse_log WHERE seq >= ? ORDER BY seq", from).toArray();
+    if (rows.length > 0 && rows[0]!.seq !== from) return null;
+    return { fromSeq: from, pulses: rows.map((r) => JSON.parse(r.event) as AppliedPulse & { machine: string }) };
+  }
+
+  markBroadcast(seq: number, now: number): void {
+    this.setMeta("broadcast_seq", seq);
+    this.setMeta("last_broadcast_at", now);
+  }
+
+  // ---- reading ----
+
+  view(now: number, recentDays: number): ProfileView {
+    this.prune(now);
+    const id = this.identity()!;
+    const recentByLanguage = new Map(
+      this.sql.exec<{ language: string; xp: number }>("SELECT language, SUM(xp) AS xp FROM recent WHERE coded_at >= ? GROUP BY language", now - RECENT_WINDOW_MS).toArray().map((r) => [r.language, r.xp]),
+    );
+    const recentByMachine = new Map(
+      this.sql.exec<{ machine_id: number; xp: number }>("SELECT machine_id, SUM(xp) AS xp FROM recent WHERE coded_at >= ? GROUP BY machine_id", now - RECENT_WINDOW_MS).toArray().map((r) => [r.machine_id, r.xp]),
+    );
+    const languages = this.sql
+      .exec<{ name: string; xp: number }>("SELECT name, xp FROM languages ORDER BY xp DESC, name")
+      .toArray()
+      .map((l) => ({ name: l.name, xp: l.xp, recentXp: recentByLanguage.get(l.name) ?? 0 }));
+    const machines = this.sql
+      .exec<{ id: number; name: string; xp: number }>("SELECT id, name, xp FROM machines WHERE active = 1 ORDER BY xp DESC, name")
+      .toArray()
+      .map((m) => ({ name: m.name, xp: m.xp, recentXp: recentByMachine.get(m.id) ?? 0 }));
+    const dates: Record<string, number> = {};
+    let lastCodedDate: string | null = null;
+    for (const d of this.sql.exec<{ date: string; xp: number }>("SELECT date, xp FROM dates ORDER BY date").toArray()) {
+      dates[d.date] = d.xp;
+      lastCodedDate = d.date;
+    }
+    const hours = Array.from({ length: 24 }, () => 0);
+    for (const h of this.sql.exec<{ hour: number; xp: number }>("SELECT hour, xp FROM hours").toArray()) hours[h.hour] = h.xp;
+    const since = new Date(now - recentDays * 86_400_000).toISOString().slice(0, 10);
+    const recentDaysRows = this.sql
+      .exec<{ date: string; language: string; xp: number }>("SELECT date, language, xp FROM day_languages WHERE date >= ? ORDER BY date, language", since)
+      .toArray();
+    let recentXp = 0;
+    for (const xp of recentByLanguage.values()) recentXp += xp;
+    return {
+      username: id.username,
+      registeredAt: id.createdAt,
+      seq: this.lastSeq(),
+      totalXp: languages.reduce((sum, l) => sum + l.xp, 0),
+      recentXp,
+      lastCodedDate,
+      languages,
+      machines,
+      dates,
+      hours,
+      recentDays: recentDaysRows.map((r) => ({ ...r })),
+      at: now,
+    };
+  }
+}

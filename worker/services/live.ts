@@ -1,0 +1,79 @@
+// The Worker's side of the live objects: telling a user's object about accepted pulses, reading
+// profiles from it, and routing WebSocket viewers.
+import type { Env } from "../env";
+import type { StoredPulseRef } from "../db/pulses";
+import type { UserRow } from "../db/users";
+import type { ValidPulse } from "../domain/pulse";
+import { coarseCoords, parseCoords } from "../domain/feed";
+import type { ProfileView } from "../protocol";
+import type { PulseNotice, UserRef, ViewerRole } from "../objects/user-stats";
+import { feedRelayFor } from "../objects/feed-routing";
+
+export function userRef(user: UserRow): UserRef {
+  return { userId: user.id, username: user.username, private: user.private, createdAt: user.createdAt, pulseSeq: user.pulseSeq };
+}
+
+export function userObject(env: Env, userId: number) {
+  return env.USER_STATS.getByName(String(userId));
+}
+
+/** Coarse location of the request for the front page's map, or the configured fallback. */
+export function requestCoords(request: Request, env: Env): { lat: number; lon: number } | null {
+  const cf = request.cf as { latitude?: unknown; longitude?: unknown } | undefined;
+  return coarseCoords(cf?.latitude, cf?.longitude) ?? parseCoords(env.FALLBACK_COORDS);
+}
+
+/** Off the response path: the user's object applies the pulse (a lost call is caught up from D1). */
+export function publishPulse(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }, stored: { ref: StoredPulseRef; pulse: ValidPulse }, request: Request): void {
+  const { ref, pulse } = stored;
+  const notice: PulseNotice = {
+    userId: ref.userId,
+    pulseId: ref.pulseId,
+    seq: ref.seq,
+    machineId: ref.machineId,
+    codedAt: pulse.instantMs,
+    utcOffset: pulse.utcOffset,
+    entries: pulse.entries.map((e) => ({ key: e.key, amount: e.xp })),
+    coords: requestCoords(request, env),
+  };
+  ctx.waitUntil(notifyWithRetry(env, notice));
+}
+
+const NOTIFY_ATTEMPTS = 3;
+
+/** An object being evicted or restarted fails the call: try again on a fresh stub, then give up. */
+async function notifyWithRetry(env: Env, notice: PulseNotice): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await userObject(env, notice.userId).applyPulse(notice);
+      return;
+    } catch (error) {
+      if (attempt >= NOTIFY_ATTEMPTS) {
+        console.error("live notification failed; the object's alarm will catch up", error instanceof Error ? error.message : String(error));
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    }
+  }
+}
+
+export function loadProfileView(env: Env, user: UserRow): Promise<ProfileView> {
+  return userObject(env, user.id).profile(userRef(user));
+}
+
+/** Hands a WebSocket upgrade to the user's object (the caller checked privacy). */
+export function openProfileSocket(env: Env, request: Request, user: UserRow, role: ViewerRole): Promise<Response> {
+  const headers = new Headers(request.headers);
+  headers.set("x-user-ref", JSON.stringify(userRef(user)));
+  headers.set("x-viewer-role", role);
+  return userObject(env, user.id).fetch(new Request(request.url, { headers }));
+}
+
+/** Hands a front-page WebSocket upgrade to a relay. */
+export function openFeedSocket(env: Env, request: Request): Promise<Response> {
+  const key = request.headers.get("cf-connecting-ip") ?? crypto.randomUUID();
+  const relay = feedRelayFor(env, key);
+  const headers = new Headers(request.headers);
+  headers.set("x-relay-name", relay.name);
+  return relay.stub.fetch(new Request(request.url, { headers }));
+}
