@@ -9,7 +9,8 @@ export default defineConfig(async () => {
         // The API-only entry: Astro's virtual modules exist only inside the Astro build.
         main: "./worker/app-entry.ts",
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+        // Tests have no request location: pulses get map dots at this fallback, as in local dev.
+        miniflare: { bindings: { TEST_MIGRATIONS: migrations, FALLBACK_COORDS: "60.17,24.94" } },
       }),
     ],
     test: {

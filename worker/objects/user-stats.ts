@@ -288,7 +288,7 @@ export class UserStats extends DurableObject<Env> {
 
   private async forwardNoticeToFeed(notice: PulseNotice, seqBefore: number): Promise<void> {
     if (notice.seq <= seqBefore) return;
-    const names = this.store.bookedNames(notice.entries.map((e) => e.key));
+    const names = await this.bookedNames(notice.entries.map((e) => e.key));
     const xps = notice.entries.map((e) => ({ language: names.get(e.key) ?? e.key, amount: e.amount }));
     await this.forwardToFeed([{ pulseId: notice.pulseId, codedAt: notice.codedAt, xps, coords: notice.coords }]);
   }
