@@ -25,3 +25,29 @@ export function seedUsers(persistTo, count, prefix = "bench") {
   d1File(persistTo, lines.join("\n"));
   return users;
 }
+
+/**
+ * A user with `pulses` pulses (one XP row each, 10 languages, two machines) spread over `years`,
+ * written straight into D1 in a few statements; the rollup triggers run as for real pulses.
+ */
+export function seedUserWithHistory(persistTo, { username, pulses, years = 3 }) {
+  const token = newToken();
+  const now = Date.now();
+  const stepMs = Math.floor((years * 365 * 86_400_000) / pulses);
+  const languages = Array.from({ length: 10 }, (_, i) => `(${sqlString(`Lang${i}`)}, ${sqlString(`lang${i}`)})`).join(", ");
+  const user = `(SELECT id FROM users WHERE username_key = ${sqlString(username.toLowerCase())})`;
+  d1File(
+    persistTo,
+    `INSERT INTO users (username, username_key, created_at) VALUES (${sqlString(username)}, ${sqlString(username.toLowerCase())}, ${now - years * 365 * 86_400_000});
+INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (${user}, 'Desktop', ${sqlString(hashToken(token))}, ${now});
+INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (${user}, 'Laptop', ${sqlString(hashToken(newToken()))}, ${now});
+INSERT OR IGNORE INTO languages (name, name_key) VALUES ${languages};
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${pulses})
+INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, nonce)
+SELECT u.id, (SELECT min(id) FROM machines WHERE user_id = u.id) + (i % 2), i, ${now} - (${pulses} - i) * ${stepMs} - 60000, 120, ${now}, (i % 50) + 1, 'seed-' || i, i
+FROM n, users u WHERE u.id = ${user};
+INSERT INTO xps (pulse_id, language_id, original_language_id, amount)
+SELECT p.id, l.id, l.id, p.xp FROM pulses p JOIN languages l ON l.name_key = 'lang' || (p.seq % 10) WHERE p.user_id = ${user};`,
+  );
+  return { username, token };
+}

@@ -1,6 +1,6 @@
 // Writes docs/benchmarks.md from one run's results: machine, versions, date, and ratios to the
 // baseline measured in the same run.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 
 function versionOf(pkg) {
@@ -27,7 +27,7 @@ export function machineInfo() {
   };
 }
 
-export function writeReport(results, path = "docs/benchmarks.md") {
+export function renderReport(results) {
   const m = results.machine;
   const lines = [
     "# Benchmarks",
@@ -61,6 +61,39 @@ export function writeReport(results, path = "docs/benchmarks.md") {
       "",
     );
   }
+  const p = results.profileApi;
+  if (p) {
+    lines.push(
+      "## Profile API and history length",
+      "",
+      `\`GET /api/users/:name\` at 32 connections for a user with 100 pulses and one with ${p.heavyPulses.toLocaleString("en")} pulses`,
+      "(one XP row each, 10 languages, 2 machines, spread over 3 years), seeded straight into D1. Both are",
+      "served from the user's live object; the response's `dates` map has one entry per coding day.",
+      "",
+      row(["user", "req/s", "p50 ms", "p99 ms", "non-2xx"]),
+      row(["---", "---:", "---:", "---:", "---:"]),
+      row(["100 pulses", p.light.rps, p.light.p50, p.light.p99, p.light.non2xx]),
+      row([`${p.heavyPulses.toLocaleString("en")} pulses`, p.heavy.rps, p.heavy.p50, p.heavy.p99, p.heavy.non2xx]),
+      "",
+      `Ratio of p50s (heavy / light): **${p.p50Ratio.toFixed(2)}**; target under 1.2: ${p.p50Ratio < 1.2 ? "**met**" : "**not met**"}.`,
+      "",
+    );
+  }
+  const live = results.liveLatency;
+  if (live) {
+    lines.push(
+      "## Live latency",
+      "",
+      "Time from sending `POST /api/my/pulses` to the pulse's message on each viewer's WebSocket of that profile.",
+      "Pulses are sent one at a time, 400 ms apart (wider than the 250 ms coalescing interval); every",
+      "delivery to every viewer is one sample.",
+      "",
+      row(["viewers", "pulses", "deliveries", "missing", "p50 ms", "p99 ms"]),
+      row(["---:", "---:", "---:", "---:", "---:", "---:"]),
+      ...live.map((l) => row([l.viewers, l.pulses, l.deliveries, l.missing, l.p50, l.p99])),
+      "",
+    );
+  }
   for (const note of results.notes ?? []) lines.push(note, "");
-  writeFileSync(path, lines.join("\n"));
+  return lines.join("\n");
 }

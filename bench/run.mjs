@@ -4,13 +4,15 @@ import { rmSync } from "node:fs";
 import { openSync } from "node:fs";
 import { run, startDevServer, waitForHealth, wrangler } from "../scripts/lib.mjs";
 import { ingestSuite } from "./suites/ingest.mjs";
-import { machineInfo, writeReport } from "./report.mjs";
+import { liveLatencySuite } from "./suites/live.mjs";
+import { profileApiSuite } from "./suites/profile.mjs";
+import { machineInfo, renderReport } from "./report.mjs";
 import { mkdirSync, writeFileSync } from "node:fs";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
 const quick = args.includes("--quick");
-const options = { seconds: quick ? 3 : 8, rounds: quick ? 1 : 3, users: quick ? 200 : 2000 };
+const options = { seconds: quick ? 3 : 8, rounds: quick ? 1 : 3, users: quick ? 200 : 2000, heavyPulses: quick ? 100_000 : 1_000_000, livePulses: quick ? 10 : 30 };
 const log = (...m) => (json ? console.error(...m) : console.log(...m));
 
 // The server runs the production build, so build it from the current sources first.
@@ -26,21 +28,19 @@ const results = { date: new Date().toISOString(), options, machine: machineInfo(
 try {
   await waitForHealth(server.url);
   const ctx = { url: server.url, persistTo, options };
-  log("ingest: health baseline vs pulses ...");
+  log("ingest: health baseline vs pulses (with live notifications) ...");
   results.ingest = await ingestSuite(ctx);
+  log("profile API: 100-pulse user vs heavy user ...");
+  results.profileApi = await profileApiSuite(ctx);
+  log("live latency: POST to viewer sockets ...");
+  results.liveLatency = await liveLatencySuite(ctx, [1, 100, 1000], options.livePulses);
 } finally {
   await server.stop();
 }
 
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/latest.json", JSON.stringify(results, null, 2));
-if (!quick) writeReport(results);
-if (json) console.log(JSON.stringify(results, null, 2));
-else {
-  const r = results.ingest;
-  console.table({
-    "GET /api/health": { "req/s": r.health.rps, "p50 ms": r.health.p50, "p99 ms": r.health.p99, non2xx: r.health.non2xx },
-    "POST /api/my/pulses": { "req/s": r.ingest.rps, "p50 ms": r.ingest.p50, "p99 ms": r.ingest.p99, non2xx: r.ingest.non2xx },
-  });
-  console.log(`ingest / health throughput: ${(r.ingestToHealth * 100).toFixed(1)}% (median of rounds ${r.rounds.join(", ")}; target >= 50%)`);
-}
+const report = renderReport(results);
+// Quick runs are for development; only full runs replace the published report.
+writeFileSync(quick ? "bench/results/latest.md" : "docs/benchmarks.md", report);
+console.log(json ? JSON.stringify(results, null, 2) : report);

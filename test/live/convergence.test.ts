@@ -31,8 +31,8 @@ describe("user object convergence", () => {
     expect((await stub.status()).seq).toBe(1);
 
     // Time passes: the check that follows the last activity becomes due.
-    await runInDurableObject(stub, (_instance, state) => {
-      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'last_activity_at'", Date.now() - 60_000);
+    await runInDurableObject(stub, (instance) => {
+      (instance as unknown as { store: { setMeta(k: string, v: number): void } }).store.setMeta("last_activity_at", Date.now() - 60_000);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const view = await stub.currentView();

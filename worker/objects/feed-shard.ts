@@ -11,19 +11,26 @@ const MAX_BATCH = 1_000;
 const MAX_PENDING = 100_000;
 
 export class FeedShard extends DurableObject<Env> {
+  /** Rows in `pending`, counted once per object start and kept in step after. */
+  private pending: number;
+  private alarmArmed: boolean | undefined;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS pending (pulse_id INTEGER PRIMARY KEY, pulse TEXT NOT NULL)");
+    this.pending = ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending").one().n;
   }
 
   async addPulses(pulses: FeedPulse[]): Promise<void> {
-    const sql = this.ctx.storage.sql;
     // A feed that is down must not fill the shard without bound; reconciliation repairs the total.
-    const pending = sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending").one().n;
-    for (const p of pulses.slice(0, Math.max(0, MAX_PENDING - pending))) {
-      sql.exec("INSERT OR IGNORE INTO pending (pulse_id, pulse) VALUES (?, ?)", p.pulseId, JSON.stringify(p));
+    for (const p of pulses.slice(0, Math.max(0, MAX_PENDING - this.pending))) {
+      this.pending += this.ctx.storage.sql.exec("INSERT OR IGNORE INTO pending (pulse_id, pulse) VALUES (?, ?)", p.pulseId, JSON.stringify(p)).rowsWritten > 0 ? 1 : 0;
     }
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + SHARD_FLUSH_INTERVAL_MS);
+    this.alarmArmed ??= (await this.ctx.storage.getAlarm()) !== null;
+    if (!this.alarmArmed) {
+      await this.ctx.storage.setAlarm(Date.now() + SHARD_FLUSH_INTERVAL_MS);
+      this.alarmArmed = true;
+    }
   }
 
   /** Sends what is pending now (the alarm does this on its own; tests and benchmarks call it). */
@@ -33,20 +40,25 @@ export class FeedShard extends DurableObject<Env> {
     await globalFeed(this.env).ingest(rows.map((r) => JSON.parse(r.pulse) as FeedPulse));
     // Exactly the rows sent: others may have arrived (with any ids) while the call was in flight.
     for (const r of rows) this.ctx.storage.sql.exec("DELETE FROM pending WHERE pulse_id = ?", r.pulse_id);
+    this.pending = Math.max(0, this.pending - rows.length);
     return rows.length;
   }
 
   async pendingCount(): Promise<number> {
-    return this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending").one().n;
+    return this.pending;
   }
 
   override async alarm(): Promise<void> {
+    this.alarmArmed = false;
     try {
       await this.flush();
     } catch (error) {
       console.error("feed shard flush failed", error instanceof Error ? error.message : String(error));
     }
     // Re-arm while anything is left, including after a failed send.
-    if ((await this.pendingCount()) > 0) await this.ctx.storage.setAlarm(Date.now() + SHARD_FLUSH_INTERVAL_MS);
+    if (this.pending > 0) {
+      await this.ctx.storage.setAlarm(Date.now() + SHARD_FLUSH_INTERVAL_MS);
+      this.alarmArmed = true;
+    }
   }
 }

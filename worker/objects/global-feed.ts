@@ -154,6 +154,7 @@ export class GlobalFeed extends DurableObject<Env> {
     }
     this.setMeta("watermark", watermark);
     this.setMeta("base_total", baseline.totalXp);
+    this.setMeta("delta_total", sql.exec<{ xp: number }>("SELECT coalesce(SUM(xp), 0) AS xp FROM deltas").one().xp);
     this.setMeta("reconciled_at", now);
     this.setMeta("format", FORMAT);
   }
@@ -165,6 +166,7 @@ export class GlobalFeed extends DurableObject<Env> {
     const stored = { pulseId: p.pulseId, codedAt: p.codedAt, xps: p.xps, coords: null };
     const inserted = sql.exec("INSERT OR IGNORE INTO deltas (pulse_id, xp, pulse) VALUES (?, ?, ?)", p.pulseId, totalXp(p.xps), JSON.stringify(stored)).rowsWritten;
     if (inserted === 0) return false;
+    this.setMeta("delta_total", (this.meta("delta_total") ?? 0) + totalXp(p.xps));
     this.addToWindows(p, now);
     if (p.coords && this.dots.length < MAX_DOTS_PER_UPDATE) this.dots.push({ ...p.coords, xp: totalXp(p.xps) });
     return true;
@@ -194,8 +196,7 @@ export class GlobalFeed extends DurableObject<Env> {
   }
 
   private total(): number {
-    const deltas = this.ctx.storage.sql.exec<{ xp: number }>("SELECT coalesce(SUM(xp), 0) AS xp FROM deltas").one().xp;
-    return (this.meta("base_total") ?? 0) + deltas;
+    return (this.meta("base_total") ?? 0) + (this.meta("delta_total") ?? 0);
   }
 
   private viewerCount(): number {

@@ -43,8 +43,12 @@ type Meta = {
 };
 
 export class UserStatsStore {
+  /** The meta table, read once per object start: every pulse reads several of its values. */
+  private readonly metaCache = new Map<string, unknown>();
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value)");
+    for (const row of sql.exec<{ key: string; value: SqlStorageValue }>("SELECT key, value FROM meta")) this.metaCache.set(row.key, row.value);
     if (this.meta("format") !== AGGREGATE_FORMAT) this.reset();
   }
 
@@ -54,6 +58,7 @@ export class UserStatsStore {
       this.sql.exec(`DROP TABLE IF EXISTS ${table}`);
     }
     this.sql.exec("DELETE FROM meta");
+    this.metaCache.clear();
     this.sql.exec(`
       CREATE TABLE languages (name TEXT PRIMARY KEY, xp INTEGER NOT NULL);
       CREATE TABLE machines (id INTEGER PRIMARY KEY, name TEXT NOT NULL, active INTEGER NOT NULL, xp INTEGER NOT NULL);
@@ -69,12 +74,13 @@ export class UserStatsStore {
   }
 
   meta<K extends keyof Meta>(key: K): Meta[K] | null {
-    const row = this.sql.exec<{ value: Meta[K] }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
-    return row ? row.value : null;
+    return (this.metaCache.get(key) as Meta[K] | undefined) ?? null;
   }
 
   setMeta<K extends keyof Meta>(key: K, value: Meta[K]): void {
+    if (this.metaCache.get(key) === value) return;
     this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+    this.metaCache.set(key, value);
   }
 
   isBuilt(): boolean {
@@ -153,8 +159,8 @@ export class UserStatsStore {
 
   // ---- applying pulses ----
 
-  /** Applies the next pulse (its seq must be last_seq + 1) and logs it for viewers. */
-  apply(p: AppliedPulse, machineName: string, now: number): void {
+  /** Applies the next pulse (its seq must be last_seq + 1); logs it for broadcast when someone watches. */
+  apply(p: AppliedPulse, machineName: string, now: number, watched: boolean): void {
     const { date, hour } = localDateAndHour(p.codedAt, p.utcOffset);
     let total = 0;
     for (const x of p.xps) {
@@ -182,7 +188,7 @@ export class UserStatsStore {
     }
     this.setMeta("last_seq", p.seq);
     this.setMeta("last_activity_at", now);
-    this.sql.exec("INSERT INTO pulse_log (seq, logged_at, event) VALUES (?, ?, ?)", p.seq, now, JSON.stringify({ ...p, machine: machineName }));
+    if (watched) this.sql.exec("INSERT INTO pulse_log (seq, logged_at, event) VALUES (?, ?, ?)", p.seq, now, JSON.stringify({ ...p, machine: machineName }));
   }
 
   /** Drops what fell out of the recent windows. */

@@ -52,6 +52,8 @@ export class UserStats extends DurableObject<Env> {
   private readonly store: UserStatsStore;
   /** Applies and rebuilds run one at a time (they await D1 in between). */
   private tail: Promise<unknown> = Promise.resolve();
+  /** The alarm time last set (undefined: not known since the object started). */
+  private scheduledAlarm: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -130,6 +132,7 @@ export class UserStats extends DurableObject<Env> {
       for (const ws of this.ctx.getWebSockets()) ws.close(4404, "User not found or private.");
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
+      this.scheduledAlarm = null;
     });
   }
 
@@ -180,6 +183,7 @@ export class UserStats extends DurableObject<Env> {
   // ---- alarm: coalesced broadcasts and the D1 check ----
 
   override async alarm(): Promise<void> {
+    this.scheduledAlarm = null; // this alarm has fired
     await this.serialized(async () => {
       if (!this.store.isBuilt()) return;
       const now = Date.now();
@@ -211,8 +215,12 @@ export class UserStats extends DurableObject<Env> {
       if ((this.store.meta("broadcast_seq") ?? 0) < this.store.lastSeq()) due.push((this.store.meta("last_broadcast_at") ?? 0) + BROADCAST_INTERVAL_MS);
     }
     const next = Math.min(...due);
-    if (next === Infinity) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(Math.max(next, now));
+    const at = next === Infinity ? null : Math.max(next, now);
+    this.scheduledAlarm ??= await this.ctx.storage.getAlarm();
+    if (at === this.scheduledAlarm) return;
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
+    this.scheduledAlarm = at;
   }
 
   // ---- internals ----
@@ -270,7 +278,7 @@ export class UserStats extends DurableObject<Env> {
         machine = this.store.machineName(p.machineId) ?? `machine ${p.machineId}`;
       }
       // Pulses of a deleted machine can still be in flight; the sequence moves on either way.
-      this.store.apply(p, machine, Date.now());
+      this.store.apply(p, machine, Date.now(), this.ctx.getWebSockets("viewer").length > 0);
     }
     await this.scheduleBroadcast();
   }
