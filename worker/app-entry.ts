@@ -1,7 +1,17 @@
-// The API-only Worker entry: used by the tests and by `npm run dev:api` (no Astro build needed).
+// The Worker entry without Astro: used by the tests and by `npm run dev:api` (no Astro build needed).
+// It dispatches like worker/index.ts, except that paths for Astro pages answer 404.
 import type { Env } from "./env";
-import { fetchApi } from "./app";
+import { fetchApi, isApiPath } from "./app";
+import { withSecurityHeaders } from "./http/security-headers";
+import { createWebApp, isWebRequest } from "./web";
+
+const web = createWebApp();
 
 export default {
-  fetch: fetchApi,
+  fetch(request, env, ctx) {
+    const { pathname } = new URL(request.url);
+    if (isApiPath(pathname)) return fetchApi(request, env, ctx);
+    if (isWebRequest(request.method, pathname)) return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
+    return withSecurityHeaders(new Response("Not found (pages are served by the Astro build).", { status: 404 }));
+  },
 } satisfies ExportedHandler<Env>;
