@@ -38,7 +38,11 @@ export function withSecurityHeaders(response: Response): Response {
   // WebSocket upgrades pass through untouched (their headers belong to the handshake).
   if (response.status === 101 || response.webSocket) return response;
   const out = new Response(response.body, response);
-  for (const [name, value] of Object.entries(STATIC_SECURITY_HEADERS)) out.headers.set(name, value);
+  for (const [name, value] of Object.entries(STATIC_SECURITY_HEADERS)) {
+    // A page may ask for a stricter referrer policy (the reset page sends none at all); keep that.
+    if (name === "referrer-policy" && out.headers.get(name) === "no-referrer") continue;
+    out.headers.set(name, value);
+  }
   out.headers.set("content-security-policy", completeCsp(response.headers.get("content-security-policy")));
   return out;
 }

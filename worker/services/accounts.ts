@@ -142,3 +142,8 @@ export async function deleteAccount(env: Env, session: ActiveSession, confirmati
   await publishAccountEvent(env, { type: "account-deleted", userId: session.userId });
   return { kind: "deleted" };
 }
+
+/** The account as the preferences page shows it. */
+export function accountDetails(db: D1Database, userId: number) {
+  return findAccount(db, userId);
+}
