@@ -1,9 +1,17 @@
 // A tiny browser for the web app's tests: a cookie jar, a client address, forms with CSRF tokens.
 // Pages are Astro (not loaded in the test runtime), so the tests post forms the way the pages would.
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { decodeFlash, type Flash } from "../../worker/domain/flash";
 import { randomSecret } from "../../worker/domain/secrets";
-import { CSRF_COOKIE, csrfTokenFor, FLASH_COOKIE, SESSION_COOKIE } from "../../worker/services/sessions";
+import {
+  CSRF_COOKIE,
+  csrfTokenFor,
+  FLASH_COOKIE,
+  resolveSession,
+  SESSION_COOKIE,
+  takeTokenReveal,
+  type TokenReveal,
+} from "../../worker/services/sessions";
 import { BASE, uniqueName } from "../helpers";
 
 export const PASSWORD = "correct horse battery staple";
@@ -109,4 +117,26 @@ export async function signedUp(fields: { username?: string; password?: string; e
   const browser = new Browser();
   const username = await browser.signUp(fields);
   return { browser, username };
+}
+
+/** What /my/machines would show once: the token waiting for this browser's session (null if none). */
+export async function takeTokenShown(browser: Browser): Promise<TokenReveal | null> {
+  const session = await resolveSession(env.DB, browser.cookieHeader(), Date.now());
+  return session ? takeTokenReveal(env.DB, session, Date.now()) : null;
+}
+
+/** Adds a machine through the form and returns its id and the token shown once. */
+export async function addMachine(browser: Browser, name: string): Promise<{ machineId: number; token: string }> {
+  const res = await browser.post("/my/machines", { name });
+  const flash = browser.takeFlash();
+  if (res.status !== 303 || flash?.kind !== "success") throw new Error(`adding machine ${name} failed: ${res.status} ${JSON.stringify(flash)}`);
+  const shown = await takeTokenShown(browser);
+  if (!shown) throw new Error("no token shown");
+  return { machineId: shown.machineId, token: shown.token };
+}
+
+export async function userIdOf(username: string): Promise<number> {
+  const id = await env.DB.prepare("SELECT id FROM users WHERE username = ?").bind(username).first<number>("id");
+  if (id === null) throw new Error(`no user ${username}`);
+  return id;
 }
