@@ -35,6 +35,7 @@ export interface PostOptions {
 export class Browser {
   readonly jar = new Map<string, string>();
 
+  /** `ip` "" sends no cf-connecting-ip header. */
   constructor(readonly ip = uniqueIp()) {}
 
   cookieHeader(): string {
@@ -42,7 +43,7 @@ export class Browser {
   }
 
   async fetch(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Response> {
-    const headers: Record<string, string> = { "cf-connecting-ip": this.ip, ...init.headers };
+    const headers: Record<string, string> = { ...(this.ip ? { "cf-connecting-ip": this.ip } : {}), ...init.headers };
     if (this.jar.size > 0) headers.cookie = this.cookieHeader();
     const res = await exports.default.fetch(`${BASE}${path}`, { ...init, headers, redirect: "manual" });
     for (const line of res.headers.getSetCookie()) this.store(line);
