@@ -86,7 +86,7 @@ describe("delete account", () => {
 
     const res = await browser.post("/my/preferences/delete-account", { confirmation: "DELETE" });
     expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe("/");
+    expect(res.headers.get("location")).toBe("/login");
     expect(res.headers.getSetCookie()).toContain(`${SESSION_COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax`);
     expect(browser.takeFlash()).toEqual({ kind: "success", message: "Your account and all its data were deleted." });
 

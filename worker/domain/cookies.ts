@@ -1,4 +1,11 @@
-// Parsing the Cookie header and writing Set-Cookie values (no platform imports).
+// Parsing the Cookie header and writing Set-Cookie values (no platform imports), and the cookies of this service.
+
+// `__Host-`: Secure, Path=/, no Domain, so neither a subdomain nor plain HTTP can plant or overwrite them.
+export const SESSION_COOKIE = "__Host-pe_session";
+/** Double-submit CSRF token for signed-out forms (log in, sign up, password reset). */
+export const CSRF_COOKIE = "__Host-pe_csrf";
+/** The flash message of a Post/Redirect/Get (see domain/flash.ts). */
+export const FLASH_COOKIE = "__Host-pe_flash";
 
 export interface CookieOptions {
   /** Seconds; omitted for a browser-session cookie, 0 to delete. */

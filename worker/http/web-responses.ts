@@ -1,8 +1,7 @@
 // Responses of the browser-facing web app: Post/Redirect/Get with a flash cookie, and status pages.
-import { serializeCookie } from "../domain/cookies";
+import { FLASH_COOKIE, serializeCookie } from "../domain/cookies";
 import { encodeFlash, type Flash } from "../domain/flash";
 import type { Env } from "../env";
-import { FLASH_COOKIE } from "../services/sessions";
 
 export const NO_STORE = "no-store";
 

@@ -31,8 +31,9 @@ async function resetTokenHash(token: string): Promise<string> {
 }
 
 /**
- * Creates a link for each account named (by username or address) that has an e-mail address. The
- * mail goes out after the response (`defer`), so the response takes as long whether or not one is sent.
+ * Answers at once and does the rest after the response (`defer`): look up the accounts named (by
+ * username or address) that have an e-mail address, create a link for each and mail it. So neither
+ * the answer nor its timing depends on whether such an account exists.
  */
 export async function requestPasswordReset(
   env: Env,
@@ -50,17 +51,22 @@ export async function requestPasswordReset(
     now,
   );
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
-  if (login === "") return { kind: "requested" };
+  if (login !== "") {
+    defer(
+      sendResetLinks(env, login, input.origin, now).catch((error: unknown) => {
+        console.error("password reset request failed", error instanceof Error ? error.message : "error");
+      }),
+    );
+  }
+  return { kind: "requested" };
+}
 
-  const targets = await findResetTargets(env.DB, login, MAX_TARGETS);
-  const mails = [];
-  for (const target of targets) {
+async function sendResetLinks(env: Env, login: string, origin: string, now: number): Promise<void> {
+  for (const target of await findResetTargets(env.DB, login, MAX_TARGETS)) {
     const token = randomSecret();
     await insertReset(env.DB, target.id, await resetTokenHash(token), now, RESET_VALIDITY_MS);
-    mails.push(passwordResetMail(target.email, target.username, `${input.origin}/reset-password/${token}`));
+    await sendMail(env, passwordResetMail(target.email, target.username, `${origin}/reset-password/${token}`), now);
   }
-  if (mails.length > 0) defer(Promise.all(mails.map((mail) => sendMail(env, mail, now))));
-  return { kind: "requested" };
 }
 
 /** The account a reset link is for, while it is valid. */

@@ -3,16 +3,12 @@
 // The cookie carries a random 256-bit id; D1 stores only its SHA-256. The CSRF token of a session is
 // an HMAC of the session id (so it needs no storage and cannot be derived without the HttpOnly cookie),
 // and a one-time reveal (a new machine token) is encrypted with another key derived from the id.
-import { parseCookies, serializeCookie } from "../domain/cookies";
+import { CSRF_COOKIE, parseCookies, serializeCookie, SESSION_COOKIE } from "../domain/cookies";
 import { base64UrlDecode, base64UrlEncode, constantTimeEqual, hmacSha256, randomSecret } from "../domain/secrets";
 import { sha256Hex } from "../domain/token";
 import { deleteSession, findSession, insertSession, purgeExpiredSessions, putReveal, takeReveal } from "../db/sessions";
 
-// `__Host-`: Secure, Path=/, no Domain, so neither a subdomain nor plain HTTP can plant or overwrite them.
-export const SESSION_COOKIE = "__Host-pe_session";
-/** Double-submit CSRF token for signed-out forms (log in, sign up, password reset). */
-export const CSRF_COOKIE = "__Host-pe_csrf";
-export const FLASH_COOKIE = "__Host-pe_flash";
+export { CSRF_COOKIE, FLASH_COOKIE, SESSION_COOKIE } from "../domain/cookies";
 
 /** "Remember me": the cookie and the server-side session last 30 days. */
 export const PERSISTENT_SESSION_MS = 30 * 24 * 60 * 60 * 1000;

@@ -43,5 +43,6 @@ export const preferenceRoutes = new Hono<WebEnv>()
   .post(`${PAGE}/delete-account`, account, async (c) => {
     const result = await deleteAccount(c.env, requireSession(c), field(c.get("form"), "confirmation"));
     if (result.kind === "invalid") return redirect(PAGE, { kind: "error", message: result.message });
-    return redirect("/", { kind: "success", message: "Your account and all its data were deleted." }, [clearSessionCookie()]);
+    // To a page that shows the flash (the front page does not).
+    return redirect("/login", { kind: "success", message: "Your account and all its data were deleted." }, [clearSessionCookie()]);
   });
