@@ -15,7 +15,10 @@ export const users = sqliteTable("users", {
   pulseSeq: integer("pulse_seq").notNull().default(0),
   totalXp: integer("total_xp").notNull().default(0),
   createdAt: integer("created_at").notNull(),
-});
+}, (t) => [
+  // Password-reset requests may name the address, in any case.
+  index("users_email_lower").on(sql`lower(${t.email})`),
+]);
 
 export const machines = sqliteTable(
   "machines",
