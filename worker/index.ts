@@ -1,8 +1,32 @@
-// The production Worker: /api goes to Hono, every other path to the Astro site.
+// The production Worker: /api goes to the API (Hono), form posts, exports and /my/profile to the web
+// app (Hono), every other path to the Astro site. Non-API responses get the security headers.
 // It also exports the Durable Object classes (wrangler.toml binds them).
 import astro from "@astrojs/cloudflare/entrypoints/server";
 import type { Env } from "./env";
 import { fetchApi, isApiPath } from "./app";
+import { withSecurityHeaders } from "./http/security-headers";
+import { plainStatusPage, type StatusPageRenderer } from "./http/web-responses";
+import { createWebApp, isWebRequest } from "./web";
+
+/** Status pages of the web app (429, 403, 404, ...) rendered by the site's Astro pages when one exists. */
+const astroStatusPages: StatusPageRenderer = async (request, page, env, ctx) => {
+  if (page.status !== 429 && page.status !== 403) return plainStatusPage(page);
+  const url = new URL(`/${page.status}`, request.url);
+  if (page.retryAfter !== undefined) url.searchParams.set("retry", String(page.retryAfter));
+  const rendered = await astro.fetch(
+    new Request(url, { headers: { accept: "text/html", cookie: request.headers.get("cookie") ?? "" } }),
+    env as never,
+    ctx,
+  );
+  if (!rendered.headers.get("content-type")?.startsWith("text/html")) return plainStatusPage(page);
+  const headers = new Headers(rendered.headers);
+  headers.delete("set-cookie"); // the inner render must not consume this request's flash or change cookies
+  headers.set("cache-control", "no-store");
+  if (page.retryAfter !== undefined) headers.set("retry-after", String(page.retryAfter));
+  return new Response(rendered.body, { status: page.status, headers });
+};
+
+const web = createWebApp(astroStatusPages);
 
 export { UserStats } from "./objects/user-stats";
 export { FeedShard } from "./objects/feed-shard";
@@ -11,7 +35,11 @@ export { FeedRelay } from "./objects/feed-relay";
 
 export default {
   fetch(request, env, ctx) {
-    if (isApiPath(new URL(request.url).pathname)) return fetchApi(request, env, ctx);
-    return astro.fetch(request, env as never, ctx);
+    const { pathname } = new URL(request.url);
+    if (isApiPath(pathname)) return fetchApi(request, env, ctx);
+    if (isWebRequest(request.method, pathname)) {
+      return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
+    }
+    return Promise.resolve(astro.fetch(request, env as never, ctx)).then(withSecurityHeaders);
   },
 } satisfies ExportedHandler<Env>;

@@ -15,7 +15,10 @@ export const users = sqliteTable("users", {
   pulseSeq: integer("pulse_seq").notNull().default(0),
   totalXp: integer("total_xp").notNull().default(0),
   createdAt: integer("created_at").notNull(),
-});
+}, (t) => [
+  // Password-reset requests may name the address, in any case.
+  index("users_email_lower").on(sql`lower(${t.email})`),
+]);
 
 export const machines = sqliteTable(
   "machines",
@@ -107,4 +110,67 @@ export const machineHourlyXp = sqliteTable(
     xp: integer("xp").notNull(),
   },
   (t) => [primaryKey({ columns: [t.machineId, t.localHour] }), index("machine_hourly_xp_user").on(t.userId)],
+);
+
+// Accounts (migrations/0002_accounts.sql). Secrets are never stored: sessions and reset tokens are kept
+// as SHA-256 hashes, and a freshly issued machine token waits (encrypted) for the one page view that shows it.
+
+/** Server-side browser sessions; the cookie carries a random id whose SHA-256 is `token_hash`. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull().unique(),
+    /** "Remember me": a long-lived cookie; otherwise a browser-session cookie with a shorter server expiry. */
+    persistent: integer("persistent", { mode: "boolean" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("sessions_user").on(t.userId), index("sessions_expires_at").on(t.expiresAt)],
+);
+
+/** A one-time message for one session (today: a new machine token), AES-GCM encrypted with a key only the session cookie yields. */
+export const sessionReveals = sqliteTable("session_reveals", {
+  sessionId: integer("session_id").primaryKey().references(() => sessions.id, { onDelete: "cascade" }),
+  iv: text("iv").notNull(),
+  ciphertext: text("ciphertext").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** Password-reset links: single use, valid for 4 hours after `created_at`; only the token's SHA-256 is stored. */
+export const passwordResets = sqliteTable(
+  "password_resets",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("password_resets_user").on(t.userId), index("password_resets_created_at").on(t.createdAt)],
+);
+
+/** Fixed-window counters for rate limits; `key` is a hash of (bucket, subject). */
+export const rateLimits = sqliteTable(
+  "rate_limits",
+  {
+    key: text("key").notNull(),
+    windowStart: integer("window_start").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] }), index("rate_limits_expires_at").on(t.expiresAt)],
+);
+
+/** Mail captured instead of sent when no mailer binding is configured (local development and tests). */
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    createdAt: integer("created_at").notNull(),
+    toAddress: text("to_address").notNull(),
+    subject: text("subject").notNull(),
+    text: text("text").notNull(),
+  },
+  (t) => [index("outbox_to_address").on(t.toAddress)],
 );

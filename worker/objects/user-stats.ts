@@ -49,7 +49,7 @@ export interface UserRef extends UserIdentity {
 export type ViewerRole = "owner" | "public";
 
 export class UserStats extends DurableObject<Env> {
-  private readonly store: UserStatsStore;
+  private store: UserStatsStore;
   /** Applies and rebuilds run one at a time (they await D1 in between). */
   private tail: Promise<unknown> = Promise.resolve();
   /** The alarm time last set (undefined: not known since the object started). */
@@ -126,6 +126,11 @@ export class UserStats extends DurableObject<Env> {
     });
   }
 
+  /** Sessions changed: owners reconnect with a session that is still valid. */
+  async closeOwnerSockets(): Promise<void> {
+    for (const ws of this.ctx.getWebSockets("owner")) ws.close(4401, "Session ended.");
+  }
+
   /** The account is gone: close every socket and forget everything. */
   async erase(): Promise<void> {
     await this.serialized(async () => {
@@ -133,6 +138,7 @@ export class UserStats extends DurableObject<Env> {
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
       this.scheduledAlarm = null;
+      this.store = new UserStatsStore(this.ctx.storage.sql); // empty again: nothing cached survives
     });
   }
 

@@ -1,9 +1,11 @@
 // WebSocket endpoints: GET /live/users/:username (profile viewers) and GET /live/feed (front page).
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
+import { sameOrigin } from "../http/origin";
 import { jsonError } from "../http/responses";
 import { openFeedSocket, openProfileSocket } from "../services/live";
 import { lookupProfileUser } from "../services/profiles";
+import { resolveSession } from "../services/sessions";
 
 const isUpgrade = (request: Request) => request.headers.get("upgrade")?.toLowerCase() === "websocket";
 
@@ -11,9 +13,11 @@ export const liveRoutes = new Hono<AppEnv>()
   .get("/users/:username", async (c) => {
     if (!isUpgrade(c.req.raw)) return jsonError(426, "Expected a WebSocket upgrade.");
     // Unknown and private (for anyone but the owner) get the same answer.
-    const found = await lookupProfileUser(c.env.DB, c.req.param("username"));
+    // A session counts only on an upgrade from this site's own pages (no cross-site socket hijacking).
+    const session = sameOrigin(c.req.raw, c.env.PUBLIC_ORIGIN) ? await resolveSession(c.env.DB, c.req.header("cookie") ?? null, Date.now()) : null;
+    const found = await lookupProfileUser(c.env.DB, c.req.param("username"), session?.userId ?? null);
     if (found.kind === "missing") return jsonError(404, "User not found or private.");
-    return openProfileSocket(c.env, c.req.raw, found.user, "public");
+    return openProfileSocket(c.env, c.req.raw, found.user, found.user.id === session?.userId ? "owner" : "public");
   })
   .get("/feed", async (c) => {
     if (!isUpgrade(c.req.raw)) return jsonError(426, "Expected a WebSocket upgrade.");

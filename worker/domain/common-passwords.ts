@@ -1,0 +1,25 @@
+// A small built-in list of the most common passwords of at least 8 characters (as found at the top of
+// public breach-frequency lists). Compared case-insensitively; shorter ones fail the length rule anyway.
+export const COMMON_PASSWORDS: ReadonlySet<string> = new Set([
+  "password", "password1", "password12", "password123", "password1234", "passw0rd", "p@ssw0rd", "p@ssword",
+  "12345678", "123456789", "1234567890", "0123456789", "87654321", "987654321", "11111111", "111111111",
+  "00000000", "12341234", "123123123", "1q2w3e4r", "1q2w3e4r5t", "1qaz2wsx", "qwertyui", "qwertyuiop",
+  "qwerty123", "qwerty12", "qwerty1234", "asdfghjk", "asdfghjkl", "zxcvbnm1", "zxcvbnm123", "abcd1234",
+  "abc12345", "abcdefgh", "a1b2c3d4", "aa123456", "iloveyou", "iloveyou1", "sunshine", "sunshine1",
+  "princess", "princess1", "football", "football1", "baseball", "basketball", "superman", "batman123",
+  "starwars", "whatever", "trustno1", "welcome1", "welcome123", "letmein1", "letmein123", "computer",
+  "internet", "michelle", "jennifer", "jordan23", "charlie1", "shadow12", "master123", "mustang1",
+  "dragon12", "monkey123", "freedom1", "midnight", "chocolate", "butterfly", "liverpool", "1234qwer",
+  "qazwsxedc", "zaq12wsx", "q1w2e3r4", "q1w2e3r4t5", "qweasdzxc", "1234abcd", "11223344", "12344321",
+  "123456789a", "a123456789", "123qweasd", "changeme", "changeme1", "default1", "administrator", "admin123",
+  "admin1234", "root1234", "secret12", "secret123", "security", "software", "testtest", "test1234",
+  "test12345", "hello123", "helloworld", "loveme12", "lovely123", "samsung1", "google123", "pokemon1",
+  "minecraft", "michael1", "jessica1", "ashley12", "daniel12", "thomas12", "hunter12", "ranger12",
+  "soccer12", "killer12", "summer12", "summer2024", "summer2025", "summer2026", "winter2025", "spring2025",
+  "passwort", "passwort1", "motdepasse", "contraseña", "salasana", "salasana1", "codestats", "codestats1",
+  "pulseedge", "1password", "onetwothree", "asdf1234", "zxcv1234", "qwer1234", "aaaaaaaa", "abcabcabc",
+  "iloveu123", "babygirl1", "lovelove", "sweetheart", "cookie12", "pepper12", "ginger12",
+  "maggie12", "buster12", "tigger12", "anthony1", "nicole12", "matthew1", "access14", "mercedes",
+  "corvette", "ferrari1", "porsche1", "yankees1", "dolphins", "cowboys1", "eagles12", "steelers",
+  "nintendo", "playstation", "xbox3601", "starcraft", "warcraft", "qwertz123", "azerty123", "azertyuiop",
+]);

@@ -1,0 +1,79 @@
+// Formatting a user's pulses for download: the original's CSV (semicolon-separated, `\n` line ends,
+// one row per XP row, the booked language's name) and a JSON document with one object per pulse.
+
+export interface ExportXpRow {
+  /** Per-user pulse sequence number: rows of one pulse are adjacent. */
+  seq: number;
+  codedAt: number;
+  utcOffset: number;
+  machine: string;
+  /** The language the XP is booked on (after alias resolution); null for a pulse without XP rows. */
+  language: string | null;
+  /** The language as the plugin sent it. */
+  sentAs: string | null;
+  amount: number | null;
+}
+
+export const CSV_HEADER = "sent_at;sent_at_local;tz_offset;language;machine;amount\n";
+
+/** `2017-11-27 23:00:00Z`: the instant in UTC, whole seconds. */
+export function formatUtc(ms: number): string {
+  return `${isoSeconds(ms).replace("T", " ")}Z`;
+}
+
+/** `2017-11-28 00:00:00`: the sender's wall-clock time. */
+export function formatLocal(ms: number, offsetMinutes: number): string {
+  return isoSeconds(ms + offsetMinutes * 60_000).replace("T", " ");
+}
+
+/** `2017-11-28T00:00:00+01:00`: the instant as the sender wrote it (the pulse API's `coded_at`). */
+export function formatCodedAt(ms: number, offsetMinutes: number): string {
+  const sign = offsetMinutes < 0 ? "-" : "+";
+  const abs = Math.abs(offsetMinutes);
+  return `${isoSeconds(ms + offsetMinutes * 60_000)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/** The CSV line of one XP row; empty for a pulse without XP rows. */
+export function csvRow(row: ExportXpRow): string {
+  if (row.language === null || row.amount === null) return "";
+  return (
+    [formatUtc(row.codedAt), formatLocal(row.codedAt, row.utcOffset), String(row.utcOffset), row.language, row.machine, String(row.amount)]
+      .map(csvField)
+      .join(";") + "\n"
+  );
+}
+
+/** Quotes a field that contains the separator, a quote or a line break (as the original's CSV encoder does). */
+export function csvField(value: string): string {
+  return /[;"\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+export interface ExportPulse {
+  coded_at: string;
+  sent_at: string;
+  tz_offset: number;
+  machine: string;
+  xps: { language: string; sent_as: string; amount: number }[];
+}
+
+/** Groups XP rows (ordered by `seq`) into pulses; the caller passes rows of whole pulses only. */
+export function groupPulses(rows: readonly ExportXpRow[]): ExportPulse[] {
+  const out: ExportPulse[] = [];
+  let currentSeq = NaN;
+  for (const r of rows) {
+    if (r.seq !== currentSeq) {
+      currentSeq = r.seq;
+      out.push({ coded_at: formatCodedAt(r.codedAt, r.utcOffset), sent_at: formatUtc(r.codedAt), tz_offset: r.utcOffset, machine: r.machine, xps: [] });
+    }
+    if (r.language !== null && r.amount !== null) out.at(-1)!.xps.push({ language: r.language, sent_as: r.sentAs ?? r.language, amount: r.amount });
+  }
+  return out;
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19);
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}

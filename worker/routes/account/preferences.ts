@@ -1,0 +1,48 @@
+// POST /my/preferences (e-mail) and /my/preferences/{privacy,password,delete-account}.
+import { Hono } from "hono";
+import { field } from "../../http/form";
+import { tooManyRequests } from "../../http/web-responses";
+import { changeEmail, changePassword, changePrivacy, deleteAccount } from "../../services/accounts";
+import { clearSessionCookie } from "../../services/sessions";
+import { formGuard, ip, redirect, requireSession, statusPage, type WebEnv } from "./context";
+
+const PAGE = "/my/preferences";
+const account = formGuard("account");
+
+export const preferenceRoutes = new Hono<WebEnv>()
+  .post(PAGE, account, async (c) => {
+    const result = await changeEmail(c.env.DB, requireSession(c), field(c.get("form"), "email"));
+    if (result.kind === "invalid") return redirect(PAGE, { kind: "error", message: result.message, fields: { email: field(c.get("form"), "email") } });
+    return redirect(PAGE, { kind: "success", message: "Preferences updated." });
+  })
+  .post(`${PAGE}/privacy`, account, async (c) => {
+    const isPrivate = ["on", "yes", "true", "1"].includes(field(c.get("form"), "private"));
+    await changePrivacy(c.env, requireSession(c), isPrivate);
+    return redirect(PAGE, {
+      kind: "success",
+      message: isPrivate ? "Your profile is now private: only you can see it." : "Your profile is now public.",
+    });
+  })
+  .post(`${PAGE}/password`, account, async (c) => {
+    const form = c.get("form");
+    const result = await changePassword(
+      c.env,
+      requireSession(c),
+      { current: field(form, "current_password"), next: field(form, "new_password"), ip: ip(c) },
+      Date.now(),
+    );
+    switch (result.kind) {
+      case "limited":
+        return statusPage(c, tooManyRequests(result.retryAfter));
+      case "invalid":
+        return redirect(PAGE, { kind: "error", message: result.message });
+      case "ok":
+        return redirect(PAGE, { kind: "success", message: "Password changed. Every other session was logged out." });
+    }
+  })
+  .post(`${PAGE}/delete-account`, account, async (c) => {
+    const result = await deleteAccount(c.env, requireSession(c), field(c.get("form"), "confirmation"));
+    if (result.kind === "invalid") return redirect(PAGE, { kind: "error", message: result.message });
+    // To a page that shows the flash (the front page does not).
+    return redirect("/login", { kind: "success", message: "Your account and all its data were deleted." }, [clearSessionCookie()]);
+  });

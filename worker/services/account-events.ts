@@ -1,0 +1,49 @@
+// The one place account changes that affect public data are announced, after their D1 change committed:
+// the user's live object and the front page follow them here. A failure is logged, never thrown (the
+// change itself is saved, and every live path checks D1 on its next read).
+import type { Env } from "../env";
+import { globalFeed } from "../objects/feed-routing";
+import { userObject } from "./live";
+
+export type AccountEvent =
+  /** A machine was added, renamed, activated, deactivated, deleted (with its XP) or got a new token. */
+  | { type: "machines-changed"; userId: number }
+  | { type: "privacy-changed"; userId: number; private: boolean }
+  | { type: "account-deleted"; userId: number }
+  /** Password changed or reset; other sessions have already been ended in D1. */
+  | { type: "password-changed"; userId: number };
+
+export async function publishAccountEvent(env: Env, event: AccountEvent): Promise<void> {
+  const user = userObject(env, event.userId);
+  switch (event.type) {
+    case "machines-changed":
+      // A deleted machine takes its XP off the user's total, and so off the front page's.
+      await attempt("refresh machines", () => user.refreshMachines(event.userId));
+      await attempt("reconcile feed", () => globalFeed(env).reconcile());
+      return;
+    case "privacy-changed":
+      // Closing public viewers' sockets must not be skipped by a passing failure: try twice.
+      await attempt("set privacy", () => user.setPrivacy(event.private), 2);
+      await attempt("reconcile feed", () => globalFeed(env).reconcile({ windows: true }));
+      return;
+    case "account-deleted":
+      await attempt("erase live state", () => user.erase(), 2);
+      await attempt("reconcile feed", () => globalFeed(env).reconcile({ windows: true }));
+      return;
+    case "password-changed":
+      // The owner's sockets were opened with sessions that may just have been ended.
+      await attempt("close owner sockets", () => user.closeOwnerSockets());
+      return;
+  }
+}
+
+async function attempt(what: string, action: () => Promise<unknown>, tries = 1): Promise<void> {
+  for (let i = 1; i <= tries; i++) {
+    try {
+      await action();
+      return;
+    } catch (error) {
+      if (i === tries) console.error(`account event: ${what} failed`, error instanceof Error ? error.message : String(error));
+    }
+  }
+}

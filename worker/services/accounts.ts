@@ -1,0 +1,149 @@
+// Account use cases: sign up, log in, preferences, password change, deletion.
+import type { Env } from "../env";
+import { emailProblem, normalizeEmail } from "../domain/account-fields";
+import { dummyVerify, hashPassword, needsRehash, verifyPassword } from "../domain/password-hash";
+import { MAX_PASSWORD_LENGTH, passwordProblem } from "../domain/password-policy";
+import { RATE_POLICIES } from "../domain/rate-limits";
+import { MAX_USERNAME_LENGTH, usernameKey, usernameProblem } from "../domain/username";
+import {
+  deleteAccount as deleteAccountRows,
+  findAccount,
+  findCredentialsById,
+  findCredentialsByName,
+  insertUser,
+  replacePassword,
+  updateEmail,
+  updatePasswordHash,
+  updatePrivacy,
+} from "../db/accounts";
+import { deleteSessionsOfUser } from "../db/sessions";
+import { publishAccountEvent } from "./account-events";
+import { checkRateLimits, rateLimitKey } from "./rate-limit";
+import type { ActiveSession } from "./sessions";
+
+/** The original's answer to any failed log-in: it does not tell which part was wrong. */
+export const LOGIN_FAILED = "Wrong username and/or password!";
+
+export type Limited = { kind: "limited"; retryAfter: number };
+export type FieldError = { kind: "invalid"; message: string };
+
+export async function signUp(
+  db: D1Database,
+  input: { username: string; password: string; email: string; ip: string },
+  now: number,
+): Promise<{ kind: "created"; userId: number } | FieldError | Limited> {
+  const limit = await checkRateLimits(db, [{ policy: RATE_POLICIES.signupByIp, subject: input.ip }], now);
+  if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
+
+  const username = input.username.normalize("NFC");
+  const problem =
+    usernameProblem(username) ?? passwordProblem(input.password, username) ?? emailProblem(normalizeEmail(input.email));
+  if (problem) return { kind: "invalid", message: problem };
+
+  const created = await insertUser(db, {
+    username,
+    email: normalizeEmail(input.email),
+    passwordHash: await hashPassword(input.password),
+    createdAt: now,
+  });
+  if (!created.ok) return { kind: "invalid", message: "This username is already taken." };
+  return { kind: "created", userId: created.userId };
+}
+
+/**
+ * Checks a username and password. Unknown names cost the same PBKDF2 work as wrong passwords, and
+ * both give the same answer. Counts against the address's and the account's log-in limits first.
+ */
+export async function logIn(
+  db: D1Database,
+  input: { username: string; password: string; ip: string },
+  now: number,
+): Promise<{ kind: "ok"; userId: number } | { kind: "failed" } | Limited> {
+  const name = input.username.slice(0, MAX_USERNAME_LENGTH * 2);
+  const limit = await checkRateLimits(
+    db,
+    [
+      { policy: RATE_POLICIES.loginByIp, subject: input.ip },
+      { policy: RATE_POLICIES.loginByAccount, subject: usernameKey(name) },
+    ],
+    now,
+  );
+  if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
+
+  const password = input.password.slice(0, MAX_PASSWORD_LENGTH * 4);
+  const creds = name === "" ? null : await findCredentialsByName(db, name);
+  if (!creds) {
+    await dummyVerify(password);
+    return { kind: "failed" };
+  }
+  if (!(await verifyPassword(password, creds.passwordHash))) return { kind: "failed" };
+  if (needsRehash(creds.passwordHash)) await updatePasswordHash(db, creds.id, await hashPassword(password));
+  return { kind: "ok", userId: creds.id };
+}
+
+/** Ends every session of the user, this one included. */
+export async function logOutEverywhere(db: D1Database, session: ActiveSession): Promise<void> {
+  await deleteSessionsOfUser(db, session.userId);
+}
+
+export async function changeEmail(db: D1Database, session: ActiveSession, input: string): Promise<{ kind: "ok" } | FieldError> {
+  const email = normalizeEmail(input);
+  const problem = emailProblem(email);
+  if (problem) return { kind: "invalid", message: problem };
+  await updateEmail(db, session.userId, email);
+  return { kind: "ok" };
+}
+
+export async function changePrivacy(env: Env, session: ActiveSession, isPrivate: boolean): Promise<void> {
+  await updatePrivacy(env.DB, session.userId, isPrivate);
+  await publishAccountEvent(env, { type: "privacy-changed", userId: session.userId, private: isPrivate });
+}
+
+/** Needs the current password (counted like a log-in attempt); ends every other session of the user. */
+export async function changePassword(
+  env: Env,
+  session: ActiveSession,
+  input: { current: string; next: string; ip: string },
+  now: number,
+): Promise<{ kind: "ok" } | FieldError | Limited> {
+  const limit = await checkRateLimits(
+    env.DB,
+    [
+      { policy: RATE_POLICIES.loginByIp, subject: input.ip },
+      { policy: RATE_POLICIES.loginByAccount, subject: usernameKey(session.username) },
+    ],
+    now,
+  );
+  if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
+  const creds = await findCredentialsById(env.DB, session.userId);
+  if (!creds || !(await verifyPassword(input.current.slice(0, MAX_PASSWORD_LENGTH * 4), creds.passwordHash))) {
+    return { kind: "invalid", message: "The current password is not correct." };
+  }
+  const problem = passwordProblem(input.next, creds.username);
+  if (problem) return { kind: "invalid", message: problem };
+  await replacePassword(env.DB, session.userId, await hashPassword(input.next), session.sessionId);
+  await publishAccountEvent(env, { type: "password-changed", userId: session.userId });
+  return { kind: "ok" };
+}
+
+export const DELETE_CONFIRMATION = "DELETE";
+
+/** Deletes the account and all its data once the person typed DELETE. */
+export async function deleteAccount(env: Env, session: ActiveSession, confirmation: string): Promise<{ kind: "deleted" } | FieldError> {
+  if (confirmation.trim() !== DELETE_CONFIRMATION) return { kind: "invalid", message: `Type ${DELETE_CONFIRMATION} to confirm the deletion.` };
+  const account = await findAccount(env.DB, session.userId);
+  if (!account) return { kind: "deleted" };
+  // Counters keyed by this account's name or address (the ones by IP address are not the user's).
+  const subjects = [usernameKey(account.username), ...(account.email ? [usernameKey(account.email)] : [])];
+  const keys = await Promise.all(
+    [RATE_POLICIES.loginByAccount, RATE_POLICIES.resetByAccount].flatMap((policy) => subjects.map((s) => rateLimitKey(policy, s))),
+  );
+  await deleteAccountRows(env.DB, session.userId, keys);
+  await publishAccountEvent(env, { type: "account-deleted", userId: session.userId });
+  return { kind: "deleted" };
+}
+
+/** The account as the preferences page shows it. */
+export function accountDetails(db: D1Database, userId: number) {
+  return findAccount(db, userId);
+}
