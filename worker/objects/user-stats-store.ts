@@ -107,7 +107,7 @@ export class UserStatsStore {
   /** Replaces every aggregate with a consistent snapshot read from D1. */
   replaceAll(a: UserAggregates, now: number): void {
     const keepBroadcast = { seq: this.meta("broadcast_seq"), at: this.meta("last_broadcast_at") };
-    this.reset();
+    for (const table of ["languages", "machines", "dates", "hours", "day_languages", "recent", "pulse_log"]) this.sql.exec(`DELETE FROM ${table}`);
     this.setIdentity(a.identity);
     this.setMeta("last_seq", a.pulseSeq);
     // Viewers connected before the rebuild get a fresh snapshot; nothing older is re-sent.

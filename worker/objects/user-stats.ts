@@ -223,7 +223,9 @@ export class UserStats extends DurableObject<Env> {
     const next = Math.min(...due);
     const at = next === Infinity ? null : Math.max(next, now);
     this.scheduledAlarm ??= await this.ctx.storage.getAlarm();
-    if (at === this.scheduledAlarm) return;
+    // An alarm already due earlier stays: when it fires it finds what is due and re-arms. So a stream
+    // of pulses (each moving the D1 check later) writes no alarm per pulse.
+    if (at === this.scheduledAlarm || (at !== null && this.scheduledAlarm !== null && this.scheduledAlarm <= at)) return;
     if (at === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(at);
     this.scheduledAlarm = at;
