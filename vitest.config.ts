@@ -10,7 +10,15 @@ export default defineConfig(async () => {
         main: "./worker/app-entry.ts",
         wrangler: { configPath: "./wrangler.toml" },
         // Tests have no request location: pulses get map dots at this fallback, as in local dev.
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations, FALLBACK_COORDS: "60.17,24.94" } },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            FALLBACK_COORDS: "60.17,24.94",
+            // `npm run fuzz` sets 10,000; the default is the bounded run of `npm test`.
+            FUZZ_ITERATIONS: process.env.FUZZ_ITERATIONS ?? "1500",
+            FUZZ_SEED: process.env.FUZZ_SEED ?? "20261126",
+          },
+        },
       }),
     ],
     test: {

@@ -28,6 +28,13 @@ export async function createUser(options: { username?: string; private?: boolean
   return { ...ids, username, token };
 }
 
+/** Adds a machine to a user; returns its token. */
+export async function addMachine(userId: number, name: string): Promise<string> {
+  const token = newToken();
+  await env.DB.prepare("INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)").bind(userId, name, await hashToken(token), Date.now()).run();
+  return token;
+}
+
 export function api(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(`${BASE}${path}`, init);
 }

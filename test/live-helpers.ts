@@ -109,7 +109,7 @@ export async function truthFromD1(userId: number): Promise<Truth> {
      WHERE p.user_id = ?`,
   ).bind(userId).all<{ codedAt: number; utcOffset: number; machine: string; active: number; language: string; amount: number }>();
   const seq = (await env.DB.prepare("SELECT pulse_seq FROM users WHERE id = ?").bind(userId).first<number>("pulse_seq")) ?? 0;
-  const truth: Truth = { seq, total: 0, languages: {}, machines: {}, dates: {}, hours: Array(24).fill(0) };
+  const truth: Truth = { seq, total: 0, languages: Object.create(null), machines: Object.create(null), dates: Object.create(null), hours: Array(24).fill(0) };
   for (const r of results) {
     const { date, hour } = localDateAndHour(r.codedAt, r.utcOffset);
     truth.total += r.amount;
@@ -126,9 +126,9 @@ export function figuresOf(view: { seq: number; totalXp: number; languages: { nam
   return {
     seq: view.seq,
     total: view.totalXp,
-    languages: Object.fromEntries(view.languages.map((l) => [l.name, l.xp])),
-    machines: Object.fromEntries(view.machines.filter((m) => m.xp > 0).map((m) => [m.name, m.xp])),
-    dates: view.dates,
+    languages: Object.assign(Object.create(null), Object.fromEntries(view.languages.map((l) => [l.name, l.xp]))),
+    machines: Object.assign(Object.create(null), Object.fromEntries(view.machines.filter((m) => m.xp > 0).map((m) => [m.name, m.xp]))),
+    dates: Object.assign(Object.create(null), view.dates),
     hours: view.hours,
   };
 }

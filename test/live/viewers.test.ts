@@ -2,7 +2,7 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, createUser, postPulse, pulse } from "../helpers";
+import { addMachine, api, createUser, postPulse, pulse } from "../helpers";
 import { figuresOf, openSocket, truthFromD1, userObject, waitFor, waitForSeq, type TestSocket } from "../live-helpers";
 
 /** What the browser client does: apply contiguous deltas, ask for a snapshot on any gap. */
@@ -71,10 +71,12 @@ describe("profile viewers", () => {
 
   it("receive a burst of 500 pulses as coalesced messages whose XP sums exactly", async () => {
     const u = await createUser();
+    // Five machines share the burst: one token alone would hit its per-minute ingest limit.
+    const tokens = [u.token, ...(await Promise.all(Array.from({ length: 4 }, (_, i) => addMachine(u.userId, `Extra ${i}`))))];
     const { socket } = await openSocket(`/live/users/${u.username}`);
     await socket!.next((m) => m.type === "profile.snapshot");
     const follow = followProfile(socket!);
-    await postMany(u.token, 500, (i) => (i % 7) + 1, 25);
+    await Promise.all(tokens.map((token, t) => postMany(token, 100, (i) => ((t * 100 + i) % 7) + 1, 5)));
     const expected = Array.from({ length: 500 }, (_, i) => (i % 7) + 1).reduce((a, b) => a + b, 0);
     const state = await waitFor(async () => {
       const s = follow();

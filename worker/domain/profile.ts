@@ -18,8 +18,9 @@ export interface ProfileDocument {
 }
 
 export function buildProfileDocument(view: ProfileView): ProfileDocument {
-  const languages: Record<string, XpPair> = {};
-  const machines: Record<string, XpPair> = {};
+  // Keys are names users chose: a null prototype keeps "__proto__" or "constructor" ordinary keys.
+  const languages: Record<string, XpPair> = Object.create(null);
+  const machines: Record<string, XpPair> = Object.create(null);
   for (const l of view.languages) languages[l.name] = { xps: l.xp, new_xps: l.recentXp };
   for (const m of view.machines) machines[m.name] = { xps: m.xp, new_xps: m.recentXp };
   return { user: view.username, total_xp: view.totalXp, new_xp: view.recentXp, machines, languages, dates: view.dates };

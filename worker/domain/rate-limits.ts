@@ -21,7 +21,44 @@ export const RATE_POLICIES = {
   resetByAccount: { bucket: "reset-account", limit: 3, windowMs: 60 * MINUTE },
   /** New-password submissions through reset links, from one address. */
   resetSubmitByIp: { bucket: "reset-submit-ip", limit: 10, windowMs: 60 * MINUTE },
+  /** Pulses per machine token: plugins send one every ~10 s per editor; queued ones come in bursts. */
+  ingestByToken: { bucket: "ingest-token", limit: 300, windowMs: MINUTE },
+  /** Pulses with unknown tokens from one address (token guessing never reaches the database). */
+  ingestFailuresByIp: { bucket: "ingest-fail-ip", limit: 60, windowMs: MINUTE },
 } as const satisfies Record<string, RatePolicy>;
+
+/**
+ * Fixed-window counters held in memory. The pulse path cannot afford a storage write per request,
+ * so its limits are counted per isolate: a brake against floods, not an exact global quota.
+ */
+export class WindowCounters {
+  private readonly counts = new Map<string, { window: number; count: number }>();
+
+  constructor(private readonly maxKeys = 50_000) {}
+
+  /** Counts a hit; false when the key is over the policy's limit in the current window. */
+  hit(policy: RatePolicy, key: string, now: number): boolean {
+    return this.add(policy, key, now, 1) <= policy.limit;
+  }
+
+  /** Whether the key has used up the current window's limit, without counting. */
+  exceeded(policy: RatePolicy, key: string, now: number): boolean {
+    return this.add(policy, key, now, 0) >= policy.limit;
+  }
+
+  private add(policy: RatePolicy, key: string, now: number, n: number): number {
+    const window = windowStart(now, policy);
+    const id = `${policy.bucket}:${key}`;
+    let entry = this.counts.get(id);
+    if (!entry || entry.window !== window) {
+      if (this.counts.size >= this.maxKeys) this.counts.clear(); // bounded memory under key floods
+      entry = { window, count: 0 };
+      this.counts.set(id, entry);
+    }
+    entry.count += n;
+    return entry.count;
+  }
+}
 
 export function windowStart(now: number, policy: RatePolicy): number {
   return Math.floor(now / policy.windowMs) * policy.windowMs;

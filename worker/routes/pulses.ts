@@ -4,7 +4,7 @@ import type { AppEnv } from "../env";
 import { canonicalToken, hashToken } from "../domain/token";
 import { findActiveMachineByTokenHash } from "../db/users";
 import { jsonError, jsonResponse, notAuthenticated, pulseCreated } from "../http/responses";
-import { ingestPulse } from "../services/ingest";
+import { ingestPulse, ingestRefusal, noteFailedAuthentication } from "../services/ingest";
 import { publishPulse } from "../services/live";
 import { profileDocument } from "../services/profiles";
 
@@ -12,7 +12,13 @@ export const pulseRoutes = new Hono<AppEnv>()
   .post("/my/pulses", async (c) => {
     const token = canonicalToken(c.req.header("x-api-token"));
     if (!token) return notAuthenticated();
-    const result = await ingestPulse(c.env.DB, token, c.req.raw, Date.now());
+    const now = Date.now();
+    const tokenHash = await hashToken(token);
+    const client = c.req.header("cf-connecting-ip") ?? "unknown";
+    const retryAfter = ingestRefusal(tokenHash, client, now);
+    if (retryAfter !== null) return jsonError(429, "Too many pulses; slow down.", { "retry-after": String(retryAfter) });
+    const result = await ingestPulse(c.env.DB, tokenHash, c.req.raw, now);
+    if (result.kind === "unauthenticated") noteFailedAuthentication(client, now);
     switch (result.kind) {
       case "created":
         if (result.stored) publishPulse(c.env, c.executionCtx, result.stored, c.req.raw);

@@ -1,6 +1,7 @@
 // Accepting a pulse: body limits, the original's validation order, the atomic write.
 import { MAX_BODY_BYTES, parseJsonBody, validatePulse, type ValidPulse } from "../domain/pulse";
-import { hashToken, sha256Hex } from "../domain/token";
+import { sha256Hex } from "../domain/token";
+import { RATE_POLICIES, retryAfterSeconds, WindowCounters } from "../domain/rate-limits";
 import { recordPulse, type StoredPulseRef } from "../db/pulses";
 import { isConstraintError } from "../db/sql";
 import { findActiveMachineByTokenHash } from "../db/users";
@@ -16,8 +17,24 @@ export type IngestResult =
 const knownLanguages = new Set<string>();
 const MAX_KNOWN_LANGUAGES = 10_000;
 
-/** `token` is the canonical token from the header (already shape-checked). */
-export async function ingestPulse(db: D1Database, token: string, request: Request, now: number): Promise<IngestResult> {
+const limits = new WindowCounters();
+
+/**
+ * Rate limits of the pulse path, before any database work: per machine token, and per client address
+ * for requests whose token turned out not to exist. Returns the Retry-After seconds when refused.
+ */
+export function ingestRefusal(tokenHash: string, clientAddress: string, now: number): number | null {
+  if (limits.exceeded(RATE_POLICIES.ingestFailuresByIp, clientAddress, now)) return retryAfterSeconds(now, RATE_POLICIES.ingestFailuresByIp);
+  if (!limits.hit(RATE_POLICIES.ingestByToken, tokenHash, now)) return retryAfterSeconds(now, RATE_POLICIES.ingestByToken);
+  return null;
+}
+
+export function noteFailedAuthentication(clientAddress: string, now: number): void {
+  limits.hit(RATE_POLICIES.ingestFailuresByIp, clientAddress, now);
+}
+
+/** `tokenHash` is the hash of the canonical token from the header. */
+export async function ingestPulse(db: D1Database, tokenHash: string, request: Request, now: number): Promise<IngestResult> {
   // The original decodes the body before authenticating: size and syntax errors come first.
   let body: unknown = null;
   if (isJsonContentType(request.headers.get("content-type"))) {
@@ -30,7 +47,6 @@ export async function ingestPulse(db: D1Database, token: string, request: Reques
     }
   }
 
-  const tokenHash = await hashToken(token);
   const validation = validatePulse(body, now);
   if (!validation.ok) {
     // Authentication comes before validation in the original: an unknown token is a 403 whatever the body.
