@@ -94,6 +94,34 @@ export function renderReport(results) {
       "",
     );
   }
+  const feed = results.feed;
+  if (feed) {
+    lines.push(
+      "## Front-page feed and aggregator shards",
+      "",
+      "Synthetic public pulses handed to the aggregator shards as fast as a benchmark-only endpoint takes",
+      "them (8 connections, 100 pulses per request), counted end to end by the global feed (its running total",
+      "read from a front-page WebSocket). The server is restarted with `FEED_SHARDS` set for each row.",
+      "",
+      row(["shards", "pulses offered/s", "pulses counted/s (sustained)", "lag after load ends (s)"]),
+      row(["---:", "---:", "---:", "---:"]),
+      ...feed.map((f) => row([f.shards, f.offeredPerSecond, f.sustainedPerSecond, f.lagSeconds])),
+      "",
+    );
+  }
+  const curve = results.loadCurve;
+  if (curve) {
+    lines.push(
+      "## Latency over load",
+      "",
+      "![Latency over load](latency-over-load.svg)",
+      "",
+      row(["connections", "health req/s", "health p50", "health p99", "pulses req/s", "pulses p50", "pulses p99"]),
+      row(["---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+      ...curve.map((c) => row([c.connections, c.health.rps, c.health.p50, c.health.p99, c.ingest.rps, c.ingest.p50, c.ingest.p99])),
+      "",
+    );
+  }
   for (const note of results.notes ?? []) lines.push(note, "");
   return lines.join("\n");
 }

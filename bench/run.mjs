@@ -6,6 +6,8 @@ import { run, startDevServer, waitForHealth, wrangler } from "../scripts/lib.mjs
 import { ingestSuite } from "./suites/ingest.mjs";
 import { liveLatencySuite } from "./suites/live.mjs";
 import { profileApiSuite } from "./suites/profile.mjs";
+import { feedSuite } from "./suites/feed.mjs";
+import { loadCurveSuite, loadCurveSvg } from "./suites/load-curve.mjs";
 import { machineInfo, renderReport } from "./report.mjs";
 import { mkdirSync, writeFileSync } from "node:fs";
 
@@ -34,13 +36,19 @@ try {
   results.profileApi = await profileApiSuite(ctx);
   log("live latency: POST to viewer sockets ...");
   results.liveLatency = await liveLatencySuite(ctx, [1, 100, 1000], options.livePulses);
+  log("latency over load ...");
+  results.loadCurve = await loadCurveSuite(ctx, ctx.ingestUsers);
 } finally {
   await server.stop();
 }
+// The feed path runs its own servers (one per shard count, with the benchmark endpoint on).
+log("front-page feed with 1, 2 and 4 shards ...");
+results.feed = await feedSuite({ persistTo, options }, [1, 2, 4]);
 
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/latest.json", JSON.stringify(results, null, 2));
 const report = renderReport(results);
 // Quick runs are for development; only full runs replace the published report.
 writeFileSync(quick ? "bench/results/latest.md" : "docs/benchmarks.md", report);
+writeFileSync(quick ? "bench/results/latency-over-load.svg" : "docs/latency-over-load.svg", loadCurveSvg(results.loadCurve));
 console.log(json ? JSON.stringify(results, null, 2) : report);

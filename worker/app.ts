@@ -6,6 +6,7 @@ import { jsonError, jsonResponse } from "./http/responses";
 import { pulseRoutes } from "./routes/pulses";
 import { userRoutes } from "./routes/users";
 import { liveRoutes } from "./routes/live";
+import { benchRoutes } from "./routes/bench";
 
 const api = new Hono<AppEnv>().basePath("/api");
 
@@ -17,6 +18,7 @@ api.use(async (c, next) => {
 api.get("/health", (c) => jsonResponse({ ok: true }));
 api.route("/", pulseRoutes);
 api.route("/", userRoutes);
+api.route("/", benchRoutes);
 
 api.notFound(() => jsonError(404, "Route not found."));
 

@@ -14,6 +14,8 @@ export interface Env {
   FEED_SHARDS?: string;
   /** Number of relay objects holding front-page viewers (default 2). */
   FEED_RELAYS?: string;
+  /** "1" turns on the benchmark-only endpoint (set by `npm run bench` for its own server only). */
+  BENCH_ENDPOINTS?: string;
   /** "lat,lon" used for map dots when the platform gives no location (local development). */
   FALLBACK_COORDS?: string;
   /** Cloudflare Email Service `send_email` binding. Without it, mail is captured in the D1 `outbox` table. */

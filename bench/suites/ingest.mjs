@@ -42,6 +42,7 @@ async function warmUp(url, users) {
 export async function ingestSuite(ctx) {
   const users = seedUsers(ctx.persistTo, ctx.options.users);
   await warmUp(ctx.url, users);
+  ctx.ingestUsers = users;
   const result = await compare({
     url: ctx.url,
     connections: 32,
