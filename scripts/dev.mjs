@@ -8,7 +8,8 @@ if (!skipBuild) run("npx", ["--no", "--", "astro", "build"]);
 wrangler(["d1", "migrations", "apply", "DB", "--local"]);
 seedDemo();
 
-const server = startDevServer();
+// Local requests carry no location: map dots of local pulses appear at this fallback (Helsinki).
+const server = startDevServer({ args: ["--var", "FALLBACK_COORDS:60.17,24.94"] });
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, async () => {
     await server.stop();

@@ -113,13 +113,18 @@ export class GlobalFeed extends DurableObject<Env> {
 
   // ---- internals ----
 
+  /** The meta table, read once per object start (every counted pulse reads and writes it). */
+  private metaCache: Map<string, number> | null = null;
+
   private meta(key: string): number | null {
-    const row = this.ctx.storage.sql.exec<{ value: number }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
-    return row ? row.value : null;
+    this.metaCache ??= new Map(this.ctx.storage.sql.exec<{ key: string; value: number }>("SELECT key, value FROM meta").toArray().map((r) => [r.key, r.value]));
+    return this.metaCache.get(key) ?? null;
   }
 
   private setMeta(key: string, value: number): void {
+    if (this.meta(key) === value) return;
     this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+    this.metaCache!.set(key, value);
   }
 
   private async ensureBuilt(): Promise<void> {
