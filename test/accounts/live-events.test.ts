@@ -42,6 +42,8 @@ describe("live state follows the account", () => {
     await owner.browser.post("/my/preferences/privacy", { private: "on" });
     expect((await publicViewer.socket!.closed).code).toBe(4404);
     expect(ownerView.ws!.readyState).toBe(WebSocket.OPEN);
+    // The sockets' attachments (kept across hibernation) know who is left.
+    expect(await userObject(await userIdOf(owner.username)).viewers()).toMatchObject({ owner: 1, public: 0 });
     ownerView.ws!.close(1000);
   });
 

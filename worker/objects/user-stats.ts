@@ -48,6 +48,12 @@ export interface UserRef extends UserIdentity {
 
 export type ViewerRole = "owner" | "public";
 
+/** Per-socket state kept in the socket's attachment, so it survives hibernation. */
+interface ViewerAttachment {
+  role: ViewerRole;
+  openedAt: number;
+}
+
 export class UserStats extends DurableObject<Env> {
   private store: UserStatsStore;
   /** Applies and rebuilds run one at a time (they await D1 in between). */
@@ -152,6 +158,18 @@ export class UserStats extends DurableObject<Env> {
     return { built: this.store.isBuilt(), seq: this.store.lastSeq(), viewers: this.ctx.getWebSockets("viewer").length };
   }
 
+  /** Connected viewers by role, from the sockets' attachments (diagnostics). */
+  async viewers(): Promise<{ owner: number; public: number; oldestOpenedAt: number | null }> {
+    const counts = { owner: 0, public: 0, oldestOpenedAt: null as number | null };
+    for (const ws of this.ctx.getWebSockets("viewer")) {
+      const a = ws.deserializeAttachment() as ViewerAttachment | null;
+      if (!a) continue;
+      counts[a.role]++;
+      counts.oldestOpenedAt = Math.min(counts.oldestOpenedAt ?? a.openedAt, a.openedAt);
+    }
+    return counts;
+  }
+
   // ---- WebSocket viewers ----
 
   override async fetch(request: Request): Promise<Response> {
@@ -165,6 +183,7 @@ export class UserStats extends DurableObject<Env> {
     });
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, ["viewer", role]);
+    server.serializeAttachment({ role, openedAt: Date.now() } satisfies ViewerAttachment);
     server.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "profile.snapshot", profile: view } satisfies ProfileServerMessage));
     await this.rearm(Date.now());
     return new Response(null, { status: 101, webSocket: client });
