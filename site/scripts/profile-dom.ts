@@ -3,7 +3,7 @@
 // user-supplied string goes in through textContent or setAttribute, never as markup.
 import type { ProfileView } from "../../worker/protocol";
 import { compactXp, formatDate, formatInt, hourLabel, levelBar, levelText, MONTH_NAMES, skillText } from "../lib/format";
-import { dayExists, heat, OTHER_LANGUAGES_SHOWN, splitLanguages, yearTable, type DaysChart } from "../lib/profile-model";
+import { dayExists, heat, HOT_HEAT, OTHER_LANGUAGES_SHOWN, splitLanguages, yearTable, type DaysChart } from "../lib/profile-model";
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string } = {}, children: Node[] = []): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -102,7 +102,7 @@ export function renderYear(root: HTMLElement, view: ProfileView, today: string):
       const xp = cells[m]![d]!;
       const h = heat(xp, max);
       cell.style.setProperty("--heat", String(h));
-      cell.classList.toggle("hot", h > 0.5);
+      cell.classList.toggle("hot", h > HOT_HEAT);
       const isToday = m + 1 === month && d + 1 === day;
       cell.classList.toggle("today", isToday);
       if (isToday) cell.setAttribute("aria-current", "date");
