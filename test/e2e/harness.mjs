@@ -41,6 +41,8 @@ export class Check {
     this.notes = [];
     /** URLs that are meant to answer 404 (their console message about it is expected). */
     this.expected404 = new Set();
+    /** Console errors this check provokes on purpose (e.g. failed reconnects while the server is down). */
+    this.expectedConsole = [];
   }
 
   /** A new page in `context` whose errors count against this check. */
@@ -51,6 +53,7 @@ export class Check {
       if (m.type() !== "error") return;
       const at = m.location()?.url ?? "";
       if (m.text().startsWith("Failed to load resource") && this.expected404.has(at)) return;
+      if (this.expectedConsole.some((pattern) => pattern.test(m.text()))) return;
       this.problems.push(`console error on ${page.url()}: ${m.text()}${at ? ` (${at})` : ""}`);
     });
     page.on("dialog", async (d) => {

@@ -27,12 +27,21 @@ wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistT
 const history = seedUserWithHistory(persistTo, { username: "history", pulses: 3_000 });
 const [feeder, live] = seedUsers(persistTo, 2, "e2e");
 
-const server = startDevServer({
-  port: PORT,
-  // wrangler dev has no request location: pulses get map dots at this fallback.
-  args: ["--persist-to", persistTo, "--log-level", "warn", "--var", "FALLBACK_COORDS:60.17,24.94", "--var", `EXAMPLE_PROFILE:${history.username}`],
-  log: openSync(".wrangler/e2e-server.log", "w"),
-});
+const serverLog = openSync(".wrangler/e2e-server.log", "w");
+const startServer = () =>
+  startDevServer({
+    port: PORT,
+    // wrangler dev has no request location: pulses get map dots at this fallback.
+    args: ["--persist-to", persistTo, "--log-level", "warn", "--var", "FALLBACK_COORDS:60.17,24.94", "--var", `EXAMPLE_PROFILE:${history.username}`],
+    log: serverLog,
+  });
+let server = startServer();
+/** Stops the server and starts it again on the same state (the reconnect check). */
+async function restartServer() {
+  await server.stop();
+  server = startServer();
+  await waitForHealth(server.url);
+}
 
 let result = { passed: 0, failed: 1 };
 let browser;
@@ -45,7 +54,7 @@ try {
   }
 
   browser = await launchBrowser();
-  const ctx = { base: server.url, browser, seeded: { history, feeder, live }, resultsDir };
+  const ctx = { base: server.url, browser, seeded: { history, feeder, live }, resultsDir, restartServer };
   result = await runChecks(siteChecks, ctx);
 
   console.log("e2e: account flow (test/e2e/accounts.mjs) ...");

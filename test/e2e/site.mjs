@@ -403,6 +403,39 @@ async function javascriptBudget(check, ctx) {
   writeFileSync(join(ctx.resultsDir, "page-weight.json"), JSON.stringify(weights, null, 2));
 }
 
+async function reconnects(check, ctx) {
+  const { live } = ctx.seeded;
+  const context = await newContext(ctx);
+  const profile = await check.openPage(context);
+  await goto(profile, `${ctx.base}/users/${live.username}`);
+  const front = await check.openPage(context);
+  await goto(front, `${ctx.base}/`);
+  await Promise.all([waitLive(profile), waitLive(front)]);
+  const before = (await profile.locator("[data-level-text]").textContent()) ?? "";
+  const xpBefore = Number(/\(([\d,]+) XP\)/.exec(before)?.[1].replaceAll(",", ""));
+
+  // Reconnect attempts fail while the server is down; the browser logs them.
+  check.expectedConsole.push(/WebSocket connection to .* failed/);
+  await ctx.restartServer();
+  const status = await profile.locator("[data-live-status]").getAttribute("data-status");
+  check.expect(status === "reconnecting" || status === "live", `the profile noticed the lost connection (status ${status})`);
+
+  // A pulse sent while the pages are still reconnecting arrives with the fresh snapshot.
+  await postPulse(ctx.base, live.token, [["Elixir", 11]]);
+  const started = Date.now();
+  await Promise.all([waitLive(profile), waitLive(front)]);
+  await profile.waitForFunction((xp) => document.querySelector("[data-level-text]")?.textContent?.includes(`(${xp.toLocaleString("en-US")} XP)`), xpBefore + 11, { timeout: 30_000 });
+  check.expect(true, `both pages reconnected and the profile caught up from the snapshot ${Date.now() - started} ms after the server was back`);
+
+  // And live updates flow again.
+  const t0 = Date.now();
+  await postPulse(ctx.base, live.token, [["Elixir", 5]]);
+  await profile.waitForFunction((xp) => document.querySelector("[data-level-text]")?.textContent?.includes(`(${xp.toLocaleString("en-US")} XP)`), xpBefore + 16, { timeout: 5_000 });
+  const ms = Date.now() - t0;
+  check.expect(ms <= LIVE_DEADLINE_MS, `after reconnecting, a new pulse shows up live in ${ms} ms`);
+  await context.close();
+}
+
 export const siteChecks = [
   ["front page: map, figures and a painted minute chart (desktop, phone, dark)", frontPage],
   ["profile: every number in the HTML, painted charts, clock variant (desktop, phone, dark)", profilePage],
@@ -412,4 +445,5 @@ export const siteChecks = [
   ["sign-up, new machine, copied token, pulse, profile", signUpToProfile],
   ["public pages, footer, theme toggle and skip link", publicPages],
   ["JavaScript per page at most 100 KB gzipped", javascriptBudget],
+  ["after a server restart the pages reconnect (backoff) and resume from a fresh snapshot", reconnects],
 ];
