@@ -97,7 +97,14 @@ function start(root: HTMLElement): void {
             options: {
               // 24 segments of 15°, midnight centred at the top: a 24-hour clock.
               startAngle: -7.5,
-              scales: { r: { beginAtZero: true, ticks: { display: false }, pointLabels: { display: true, centerPointLabels: true, font: { size: 10 } } } },
+              scales: {
+                r: {
+                  beginAtZero: true,
+                  ticks: { display: false },
+                  // Every third hour is labelled, like the marks on a clock face.
+                  pointLabels: { display: true, centerPointLabels: true, font: { size: 11 }, callback: (label, index) => (index % 3 === 0 ? label.slice(0, 2) : "") },
+                },
+              },
               plugins: { legend: { display: false }, tooltip },
             },
           })
