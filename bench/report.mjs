@@ -79,6 +79,40 @@ export function renderReport(results) {
       "",
     );
   }
+  const pages = results.pages;
+  if (pages) {
+    const h = pages.history;
+    const weights = Object.entries(pages.weights);
+    lines.push(
+      "## Pages",
+      "",
+      "Astro pages rendered on demand by the same Worker, at 32 connections, each against `GET /api/health`",
+      "in alternating rounds. A profile page is one D1 lookup of the user and one call to the user's live",
+      "object (no history is read); the front page is one call to the global feed object.",
+      "",
+      row(["page", "req/s", "p50 ms", "p99 ms", "non-2xx", "health req/s", "share of baseline"]),
+      row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
+      row(["`GET /users/light` (profile)", pages.profile.page.rps, pages.profile.page.p50, pages.profile.page.p99, pages.profile.page.non2xx, pages.profile.health.rps, pct(pages.profile.ratio)]),
+      row(["`GET /` (front page)", pages.front.page.rps, pages.front.page.p50, pages.front.page.p99, pages.front.page.non2xx, pages.front.health.rps, pct(pages.front.ratio)]),
+      "",
+      `The profile page for a user with 100 pulses and one with ${h.heavyPulses.toLocaleString("en")} pulses:`,
+      "",
+      row(["user", "req/s", "p50 ms", "p99 ms", "non-2xx"]),
+      row(["---", "---:", "---:", "---:", "---:"]),
+      row(["100 pulses", h.light.rps, h.light.p50, h.light.p99, h.light.non2xx]),
+      row([`${h.heavyPulses.toLocaleString("en")} pulses`, h.heavy.rps, h.heavy.p50, h.heavy.p99, h.heavy.non2xx]),
+      "",
+      `Ratio of p50s (heavy / light): **${h.p50Ratio.toFixed(2)}**; target under 1.2: ${h.p50Ratio < 1.2 ? "**met**" : "**not met**"}.`,
+      "",
+      "Transferred bytes per page (KB as served with `Accept-Encoding: gzip`: the HTML and every script and",
+      `stylesheet it loads, following imports; raw = uncompressed). Budget: at most ${pages.jsBudgetKB} KB of JavaScript per page.`,
+      "",
+      row(["page", "HTML", "JS", "CSS", "total", "raw total", "JS files"]),
+      row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
+      ...weights.map(([name, w]) => row([`${name} (\`${w.path}\`)`, w.html, w.js, w.css, w.total, w.raw, w.jsFiles])),
+      "",
+    );
+  }
   const live = results.liveLatency;
   if (live) {
     lines.push(

@@ -8,6 +8,7 @@ import { liveLatencySuite } from "./suites/live.mjs";
 import { profileApiSuite } from "./suites/profile.mjs";
 import { feedSuite } from "./suites/feed.mjs";
 import { loadCurveSuite, loadCurveSvg } from "./suites/load-curve.mjs";
+import { pagesSuite } from "./suites/pages.mjs";
 import { machineInfo, renderReport } from "./report.mjs";
 import { mkdirSync, writeFileSync } from "node:fs";
 
@@ -25,7 +26,8 @@ rmSync(persistTo, { recursive: true, force: true });
 wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
 
 const serverLog = openSync(".wrangler/bench-server.log", "w");
-const server = startDevServer({ port: 8799, args: ["--persist-to", persistTo, "--log-level", "warn"], log: serverLog });
+// BENCH_PORT: run beside another server (or another checkout's benchmark) without a port clash.
+const server = startDevServer({ port: Number(process.env.BENCH_PORT ?? 8799), args: ["--persist-to", persistTo, "--log-level", "warn"], log: serverLog });
 const results = { date: new Date().toISOString(), options, machine: machineInfo() };
 try {
   await waitForHealth(server.url);
@@ -34,6 +36,8 @@ try {
   results.ingest = await ingestSuite(ctx);
   log("profile API: 100-pulse user vs heavy user ...");
   results.profileApi = await profileApiSuite(ctx);
+  log("pages: profile and front page vs health, 100-pulse vs heavy profile page, transferred bytes ...");
+  results.pages = await pagesSuite(ctx);
   log("live latency: POST to viewer sockets ...");
   results.liveLatency = await liveLatencySuite(ctx, [1, 100, 1000], options.livePulses);
   log("latency over load ...");

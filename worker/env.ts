@@ -22,6 +22,8 @@ export interface Env {
   MAILER?: SendEmail;
   /** Sender address for mail through MAILER (on a domain onboarded to Email Service). */
   MAIL_FROM?: string;
+  /** Username whose profile the front page links to as an example (default "demo", the user `npm start` seeds). */
+  EXAMPLE_PROFILE?: string;
   /** The site's public origin (e.g. https://pulse.example) for links in mail; defaults to the request's origin. */
   PUBLIC_ORIGIN?: string;
 }
