@@ -121,14 +121,25 @@ export async function truthFromD1(userId: number): Promise<Truth> {
   return truth;
 }
 
-/** The same figures from a profile view. */
-export function figuresOf(view: { seq: number; totalXp: number; languages: { name: string; xp: number }[]; machines: { name: string; xp: number }[]; dates: Record<string, number>; hours: number[] }): Truth {
+/** The same figures as a user object holds them now (its view, and its API document for the dates). */
+export async function objectFigures(userId: number): Promise<Truth> {
+  const stub = userObject(userId);
+  const [view, document] = await Promise.all([stub.currentView(), stub.currentDocument()]);
+  if (!view || !document) throw new Error(`object of user ${userId} is not built`);
+  return figuresOf(view, (JSON.parse(document) as { dates: Record<string, number> }).dates);
+}
+
+/** The same figures from a profile view and the per-date map of the API document. */
+export function figuresOf(
+  view: { seq: number; totalXp: number; languages: { name: string; xp: number }[]; machines: { name: string; xp: number }[]; hours: number[] },
+  dates: Record<string, number>,
+): Truth {
   return {
     seq: view.seq,
     total: view.totalXp,
     languages: Object.assign(Object.create(null), Object.fromEntries(view.languages.map((l) => [l.name, l.xp]))),
     machines: Object.assign(Object.create(null), Object.fromEntries(view.machines.filter((m) => m.xp > 0).map((m) => [m.name, m.xp]))),
-    dates: Object.assign(Object.create(null), view.dates),
+    dates: Object.assign(Object.create(null), dates),
     hours: view.hours,
   };
 }

@@ -3,7 +3,7 @@
 // follow. Profile deltas carry pulse sequence numbers, so a client that sees a gap (or reconnects)
 // asks for a fresh snapshot instead of guessing. `v` changes when a message shape changes.
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 // ---- Profile channel: /live/users/:username ----
 
@@ -34,8 +34,8 @@ export interface ProfileView {
   languages: LanguageTotal[];
   /** Active machines only, sorted by XP, descending. */
   machines: MachineTotal[];
-  /** XP per local date, all history. */
-  dates: Record<string, number>;
+  /** XP per calendar day ("MM-DD"), all years summed: at most 366 entries whatever the history. */
+  yearDays: Record<string, number>;
   /** XP per local hour of day, index 0-23. */
   hours: number[];
   /** XP per local date and language for the recent days the charts show. */

@@ -53,7 +53,7 @@ function applyPulse(view: ProfileView, p: PulseEvent, serverNow: number): void {
   if (recent) machine.recentXp += total;
   sortByXp(view.machines);
   if (p.xps.length > 0) {
-    view.dates[date] = (view.dates[date] ?? 0) + total;
+    view.yearDays[date.slice(5)] = (view.yearDays[date.slice(5)] ?? 0) + total;
     if (hour >= 0 && hour < 24) view.hours[hour] = (view.hours[hour] ?? 0) + total;
     if (view.lastCodedDate === null || date > view.lastCodedDate) view.lastCodedDate = date;
   }
@@ -86,11 +86,12 @@ export interface YearTable {
   max: number;
 }
 
-export function yearTable(dates: Record<string, number>): YearTable {
+/** `yearDays`: XP per calendar day ("MM-DD"), all years summed. */
+export function yearTable(yearDays: Record<string, number>): YearTable {
   const cells = Array.from({ length: 12 }, () => Array.from({ length: 31 }, () => 0));
-  for (const [date, xp] of Object.entries(dates)) {
-    const month = Number(date.slice(5, 7));
-    const day = Number(date.slice(8, 10));
+  for (const [monthDay, xp] of Object.entries(yearDays)) {
+    const month = Number(monthDay.slice(0, 2));
+    const day = Number(monthDay.slice(3, 5));
     if (dayExists(month, day)) cells[month - 1]![day - 1]! += xp;
   }
   let max = 0;

@@ -93,7 +93,7 @@ export function renderLists(root: HTMLElement, view: ProfileView): void {
 export function renderYear(root: HTMLElement, view: ProfileView, today: string): void {
   const table = q<HTMLTableElement>(root, "[data-year]");
   if (!table) return;
-  const { cells, max } = yearTable(view.dates);
+  const { cells, max } = yearTable(view.yearDays);
   const month = Number(today.slice(5, 7));
   const day = Number(today.slice(8, 10));
   table.tBodies[0]?.querySelectorAll("tr").forEach((row, m) => {

@@ -6,7 +6,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { codedAt, createUser, postPulse, type TestUser } from "../helpers";
-import { figuresOf, insertPulseBehindTheWorkersBack, openSocket, truthFromD1, userObject, waitFor, type TestSocket } from "../live-helpers";
+import { objectFigures, insertPulseBehindTheWorkersBack, openSocket, truthFromD1, userObject, waitFor, type TestSocket } from "../live-helpers";
 import { Random } from "../fuzz/generators";
 import type { PulseNotice } from "../../worker/objects/user-stats";
 import { shardCount } from "../../worker/objects/feed-routing";
@@ -101,7 +101,7 @@ describe("recovery from faults", () => {
       // No accepted pulse missing, none counted twice (retries and duplicates included).
       expect(truth.seq).toBe(accepted.get(u.userId));
       expect(await env.DB.prepare("SELECT count(*) AS n FROM pulses WHERE user_id = ?").bind(u.userId).first<number>("n")).toBe(accepted.get(u.userId));
-      expect(figuresOf((await userObject(u.userId).currentView())!)).toEqual(truth);
+      expect(await objectFigures(u.userId)).toEqual(truth);
     }
 
     // The reconnected viewer converges to the same total.

@@ -5,7 +5,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BASE, codedAt, createUser, postPulse, pulse, type TestUser } from "../helpers";
-import { figuresOf, truthFromD1, userObject, waitForSeq } from "../live-helpers";
+import { objectFigures, truthFromD1, userObject, waitForSeq } from "../live-helpers";
 import { hostileBody, ODD_NAMES, Random } from "./generators";
 
 const ITERATIONS = Number(env.FUZZ_ITERATIONS ?? 1_500);
@@ -167,7 +167,7 @@ describe(`fuzz (${ITERATIONS} requests, seed ${SEED})`, () => {
     await waitForSeq(u.userId, stored);
     const view = (await userObject(u.userId).currentView())!;
     const truth = await truthFromD1(u.userId);
-    const figures = figuresOf(view);
+    const figures = await objectFigures(u.userId);
     for (const key of Object.keys(truth) as (keyof typeof truth)[]) expect(figures[key], key).toEqual(truth[key]);
   });
 });

@@ -4,7 +4,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createUser, postPulse, pulse, profile } from "../helpers";
-import { figuresOf, insertPulseBehindTheWorkersBack, truthFromD1, userObject, waitForSeq } from "../live-helpers";
+import { objectFigures, insertPulseBehindTheWorkersBack, truthFromD1, userObject, waitForSeq } from "../live-helpers";
 import type { PulseNotice } from "../../worker/objects/user-stats";
 
 const LANGUAGES = ["Rust", "Go", "TypeScript", "Elixir"];
@@ -38,7 +38,7 @@ describe("user object convergence", () => {
     const view = await stub.currentView();
     const truth = await truthFromD1(u.userId);
     expect(truth.seq).toBe(21);
-    expect(figuresOf(view!)).toEqual(truth);
+    expect(await objectFigures(u.userId)).toEqual(truth);
   });
 
   it("fills a gap from D1 before applying the next notified pulse", async () => {
@@ -48,7 +48,7 @@ describe("user object convergence", () => {
     await dropNotifications(u.userId, u.machineId, 5);
     await postPulse(u.token, pulse([{ language: "Go", xp: 100 }], Date.now() - 5_000));
     await waitForSeq(u.userId, 7);
-    expect(figuresOf((await userObject(u.userId).currentView())!)).toEqual(await truthFromD1(u.userId));
+    expect(await objectFigures(u.userId)).toEqual(await truthFromD1(u.userId));
   });
 
   it("catches up to D1 before answering a read", async () => {
@@ -72,7 +72,7 @@ describe("user object convergence", () => {
       state.storage.sql.exec("UPDATE languages SET xp = xp + 1000");
     });
     await stub.rebuild(u.userId);
-    expect(figuresOf((await stub.currentView())!)).toEqual(await truthFromD1(u.userId));
+    expect(await objectFigures(u.userId)).toEqual(await truthFromD1(u.userId));
   });
 
   it("applies a duplicated notification once", async () => {
@@ -88,7 +88,7 @@ describe("user object convergence", () => {
     await Promise.all([stub.applyPulse(notice), stub.applyPulse(notice), stub.applyPulse(notice)]);
     const view = (await stub.currentView())!;
     expect(view.totalXp).toBe(7);
-    expect(figuresOf(view)).toEqual(await truthFromD1(u.userId));
+    expect(await objectFigures(u.userId)).toEqual(await truthFromD1(u.userId));
   });
 
   it("follows machine renames, deactivation and deletion (with its XP)", async () => {
@@ -104,6 +104,6 @@ describe("user object convergence", () => {
     const view = (await stub.currentView())!;
     expect(view.totalXp).toBe(0);
     expect(view.machines).toEqual([]);
-    expect(figuresOf(view)).toEqual(await truthFromD1(u.userId));
+    expect(await objectFigures(u.userId)).toEqual(await truthFromD1(u.userId));
   });
 });

@@ -1,9 +1,10 @@
 // Profile viewers over real WebSockets: snapshot then deltas, coalescing, eviction, privacy.
 import { evictDurableObject } from "cloudflare:test";
+import { PROTOCOL_VERSION } from "../../worker/protocol";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { addMachine, api, createUser, postPulse, pulse } from "../helpers";
-import { figuresOf, openSocket, truthFromD1, userObject, waitFor, waitForSeq, type TestSocket } from "../live-helpers";
+import { objectFigures, openSocket, truthFromD1, userObject, waitFor, waitForSeq, type TestSocket } from "../live-helpers";
 
 /** What the browser client does: apply contiguous deltas, ask for a snapshot on any gap. */
 function followProfile(socket: TestSocket) {
@@ -49,12 +50,12 @@ describe("profile viewers", () => {
     await waitForSeq(u.userId, 1);
     const { socket } = await openSocket(`/live/users/${u.username}`);
     const snapshot = await socket!.next((m) => m.type === "profile.snapshot");
-    expect(snapshot).toMatchObject({ v: 1, profile: { username: u.username, seq: 1, totalXp: 2 } });
+    expect(snapshot).toMatchObject({ v: PROTOCOL_VERSION, profile: { username: u.username, seq: 1, totalXp: 2 } });
     const at = Date.now() - 90_000;
     await postPulse(u.token, pulse([{ language: "Rust", xp: 30 }, { language: "Go", xp: 15 }], at, 180));
     const delta = await socket!.next((m) => m.type === "profile.pulses");
     expect(delta).toEqual({
-      v: 1,
+      v: PROTOCOL_VERSION,
       type: "profile.pulses",
       fromSeq: 2,
       toSeq: 2,
@@ -113,7 +114,7 @@ describe("profile viewers", () => {
     expect(state.total).toBe(3 * 210);
     const truth = await truthFromD1(u.userId);
     expect(truth.total).toBe(630);
-    expect(figuresOf((await stub.currentView())!)).toEqual(truth);
+    expect(await objectFigures(u.userId)).toEqual(truth);
     socket!.ws.close(1000);
   });
 

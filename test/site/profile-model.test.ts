@@ -16,7 +16,7 @@ function view(overrides: Partial<ProfileView> = {}): ProfileView {
     lastCodedDate: "2026-11-20",
     languages: [{ name: "Go", xp: 200, recentXp: 0 }, { name: "Rust", xp: 100, recentXp: 0 }],
     machines: [{ name: "Laptop", xp: 300, recentXp: 0 }],
-    dates: { "2026-11-20": 300 },
+    yearDays: { "11-20": 300 },
     hours: Array.from({ length: 24 }, (_, h) => (h === 9 ? 300 : 0)),
     recentDays: [{ date: "2026-11-20", language: "Go", xp: 200 }, { date: "2026-11-20", language: "Rust", xp: 100 }],
     at: NOW,
@@ -47,7 +47,7 @@ describe("applyPulses", () => {
     ]);
     expect(v.machines).toEqual([{ name: "Laptop", xp: 300, recentXp: 0 }, { name: "Desktop", xp: 170, recentXp: 170 }]);
     // Local date and hour come from the coder's own offset.
-    expect(v.dates["2026-11-26"]).toBe(170);
+    expect(v.yearDays["11-26"]).toBe(170);
     expect(v.hours[13]).toBe(170);
     expect(v.lastCodedDate).toBe("2026-11-26");
     expect(v.recentDays).toContainEqual({ date: "2026-11-26", language: "TypeScript", xp: 20 });
@@ -80,7 +80,7 @@ describe("applyPulses", () => {
 
 describe("year table", () => {
   it("sums every year per calendar day and finds the largest cell", () => {
-    const t = yearTable({ "2024-02-29": 5, "2025-03-01": 7, "2026-03-01": 8, "2026-12-31": 1 });
+    const t = yearTable({ "02-29": 5, "03-01": 15, "12-31": 1 });
     expect(t.cells[1]![28]).toBe(5);
     expect(t.cells[2]![0]).toBe(15);
     expect(t.cells[11]![30]).toBe(1);

@@ -17,11 +17,12 @@ export interface ProfileDocument {
   dates: Record<string, number>;
 }
 
-export function buildProfileDocument(view: ProfileView): ProfileDocument {
+/** `dates` is XP per local date over all history (the document's `dates` map). */
+export function buildProfileDocument(view: ProfileView, dates: Record<string, number>): ProfileDocument {
   // Keys are names users chose: a null prototype keeps "__proto__" or "constructor" ordinary keys.
   const languages: Record<string, XpPair> = Object.create(null);
   const machines: Record<string, XpPair> = Object.create(null);
   for (const l of view.languages) languages[l.name] = { xps: l.xp, new_xps: l.recentXp };
   for (const m of view.machines) machines[m.name] = { xps: m.xp, new_xps: m.recentXp };
-  return { user: view.username, total_xp: view.totalXp, new_xp: view.recentXp, machines, languages, dates: view.dates };
+  return { user: view.username, total_xp: view.totalXp, new_xp: view.recentXp, machines, languages, dates };
 }

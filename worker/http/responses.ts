@@ -20,6 +20,11 @@ export function jsonError(status: number, message: string, headers?: Record<stri
   return new Response(JSON.stringify({ error: message }), { status, headers: { "content-type": JSON_TYPE, ...headers } });
 }
 
+/** JSON text that is already serialised. */
+export function jsonTextResponse(json: string, status = 200): Response {
+  return new Response(json, { status, headers: { "content-type": JSON_TYPE } });
+}
+
 export function jsonResponse(value: unknown, status = 200, headers?: Record<string, string>): Response {
   return new Response(JSON.stringify(value), { status, headers: { "content-type": JSON_TYPE, ...headers } });
 }

@@ -1,12 +1,12 @@
 // The SQLite storage of one UserStats object: its private schema and every query on it.
 // Writes are synchronous, so one applied pulse commits atomically with everything it changes.
 import { localDateAndHour } from "../domain/coded-at";
-import { RECENT_WINDOW_MS } from "../domain/profile";
+import { buildProfileDocument, RECENT_WINDOW_MS } from "../domain/profile";
 import type { ProfileView } from "../protocol";
 import type { UserAggregates } from "../db/live";
 
 /** Bump when the stored aggregates change shape: the object then rebuilds itself from D1. */
-export const AGGREGATE_FORMAT = 1;
+export const AGGREGATE_FORMAT = 2;
 /** Per-day-and-language XP is kept for this many days (the profile chart shows 14). */
 export const RECENT_DAYS_KEPT = 35;
 /** Applied pulses are kept this long for coalesced broadcasts and late viewers. */
@@ -45,6 +45,12 @@ type Meta = {
 export class UserStatsStore {
   /** The meta table, read once per object start: every pulse reads several of its values. */
   private readonly metaCache = new Map<string, unknown>();
+  /**
+   * The profile API document as JSON. It is the one read whose size grows with history (a `dates`
+   * entry per coding day), so it is built once and kept until it can change: a new pulse, a change
+   * of name or machines, or the oldest of the last 12 hours' pulses leaving that window.
+   */
+  private documentCache: { seq: number; validUntil: number; json: string } | null = null;
 
   constructor(private readonly sql: SqlStorage) {
     sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value)");
@@ -54,15 +60,17 @@ export class UserStatsStore {
 
   /** Drops every aggregate; the object is then "unbuilt" until `replaceAll`. */
   reset(): void {
-    for (const table of ["languages", "machines", "dates", "hours", "day_languages", "recent", "language_names", "pulse_log"]) {
+    for (const table of ["languages", "machines", "dates", "year_days", "hours", "day_languages", "recent", "language_names", "pulse_log"]) {
       this.sql.exec(`DROP TABLE IF EXISTS ${table}`);
     }
     this.sql.exec("DELETE FROM meta");
     this.metaCache.clear();
+    this.documentCache = null;
     this.sql.exec(`
       CREATE TABLE languages (name TEXT PRIMARY KEY, xp INTEGER NOT NULL);
       CREATE TABLE machines (id INTEGER PRIMARY KEY, name TEXT NOT NULL, active INTEGER NOT NULL, xp INTEGER NOT NULL);
       CREATE TABLE dates (date TEXT PRIMARY KEY, xp INTEGER NOT NULL);
+      CREATE TABLE year_days (day TEXT PRIMARY KEY, xp INTEGER NOT NULL);
       CREATE TABLE hours (hour INTEGER PRIMARY KEY, xp INTEGER NOT NULL);
       CREATE TABLE day_languages (date TEXT NOT NULL, language TEXT NOT NULL, xp INTEGER NOT NULL, PRIMARY KEY (date, language));
       CREATE TABLE recent (seq INTEGER NOT NULL, coded_at INTEGER NOT NULL, machine_id INTEGER NOT NULL, language TEXT NOT NULL, xp INTEGER NOT NULL);
@@ -98,6 +106,7 @@ export class UserStatsStore {
   }
 
   setIdentity(id: UserIdentity): void {
+    this.documentCache = null;
     this.setMeta("user_id", id.userId);
     this.setMeta("username", id.username);
     this.setMeta("private", id.private ? 1 : 0);
@@ -107,7 +116,8 @@ export class UserStatsStore {
   /** Replaces every aggregate with a consistent snapshot read from D1. */
   replaceAll(a: UserAggregates, now: number): void {
     const keepBroadcast = { seq: this.meta("broadcast_seq"), at: this.meta("last_broadcast_at") };
-    for (const table of ["languages", "machines", "dates", "hours", "day_languages", "recent", "pulse_log"]) this.sql.exec(`DELETE FROM ${table}`);
+    for (const table of ["languages", "machines", "dates", "year_days", "hours", "day_languages", "recent", "pulse_log"]) this.sql.exec(`DELETE FROM ${table}`);
+    this.documentCache = null;
     this.setIdentity(a.identity);
     this.setMeta("last_seq", a.pulseSeq);
     // Viewers connected before the rebuild get a fresh snapshot; nothing older is re-sent.
@@ -115,7 +125,10 @@ export class UserStatsStore {
     this.setMeta("last_broadcast_at", keepBroadcast.at ?? 0);
     for (const l of a.languages) this.sql.exec("INSERT INTO languages (name, xp) VALUES (?, ?)", l.name, l.xp);
     for (const m of a.machines) this.sql.exec("INSERT INTO machines (id, name, active, xp) VALUES (?, ?, ?, ?)", m.id, m.name, m.active ? 1 : 0, m.xp);
-    for (const d of a.dates) this.sql.exec("INSERT INTO dates (date, xp) VALUES (?, ?)", d.date, d.xp);
+    for (const d of a.dates) {
+      this.sql.exec("INSERT INTO dates (date, xp) VALUES (?, ?)", d.date, d.xp);
+      this.addYearDay(d.date, d.xp);
+    }
     for (const h of a.hours) this.sql.exec("INSERT INTO hours (hour, xp) VALUES (?, ?)", h.hour, h.xp);
     for (const d of a.dayLanguages) this.sql.exec("INSERT INTO day_languages (date, language, xp) VALUES (?, ?, ?)", d.date, d.language, d.xp);
     for (const r of a.recent) {
@@ -147,6 +160,7 @@ export class UserStatsStore {
 
   /** Updates names and active flags of machines (their XP stays). */
   syncMachines(machines: readonly { id: number; name: string; active: boolean }[]): void {
+    this.documentCache = null;
     for (const m of machines) {
       this.sql.exec(
         "INSERT INTO machines (id, name, active, xp) VALUES (?, ?, ?, 0) ON CONFLICT (id) DO UPDATE SET name = excluded.name, active = excluded.active",
@@ -161,6 +175,7 @@ export class UserStatsStore {
 
   /** Applies the next pulse (its seq must be last_seq + 1); logs it for broadcast when someone watches. */
   apply(p: AppliedPulse, machineName: string, now: number, watched: boolean): void {
+    this.documentCache = null;
     const { date, hour } = localDateAndHour(p.codedAt, p.utcOffset);
     let total = 0;
     for (const x of p.xps) {
@@ -184,11 +199,16 @@ export class UserStatsStore {
     );
     if (p.xps.length > 0) {
       this.sql.exec("INSERT INTO dates (date, xp) VALUES (?, ?) ON CONFLICT (date) DO UPDATE SET xp = xp + excluded.xp", date, total);
+      this.addYearDay(date, total);
       this.sql.exec("INSERT INTO hours (hour, xp) VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET xp = xp + excluded.xp", hour, total);
     }
     this.setMeta("last_seq", p.seq);
     this.setMeta("last_activity_at", now);
     if (watched) this.sql.exec("INSERT INTO pulse_log (seq, logged_at, event) VALUES (?, ?, ?)", p.seq, now, JSON.stringify({ ...p, machine: machineName }));
+  }
+
+  private addYearDay(date: string, xp: number): void {
+    this.sql.exec("INSERT INTO year_days (day, xp) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET xp = xp + excluded.xp", date.slice(5), xp);
   }
 
   /** Drops what fell out of the recent windows. */
@@ -216,6 +236,19 @@ export class UserStatsStore {
 
   // ---- reading ----
 
+  /** The profile API document (`GET /api/users/:name`) as JSON text. */
+  profileDocumentJson(now: number, recentDays: number): string {
+    const cached = this.documentCache;
+    if (cached && cached.seq === this.lastSeq() && now < cached.validUntil) return cached.json;
+    const view = this.view(now, recentDays);
+    const dates: Record<string, number> = {};
+    for (const d of this.sql.exec<{ date: string; xp: number }>("SELECT date, xp FROM dates ORDER BY date")) dates[d.date] = d.xp;
+    const oldestRecent = this.sql.exec<{ at: number | null }>("SELECT min(coded_at) AS at FROM recent").one().at;
+    const json = JSON.stringify(buildProfileDocument(view, dates));
+    this.documentCache = { seq: view.seq, validUntil: oldestRecent === null ? Infinity : oldestRecent + RECENT_WINDOW_MS, json };
+    return json;
+  }
+
   view(now: number, recentDays: number): ProfileView {
     this.prune(now);
     const id = this.identity()!;
@@ -233,12 +266,9 @@ export class UserStatsStore {
       .exec<{ id: number; name: string; xp: number }>("SELECT id, name, xp FROM machines WHERE active = 1 ORDER BY xp DESC, name")
       .toArray()
       .map((m) => ({ name: m.name, xp: m.xp, recentXp: recentByMachine.get(m.id) ?? 0 }));
-    const dates: Record<string, number> = {};
-    let lastCodedDate: string | null = null;
-    for (const d of this.sql.exec<{ date: string; xp: number }>("SELECT date, xp FROM dates ORDER BY date").toArray()) {
-      dates[d.date] = d.xp;
-      lastCodedDate = d.date;
-    }
+    const yearDays: Record<string, number> = {};
+    for (const d of this.sql.exec<{ day: string; xp: number }>("SELECT day, xp FROM year_days").toArray()) yearDays[d.day] = d.xp;
+    const lastCodedDate = this.sql.exec<{ date: string }>("SELECT max(date) AS date FROM dates").one().date ?? null;
     const hours = Array.from({ length: 24 }, () => 0);
     for (const h of this.sql.exec<{ hour: number; xp: number }>("SELECT hour, xp FROM hours").toArray()) hours[h.hour] = h.xp;
     const since = new Date(now - recentDays * 86_400_000).toISOString().slice(0, 10);
@@ -256,7 +286,7 @@ export class UserStatsStore {
       lastCodedDate,
       languages,
       machines,
-      dates,
+      yearDays,
       hours,
       recentDays: recentDaysRows.map((r) => ({ ...r })),
       at: now,

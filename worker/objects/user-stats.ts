@@ -104,6 +104,14 @@ export class UserStats extends DurableObject<Env> {
     });
   }
 
+  /** The profile API document as JSON, as of D1's `ref.pulseSeq` or later (cached until it can change). */
+  async profileDocument(ref: UserRef): Promise<string> {
+    return this.serialized(async () => {
+      await this.syncTo(ref);
+      return this.store.profileDocumentJson(Date.now(), PROFILE_CHART_DAYS);
+    });
+  }
+
   /** Rebuilds every aggregate from D1 (after a format change, or on demand). */
   async rebuild(userId: number): Promise<void> {
     await this.serialized(() => this.rebuildFromD1(userId));
@@ -151,6 +159,11 @@ export class UserStats extends DurableObject<Env> {
   /** The aggregates as they are now, without checking D1 (diagnostics; pages use `profile`). */
   async currentView(): Promise<ProfileView | null> {
     return this.store.isBuilt() ? this.store.view(Date.now(), PROFILE_CHART_DAYS) : null;
+  }
+
+  /** The profile API document as it is now, without checking D1 (diagnostics). */
+  async currentDocument(): Promise<string | null> {
+    return this.store.isBuilt() ? this.store.profileDocumentJson(Date.now(), PROFILE_CHART_DAYS) : null;
   }
 
   /** Applied pulse sequence and viewer count (for tests and diagnostics). */

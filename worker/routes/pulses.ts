@@ -3,10 +3,10 @@ import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { canonicalToken, hashToken } from "../domain/token";
 import { findActiveMachineByTokenHash } from "../db/users";
-import { jsonError, jsonResponse, notAuthenticated, pulseCreated } from "../http/responses";
+import { jsonError, jsonTextResponse, notAuthenticated, pulseCreated } from "../http/responses";
 import { ingestPulse, ingestRefusal, noteFailedAuthentication } from "../services/ingest";
 import { publishPulse } from "../services/live";
-import { profileDocument } from "../services/profiles";
+import { profileDocumentJson } from "../services/profiles";
 
 export const pulseRoutes = new Hono<AppEnv>()
   .post("/my/pulses", async (c) => {
@@ -33,5 +33,5 @@ export const pulseRoutes = new Hono<AppEnv>()
     const token = canonicalToken(c.req.header("x-api-token"));
     const auth = token ? await findActiveMachineByTokenHash(c.env.DB, await hashToken(token)) : null;
     if (!auth) return notAuthenticated();
-    return jsonResponse(await profileDocument(c.env, auth.user));
+    return jsonTextResponse(await profileDocumentJson(c.env, auth.user));
   });

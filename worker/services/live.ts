@@ -57,6 +57,11 @@ async function notifyWithRetry(env: Env, notice: PulseNotice): Promise<void> {
   }
 }
 
+/** The profile API document as JSON text, from the user's object. */
+export function loadProfileDocument(env: Env, user: UserRow): Promise<string> {
+  return userObject(env, user.id).profileDocument(userRef(user));
+}
+
 export function loadProfileView(env: Env, user: UserRow): Promise<ProfileView> {
   return userObject(env, user.id).profile(userRef(user));
 }

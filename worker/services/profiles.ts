@@ -1,9 +1,8 @@
 // Reading public profiles: name resolution (case, `+`), privacy, and the user's live object.
 import type { Env } from "../env";
 import { findUserByName, type UserRow } from "../db/users";
-import { buildProfileDocument, type ProfileDocument } from "../domain/profile";
 import { usernameFromPath } from "../domain/username";
-import { loadProfileView } from "./live";
+import { loadProfileDocument } from "./live";
 
 export type PublicProfileLookup =
   | { kind: "found"; user: UserRow }
@@ -19,6 +18,7 @@ export async function lookupProfileUser(db: D1Database, segment: string, viewerI
   return { kind: "found", user };
 }
 
-export async function profileDocument(env: Env, user: UserRow): Promise<ProfileDocument> {
-  return buildProfileDocument(await loadProfileView(env, user));
+/** The profile API document as JSON text (built and cached by the user's object). */
+export function profileDocumentJson(env: Env, user: UserRow): Promise<string> {
+  return loadProfileDocument(env, user);
 }
