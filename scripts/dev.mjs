@@ -8,8 +8,7 @@ if (!skipBuild) run("npx", ["--no", "--", "astro", "build"]);
 wrangler(["d1", "migrations", "apply", "DB", "--local"]);
 seedDemo();
 
-// Local requests carry no location: map dots of local pulses appear at this fallback (Helsinki).
-const server = startDevServer({ args: ["--var", "FALLBACK_COORDS:60.17,24.94"] });
+const server = startDevServer();
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, async () => {
     await server.stop();

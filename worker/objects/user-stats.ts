@@ -96,8 +96,10 @@ export class UserStats extends DurableObject<Env> {
     });
   }
 
-  /** The profile as of D1's `ref.pulseSeq` or later; null when the object holds another user. */
+  /** The profile as of D1's `ref.pulseSeq` or later. */
   async profile(ref: UserRef): Promise<ProfileView> {
+    // Already current: answer at once instead of queueing behind applies (reads dominate).
+    if (this.isCurrent(ref)) return this.store.view(Date.now(), PROFILE_CHART_DAYS);
     return this.serialized(async () => {
       await this.syncTo(ref);
       return this.store.view(Date.now(), PROFILE_CHART_DAYS);
@@ -106,6 +108,7 @@ export class UserStats extends DurableObject<Env> {
 
   /** The profile API document as JSON, as of D1's `ref.pulseSeq` or later (cached until it can change). */
   async profileDocument(ref: UserRef): Promise<string> {
+    if (this.isCurrent(ref)) return this.store.profileDocumentJson(Date.now(), PROFILE_CHART_DAYS);
     return this.serialized(async () => {
       await this.syncTo(ref);
       return this.store.profileDocumentJson(Date.now(), PROFILE_CHART_DAYS);
@@ -269,6 +272,19 @@ export class UserStats extends DurableObject<Env> {
     const run = this.tail.then(work, work);
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /** Whether the object already reflects everything D1 reported in `ref` (a read needs no sync). */
+  private isCurrent(ref: UserRef): boolean {
+    const id = this.store.identity();
+    return (
+      id !== null &&
+      id.userId === ref.userId &&
+      id.username === ref.username &&
+      id.private === ref.private &&
+      id.createdAt === ref.createdAt &&
+      this.store.lastSeq() >= ref.pulseSeq
+    );
   }
 
   /** Builds from D1 if never built; false when the user does not exist in D1. */
