@@ -3,7 +3,7 @@
 import { rmSync } from "node:fs";
 import { openSync } from "node:fs";
 import { run, startDevServer, waitForHealth, wrangler } from "../scripts/lib.mjs";
-import { ingestSuite } from "./suites/ingest.mjs";
+import { ingestSuite, ingestWithoutLiveSuite } from "./suites/ingest.mjs";
 import { liveLatencySuite } from "./suites/live.mjs";
 import { profileApiSuite } from "./suites/profile.mjs";
 import { feedSuite } from "./suites/feed.mjs";
@@ -29,9 +29,10 @@ const serverLog = openSync(".wrangler/bench-server.log", "w");
 // BENCH_PORT: run beside another server (or another checkout's benchmark) without a port clash.
 const server = startDevServer({ port: Number(process.env.BENCH_PORT ?? 8799), args: ["--persist-to", persistTo, "--log-level", "warn"], log: serverLog });
 const results = { date: new Date().toISOString(), options, machine: machineInfo() };
+const ctx = { persistTo, options };
 try {
   await waitForHealth(server.url);
-  const ctx = { url: server.url, persistTo, options };
+  Object.assign(ctx, { url: server.url });
   log("ingest: health baseline vs pulses (with live notifications) ...");
   results.ingest = await ingestSuite(ctx);
   log("profile API: 100-pulse user vs heavy user ...");
@@ -46,6 +47,8 @@ try {
   await server.stop();
 }
 // The feed path runs its own servers (one per shard count, with the benchmark endpoint on).
+log("ingest without live notifications (the pulse path alone) ...");
+results.ingestQuiet = await ingestWithoutLiveSuite(ctx);
 log("front-page feed with 1, 2 and 4 shards ...");
 results.feed = await feedSuite({ persistTo, options }, [1, 2, 4]);
 

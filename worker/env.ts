@@ -14,6 +14,13 @@ export interface Env {
   FEED_SHARDS?: string;
   /** Number of relay objects holding front-page viewers (default 2). */
   FEED_RELAYS?: string;
+  /**
+   * "off" stops telling user objects about each pulse: they then catch up from D1 when read and by
+   * their alarms while watched (live viewers lag by up to 10 s; the front page follows reads). A
+   * capacity lever for when ingest is the bottleneck; default on. The benchmark uses it to measure
+   * the pulse path alone.
+   */
+  LIVE_NOTIFICATIONS?: string;
   /** "1" turns on the benchmark-only endpoint (set by `npm run bench` for its own server only). */
   BENCH_ENDPOINTS?: string;
   /** "lat,lon" used for map dots when the platform gives no location (local development). */

@@ -1,5 +1,7 @@
 // Foundation: POST /api/my/pulses (many users' tokens) against the GET /api/health baseline.
+import { openSync } from "node:fs";
 import { compare } from "../load.mjs";
+import { startDevServer, waitForHealth } from "../../scripts/lib.mjs";
 import { seedUsers } from "../fixtures.mjs";
 
 const LANGUAGES = ["TypeScript", "Rust", "Go", "Python", "Elixir", "C++", "Markdown", "Plain text"];
@@ -52,4 +54,30 @@ export async function ingestSuite(ctx) {
     subject: [pulseRequest(users)],
   });
   return { health: result.baseline, ingest: result.subject, ingestToHealth: result.ratio, rounds: result.rounds, target: 0.5 };
+}
+
+/**
+ * The same measurement on a server started with LIVE_NOTIFICATIONS=off: the pulse path alone (auth,
+ * validation, the D1 batch), without telling the user objects. Shows where the budget goes.
+ */
+export async function ingestWithoutLiveSuite(ctx) {
+  const server = startDevServer({
+    port: 8798,
+    args: ["--persist-to", ctx.persistTo, "--log-level", "warn", "--var", "LIVE_NOTIFICATIONS:off"],
+    log: openSync(".wrangler/bench-ingest-quiet.log", "w"),
+  });
+  try {
+    await waitForHealth(server.url);
+    const result = await compare({
+      url: server.url,
+      connections: 32,
+      seconds: ctx.options.seconds,
+      rounds: ctx.options.rounds,
+      baseline: [{ method: "GET", path: "/api/health" }],
+      subject: [pulseRequest(ctx.ingestUsers)],
+    });
+    return { health: result.baseline, ingest: result.subject, ingestToHealth: result.ratio, rounds: result.rounds };
+  } finally {
+    await server.stop();
+  }
 }

@@ -25,6 +25,7 @@ export function requestCoords(request: Request, env: Env): { lat: number; lon: n
 
 /** Off the response path: the user's object applies the pulse (a lost call is caught up from D1). */
 export function publishPulse(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }, stored: { ref: StoredPulseRef; pulse: ValidPulse }, request: Request): void {
+  if (env.LIVE_NOTIFICATIONS === "off") return;
   const { ref, pulse } = stored;
   const notice: PulseNotice = {
     userId: ref.userId,
