@@ -10,7 +10,7 @@ import { feedSuite } from "./suites/feed.mjs";
 import { loadCurveSuite, loadCurveSvg } from "./suites/load-curve.mjs";
 import { pagesSuite } from "./suites/pages.mjs";
 import { machineInfo, renderReport } from "./report.mjs";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -22,35 +22,45 @@ const log = (...m) => (json ? console.error(...m) : console.log(...m));
 if (!args.includes("--no-build")) run("npx", ["--no", "--", "astro", "build"], { capture: true });
 
 const persistTo = ".wrangler/bench-state";
-rmSync(persistTo, { recursive: true, force: true });
-wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
+if (!args.includes("--only")) {
+  rmSync(persistTo, { recursive: true, force: true });
+  wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
+}
 
-const serverLog = openSync(".wrangler/bench-server.log", "w");
-// BENCH_PORT: run beside another server (or another checkout's benchmark) without a port clash.
-const server = startDevServer({ port: Number(process.env.BENCH_PORT ?? 8799), args: ["--persist-to", persistTo, "--log-level", "warn"], log: serverLog });
 const results = { date: new Date().toISOString(), options, machine: machineInfo() };
 const ctx = { persistTo, options };
-try {
-  await waitForHealth(server.url);
-  Object.assign(ctx, { url: server.url });
-  log("ingest: health baseline vs pulses (with live notifications) ...");
-  results.ingest = await ingestSuite(ctx);
-  log("profile API: 100-pulse user vs heavy user ...");
-  results.profileApi = await profileApiSuite(ctx);
-  log("pages: profile and front page vs health, 100-pulse vs heavy profile page, transferred bytes ...");
-  results.pages = await pagesSuite(ctx);
-  log("live latency: POST to viewer sockets ...");
-  results.liveLatency = await liveLatencySuite(ctx, [1, 100, 1000], options.livePulses);
-  log("latency over load ...");
-  results.loadCurve = await loadCurveSuite(ctx, ctx.ingestUsers);
-} finally {
-  await server.stop();
+// `--only feed` (or ingestQuiet) reruns one suite that needs no shared server into the last results.
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
+if (only) {
+  Object.assign(results, JSON.parse(readFileSync("bench/results/latest.json", "utf8")), { date: results.date });
+  if (only === "feed") results.feed = await feedSuite(ctx, [1, 2, 4]);
+  else throw new Error(`--only supports: feed`);
+} else {
+  const serverLog = openSync(".wrangler/bench-server.log", "w");
+  // BENCH_PORT: run beside another server (or another checkout's benchmark) without a port clash.
+  const server = startDevServer({ port: Number(process.env.BENCH_PORT ?? 8799), args: ["--persist-to", persistTo, "--log-level", "warn"], log: serverLog });
+  try {
+    await waitForHealth(server.url);
+    Object.assign(ctx, { url: server.url });
+    log("ingest: health baseline vs pulses (with live notifications) ...");
+    results.ingest = await ingestSuite(ctx);
+    log("profile API: 100-pulse user vs heavy user ...");
+    results.profileApi = await profileApiSuite(ctx);
+    log("pages: profile and front page vs health, 100-pulse vs heavy profile page, transferred bytes ...");
+    results.pages = await pagesSuite(ctx);
+    log("live latency: POST to viewer sockets ...");
+    results.liveLatency = await liveLatencySuite(ctx, [1, 100, 1000], options.livePulses);
+    log("latency over load ...");
+    results.loadCurve = await loadCurveSuite(ctx, ctx.ingestUsers);
+  } finally {
+    await server.stop();
+  }
+  // These suites run their own servers (other settings, or a fresh state per row).
+  log("ingest without live notifications (the pulse path alone) ...");
+  results.ingestQuiet = await ingestWithoutLiveSuite(ctx);
+  log("front-page feed with 1, 2 and 4 shards ...");
+  results.feed = await feedSuite(ctx, [1, 2, 4]);
 }
-// The feed path runs its own servers (one per shard count, with the benchmark endpoint on).
-log("ingest without live notifications (the pulse path alone) ...");
-results.ingestQuiet = await ingestWithoutLiveSuite(ctx);
-log("front-page feed with 1, 2 and 4 shards ...");
-results.feed = await feedSuite({ persistTo, options }, [1, 2, 4]);
 
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/latest.json", JSON.stringify(results, null, 2));

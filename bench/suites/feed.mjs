@@ -1,9 +1,9 @@
 // The front page's feed path with 1, 2 and 4 aggregator shards: synthetic public pulses are handed to
 // the shards as fast as the benchmark endpoint takes them, and the feed's running total (read from a
 // front-page WebSocket) tells how many pulses per second it counted end to end.
-import { openSync } from "node:fs";
+import { openSync, rmSync } from "node:fs";
 import autocannon from "autocannon";
-import { startDevServer, waitForHealth } from "../../scripts/lib.mjs";
+import { startDevServer, waitForHealth, wrangler } from "../../scripts/lib.mjs";
 
 const BATCH = 100;
 
@@ -23,10 +23,14 @@ function feedTotals(url) {
   return { state, close: () => ws.close(1000) };
 }
 
-async function measureShards(ctx, shards, seconds) {
+async function measureShards(shards, seconds) {
+  // A fresh state per row: the feed's reconciliation with D1 must not fold other suites' data in.
+  const persistTo = `.wrangler/bench-feed-${shards}-state`;
+  rmSync(persistTo, { recursive: true, force: true });
+  wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
   const server = startDevServer({
     port: 8798,
-    args: ["--persist-to", ctx.persistTo, "--log-level", "warn", "--var", `FEED_SHARDS:${shards}`, "--var", "BENCH_ENDPOINTS:1"],
+    args: ["--persist-to", persistTo, "--log-level", "warn", "--var", `FEED_SHARDS:${shards}`, "--var", "BENCH_ENDPOINTS:1"],
     log: openSync(`.wrangler/bench-feed-${shards}.log`, "w"),
   });
   try {
@@ -71,6 +75,6 @@ async function measureShards(ctx, shards, seconds) {
 
 export async function feedSuite(ctx, shardCounts = [1, 2, 4]) {
   const results = [];
-  for (const shards of shardCounts) results.push(await measureShards(ctx, shards, ctx.options.seconds));
+  for (const shards of shardCounts) results.push(await measureShards(shards, ctx.options.seconds));
   return results;
 }
