@@ -61,6 +61,7 @@ export async function loadUserAggregates(db: D1Database, userId: number, recentS
   };
 }
 
+/** A stored pulse with its XP per booked (alias-resolved) language name. */
 export interface LoggedPulse {
   seq: number;
   pulseId: number;

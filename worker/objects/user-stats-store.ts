@@ -3,7 +3,7 @@
 import { localDateAndHour } from "../domain/coded-at";
 import { buildProfileDocument, RECENT_WINDOW_MS } from "../domain/profile";
 import type { ProfileView } from "../protocol";
-import type { UserAggregates } from "../db/live";
+import type { LoggedPulse, UserAggregates } from "../db/live";
 
 /** Bump when the stored aggregates change shape: the object then rebuilds itself from D1. */
 export const AGGREGATE_FORMAT = 2;
@@ -12,15 +12,8 @@ export const RECENT_DAYS_KEPT = 35;
 /** Applied pulses are kept this long for coalesced broadcasts and late viewers. */
 const LOG_RETENTION_MS = 10 * 60_000;
 
-export interface AppliedPulse {
-  seq: number;
-  pulseId: number;
-  machineId: number;
-  codedAt: number;
-  utcOffset: number;
-  /** Booked language names. */
-  xps: { language: string; amount: number }[];
-}
+/** A pulse as the object applies it: the same shape D1 catch-up reads (booked language names). */
+export type AppliedPulse = LoggedPulse;
 
 export interface UserIdentity {
   userId: number;
