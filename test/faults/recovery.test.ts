@@ -72,7 +72,9 @@ describe("recovery from faults", () => {
       if (r.chance(0.05)) {
         // A duplicated notification of an older pulse.
         const row = await env.DB.prepare("SELECT id, seq, machine_id, coded_at, utc_offset FROM pulses WHERE user_id = ? ORDER BY random() LIMIT 1").bind(u.userId).first<{ id: number; seq: number; machine_id: number; coded_at: number; utc_offset: number }>();
-        const notice: PulseNotice = { userId: u.userId, pulseId: row!.id, seq: row!.seq, machineId: row!.machine_id, codedAt: row!.coded_at, utcOffset: row!.utc_offset, entries: [{ key: "go", amount: 1 }], coords: null };
+        // An exact copy of what the Worker sent for that pulse (its entries as stored in D1).
+        const { results: entries } = await env.DB.prepare("SELECT l.name_key AS key, x.amount FROM xps x JOIN languages l ON l.id = x.original_language_id WHERE x.pulse_id = ? ORDER BY x.id").bind(row!.id).all<{ key: string; amount: number }>();
+        const notice: PulseNotice = { userId: u.userId, pulseId: row!.id, seq: row!.seq, machineId: row!.machine_id, codedAt: row!.coded_at, utcOffset: row!.utc_offset, entries, coords: null };
         await userObject(u.userId).applyPulse(notice);
         faults.duplicated++;
       }
