@@ -45,15 +45,20 @@ export async function ingestSuite(ctx) {
   const users = seedUsers(ctx.persistTo, ctx.options.users);
   await warmUp(ctx.url, users);
   ctx.ingestUsers = users;
+  return { ...(await ingestAgainstHealth(ctx.url, users, ctx.options)), target: 0.5 };
+}
+
+/** Pulses from `users` against GET /api/health at 32 connections, in alternating rounds. */
+async function ingestAgainstHealth(url, users, options) {
   const result = await compare({
-    url: ctx.url,
+    url,
     connections: 32,
-    seconds: ctx.options.seconds,
-    rounds: ctx.options.rounds,
+    seconds: options.seconds,
+    rounds: options.rounds,
     baseline: [{ method: "GET", path: "/api/health" }],
     subject: [pulseRequest(users)],
   });
-  return { health: result.baseline, ingest: result.subject, ingestToHealth: result.ratio, rounds: result.rounds, target: 0.5 };
+  return { health: result.baseline, ingest: result.subject, ingestToHealth: result.ratio, rounds: result.rounds };
 }
 
 /**
@@ -68,15 +73,7 @@ export async function ingestWithoutLiveSuite(ctx) {
   });
   try {
     await waitForHealth(server.url);
-    const result = await compare({
-      url: server.url,
-      connections: 32,
-      seconds: ctx.options.seconds,
-      rounds: ctx.options.rounds,
-      baseline: [{ method: "GET", path: "/api/health" }],
-      subject: [pulseRequest(ctx.ingestUsers)],
-    });
-    return { health: result.baseline, ingest: result.subject, ingestToHealth: result.ratio, rounds: result.rounds };
+    return await ingestAgainstHealth(server.url, ctx.ingestUsers, ctx.options);
   } finally {
     await server.stop();
   }

@@ -236,14 +236,14 @@ export class UserStatsStore {
     const view = this.view(now, recentDays);
     const dates: Record<string, number> = {};
     for (const d of this.sql.exec<{ date: string; xp: number }>("SELECT date, xp FROM dates ORDER BY date")) dates[d.date] = d.xp;
-    const oldestRecent = this.sql.exec<{ at: number | null }>("SELECT min(coded_at) AS at FROM recent").one().at;
+    const oldestRecent = this.sql.exec<{ at: number | null }>("SELECT min(coded_at) AS at FROM recent WHERE coded_at >= ?", now - RECENT_WINDOW_MS).one().at;
     const json = JSON.stringify(buildProfileDocument(view, dates));
     this.documentCache = { seq: view.seq, validUntil: oldestRecent === null ? Infinity : oldestRecent + RECENT_WINDOW_MS, json };
     return json;
   }
 
+  /** A pure read: every query filters by its window, so stale rows (pruned by the alarm) never count. */
   view(now: number, recentDays: number): ProfileView {
-    this.prune(now);
     const id = this.identity()!;
     const recentByLanguage = new Map(
       this.sql.exec<{ language: string; xp: number }>("SELECT language, SUM(xp) AS xp FROM recent WHERE coded_at >= ? GROUP BY language", now - RECENT_WINDOW_MS).toArray().map((r) => [r.language, r.xp]),

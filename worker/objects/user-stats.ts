@@ -236,6 +236,7 @@ export class UserStats extends DurableObject<Env> {
         this.store.setMeta("verified_at", Date.now());
       }
       this.broadcastPending(Date.now());
+      this.store.prune(Date.now()); // housekeeping here, so reads stay pure reads
       await this.rearm(Date.now());
     });
   }

@@ -5,8 +5,7 @@ import { canonicalToken, hashToken } from "../domain/token";
 import { findActiveMachineByTokenHash } from "../db/users";
 import { jsonError, jsonTextResponse, notAuthenticated, pulseCreated } from "../http/responses";
 import { ingestPulse, ingestRefusal, noteFailedAuthentication } from "../services/ingest";
-import { publishPulse } from "../services/live";
-import { profileDocumentJson } from "../services/profiles";
+import { loadProfileDocument, publishPulse } from "../services/live";
 
 export const pulseRoutes = new Hono<AppEnv>()
   .post("/my/pulses", async (c) => {
@@ -33,5 +32,5 @@ export const pulseRoutes = new Hono<AppEnv>()
     const token = canonicalToken(c.req.header("x-api-token"));
     const auth = token ? await findActiveMachineByTokenHash(c.env.DB, await hashToken(token)) : null;
     if (!auth) return notAuthenticated();
-    return jsonTextResponse(await profileDocumentJson(c.env, auth.user));
+    return jsonTextResponse(await loadProfileDocument(c.env, auth.user));
   });

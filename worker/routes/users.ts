@@ -3,7 +3,8 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../env";
 import { jsonError, jsonTextResponse } from "../http/responses";
-import { lookupProfileUser, profileDocumentJson } from "../services/profiles";
+import { loadProfileDocument } from "../services/live";
+import { lookupProfileUser } from "../services/profiles";
 
 export const userRoutes = new Hono<AppEnv>()
   .use("/users/*", cors({ origin: "*", allowMethods: ["GET", "HEAD"], allowHeaders: [] }))
@@ -16,6 +17,6 @@ export const userRoutes = new Hono<AppEnv>()
       case "redirect":
         return c.redirect(`/api/users/${encodeURIComponent(found.canonical)}`, 302);
       case "found":
-        return jsonTextResponse(await profileDocumentJson(c.env, found.user));
+        return jsonTextResponse(await loadProfileDocument(c.env, found.user));
     }
   });

@@ -1,8 +1,6 @@
-// Reading public profiles: name resolution (case, `+`), privacy, and the user's live object.
-import type { Env } from "../env";
+// Resolving a profile from a URL segment: case, `+` as a space, and privacy.
 import { findUserByName, type UserRow } from "../db/users";
 import { usernameFromPath } from "../domain/username";
-import { loadProfileDocument } from "./live";
 
 export type PublicProfileLookup =
   | { kind: "found"; user: UserRow }
@@ -16,9 +14,4 @@ export async function lookupProfileUser(db: D1Database, segment: string, viewerI
   if (!user || (user.private && user.id !== viewerId)) return { kind: "missing" };
   if (user.username !== requested) return { kind: "redirect", user, canonical: user.username };
   return { kind: "found", user };
-}
-
-/** The profile API document as JSON text (built and cached by the user's object). */
-export function profileDocumentJson(env: Env, user: UserRow): Promise<string> {
-  return loadProfileDocument(env, user);
 }
