@@ -43,8 +43,8 @@ INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (${user}, 'D
 INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (${user}, 'Laptop', ${sqlString(hashToken(newToken()))}, ${now});
 INSERT OR IGNORE INTO languages (name, name_key) VALUES ${languages};
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${pulses})
-INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, nonce)
-SELECT u.id, (SELECT min(id) FROM machines WHERE user_id = u.id) + (i % 2), i, ${now} - (${pulses} - i) * ${stepMs} - 60000, 120, ${now}, (i % 50) + 1, 'seed-' || i, i
+INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint)
+SELECT u.id, (SELECT min(id) FROM machines WHERE user_id = u.id) + (i % 2), i, ${now} - (${pulses} - i) * ${stepMs} - 60000, 120, ${now}, (i % 50) + 1, 'seed-' || i
 FROM n, users u WHERE u.id = ${user};
 INSERT INTO xps (pulse_id, language_id, original_language_id, amount)
 SELECT p.id, l.id, l.id, p.xp FROM pulses p JOIN languages l ON l.name_key = 'lang' || (p.seq % 10) WHERE p.user_id = ${user};`,

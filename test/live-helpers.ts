@@ -75,14 +75,13 @@ export async function insertPulseBehindTheWorkersBack(p: {
   xps: { language: string; amount: number }[];
 }): Promise<void> {
   const fingerprint = crypto.randomUUID();
-  const nonce = Math.floor(Math.random() * 2 ** 40);
   const total = p.xps.reduce((s, x) => s + x.amount, 0);
   await env.DB.batch([
     ...p.xps.map((x) => env.DB.prepare("INSERT OR IGNORE INTO languages (name, name_key) VALUES (?, ?)").bind(x.language, languageKey(x.language))),
     env.DB.prepare(
-      `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, nonce)
-       SELECT id, ?, pulse_seq + 1, ?, ?, ?, ?, ?, ? FROM users WHERE id = ?`,
-    ).bind(p.machineId, p.codedAt, p.utcOffset ?? 0, Date.now(), total, fingerprint, nonce, p.userId),
+      `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint)
+       SELECT id, ?, pulse_seq + 1, ?, ?, ?, ?, ? FROM users WHERE id = ?`,
+    ).bind(p.machineId, p.codedAt, p.utcOffset ?? 0, Date.now(), total, fingerprint, p.userId),
     ...p.xps.map((x) =>
       env.DB.prepare(
         `INSERT INTO xps (pulse_id, language_id, original_language_id, amount)

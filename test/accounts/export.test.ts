@@ -103,8 +103,8 @@ describe("export", () => {
     const start = yesterdayAt23() - pulses * 1000;
     await env.DB.prepare(
       `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
-       INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, nonce)
-       SELECT ?, ?, i, ? + i * 1000, 0, ?, 3, 'f' || i, i FROM s`,
+       INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint)
+       SELECT ?, ?, i, ? + i * 1000, 0, ?, 3, 'f' || i FROM s`,
     ).bind(pulses, userId, machineId, start, Date.now()).run();
     // Two XP rows per pulse.
     await env.DB.prepare(

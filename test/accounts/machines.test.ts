@@ -183,8 +183,8 @@ describe("machines", () => {
     const n = 12_000;
     await env.DB.prepare(
       `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
-       INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, nonce)
-       SELECT ?, ?, i, ? - i * 1000, 0, ?, 1, 'f' || i, i FROM s`,
+       INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint)
+       SELECT ?, ?, i, ? - i * 1000, 0, ?, 1, 'f' || i FROM s`,
     ).bind(n, userId, machineId, Date.now(), Date.now()).run();
     await env.DB.prepare("INSERT INTO xps (pulse_id, language_id, original_language_id, amount) SELECT id, ?, ?, 1 FROM pulses WHERE machine_id = ?")
       .bind(lang, lang, machineId).run();

@@ -59,8 +59,12 @@ export const pulses = sqliteTable(
     xp: integer("xp").notNull(),
     /** Hash of (coded_at as sent, entries): a retried pulse is recognised and not counted twice. */
     fingerprint: text("fingerprint").notNull(),
-    /** Random number of the write that stored the row: tells a fresh insert from an ignored retry. */
-    nonce: integer("nonce").notNull(),
+    /**
+     * The pulse's XP entries as `[[language key, xp], ...]` while the row is being inserted: a trigger
+     * turns them into `xps` rows and clears the column (migrations/0003_pulse_xps_intake.sql), so a
+     * pulse is one statement. Always NULL once stored.
+     */
+    xpsIntake: text("xps_intake"),
   },
   (t) => [
     uniqueIndex("pulses_user_seq").on(t.userId, t.seq),
