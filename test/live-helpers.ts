@@ -74,20 +74,15 @@ export async function insertPulseBehindTheWorkersBack(p: {
   utcOffset?: number;
   xps: { language: string; amount: number }[];
 }): Promise<void> {
-  const fingerprint = crypto.randomUUID();
   const total = p.xps.reduce((s, x) => s + x.amount, 0);
+  // The XP rows come from the same intake trigger the Worker's writes use.
+  const intake = JSON.stringify(p.xps.map((x) => [languageKey(x.language), x.amount]));
   await env.DB.batch([
     ...p.xps.map((x) => env.DB.prepare("INSERT OR IGNORE INTO languages (name, name_key) VALUES (?, ?)").bind(x.language, languageKey(x.language))),
     env.DB.prepare(
-      `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint)
-       SELECT id, ?, pulse_seq + 1, ?, ?, ?, ?, ? FROM users WHERE id = ?`,
-    ).bind(p.machineId, p.codedAt, p.utcOffset ?? 0, Date.now(), total, fingerprint, p.userId),
-    ...p.xps.map((x) =>
-      env.DB.prepare(
-        `INSERT INTO xps (pulse_id, language_id, original_language_id, amount)
-         SELECT p.id, coalesce(l.alias_of, l.id), l.id, ? FROM pulses p, languages l WHERE p.fingerprint = ? AND l.name_key = ?`,
-      ).bind(x.amount, fingerprint, languageKey(x.language)),
-    ),
+      `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
+       SELECT id, ?, pulse_seq + 1, ?, ?, ?, ?, ?, ? FROM users WHERE id = ?`,
+    ).bind(p.machineId, p.codedAt, p.utcOffset ?? 0, Date.now(), total, crypto.randomUUID(), intake, p.userId),
   ]);
 }
 

@@ -13,8 +13,8 @@ function validPulse(xps: { language: string; xp: number }[]): ValidPulse {
   return v.pulse;
 }
 
-async function write(token: string, p: ValidPulse, languagesKnown: boolean) {
-  return recordPulse(env.DB, { tokenHash: await hashToken(token), pulse: p, fingerprint: crypto.randomUUID().slice(0, 32), receivedAt: Date.now(), languagesKnown });
+async function write(token: string, p: ValidPulse, languagesKnown: boolean, fingerprint = crypto.randomUUID().slice(0, 32)) {
+  return recordPulse(env.DB, { tokenHash: await hashToken(token), pulse: p, fingerprint, receivedAt: Date.now(), languagesKnown });
 }
 
 describe("recordPulse", () => {
@@ -60,10 +60,9 @@ describe("recordPulse", () => {
   it("answers duplicate for a retry and unauthenticated for an unknown token, writing nothing", async () => {
     const u = await createUser();
     const p = validPulse([{ language: "Rust", xp: 3 }]);
-    const tokenHash = await hashToken(u.token);
-    const once = { tokenHash, pulse: p, fingerprint: "same-fingerprint-for-both-writes", receivedAt: Date.now(), languagesKnown: false };
-    expect((await recordPulse(env.DB, once)).status).toBe("stored");
-    expect(await recordPulse(env.DB, once)).toEqual({ status: "duplicate" });
+    const fingerprint = "same-fingerprint-for-both-writes";
+    expect((await write(u.token, p, false, fingerprint)).status).toBe("stored");
+    expect(await write(u.token, p, false, fingerprint)).toEqual({ status: "duplicate" });
     expect(await write("00000000-0000-4000-8000-000000000000", p, false)).toEqual({ status: "unauthenticated" });
     expect(await count("xps x JOIN pulses p ON p.id = x.pulse_id", "p.user_id = ?", u.userId)).toBe(1);
   });
