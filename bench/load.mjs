@@ -18,15 +18,31 @@ export async function measure({ url, requests, connections = 32, seconds = 10, w
  * Measures a subject against a baseline in alternating rounds (baseline, subject, baseline, ...):
  * machine noise then hits both alike, and the median round ratio is what is reported.
  */
-export async function compare({ url, baseline, subject, rounds = 3, ...options }) {
-  const runs = [];
+export async function compare({ subject, ...options }) {
+  return (await compareEach({ ...options, subjects: { subject } })).subject;
+}
+
+/**
+ * Several subjects against one baseline, each round measuring the baseline and then every subject
+ * (in alternating order); each subject's median round (by its ratio to that round's baseline) is reported.
+ */
+export async function compareEach({ url, baseline, subjects, rounds = 3, ...options }) {
+  const runs = Object.fromEntries(Object.keys(subjects).map((name) => [name, []]));
   for (let i = 0; i < rounds; i++) {
     const b = await measure({ url, requests: baseline, ...options });
-    const s = await measure({ url, requests: subject, ...options });
-    runs.push({ baseline: b, subject: s, ratio: s.rps / b.rps });
+    const names = Object.keys(subjects);
+    if (i % 2 === 1) names.reverse(); // no subject always runs right after the baseline
+    for (const name of names) {
+      const s = await measure({ url, requests: subjects[name], ...options });
+      runs[name].push({ baseline: b, subject: s, ratio: s.rps / b.rps });
+    }
   }
-  const median = [...runs].sort((a, b) => a.ratio - b.ratio)[Math.floor(runs.length / 2)];
-  return { ...median, rounds: runs.map((r) => Number(r.ratio.toFixed(3))) };
+  return Object.fromEntries(
+    Object.entries(runs).map(([name, list]) => {
+      const median = [...list].sort((a, b) => a.ratio - b.ratio)[Math.floor(list.length / 2)];
+      return [name, { ...median, rounds: list.map((r) => Number(r.ratio.toFixed(3))) }];
+    }),
+  );
 }
 
 function runOnce({ url, requests, connections, duration }) {

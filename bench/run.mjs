@@ -10,7 +10,15 @@ import { feedSuite } from "./suites/feed.mjs";
 import { loadCurveSuite, loadCurveSvg } from "./suites/load-curve.mjs";
 import { pagesSuite } from "./suites/pages.mjs";
 import { machineInfo, renderReport } from "./report.mjs";
+import { seedUsers } from "./fixtures.mjs";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+
+// `wrangler dev` records every span of every request into a local trace store (for its local
+// observability explorer), on the workerd thread that also runs the Worker, its objects and D1. It is
+// a development tool with no counterpart in a deployed Worker, and its cost grows with the spans a
+// request makes (the health check has one, a pulse three), so the benchmark's servers run without it.
+// `X_LOCAL_OBSERVABILITY=true npm run bench` measures with it.
+process.env.X_LOCAL_OBSERVABILITY ??= "false";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -27,14 +35,19 @@ if (!args.includes("--only")) {
   wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
 }
 
-const results = { date: new Date().toISOString(), options, machine: machineInfo() };
+const results = { date: new Date().toISOString(), options: { ...options, localTracing: process.env.X_LOCAL_OBSERVABILITY !== "false" }, machine: machineInfo() };
 const ctx = { persistTo, options };
-// `--only feed` (or ingestQuiet) reruns one suite that needs no shared server into the last results.
+// `--only feed` or `--only ingestQuiet` reruns one suite that needs no shared server into the last results.
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
 if (only) {
-  Object.assign(results, JSON.parse(readFileSync("bench/results/latest.json", "utf8")), { date: results.date });
+  Object.assign(results, JSON.parse(readFileSync("bench/results/latest.json", "utf8")), { date: results.date, options: results.options });
   if (only === "feed") results.feed = await feedSuite(ctx, [1, 2, 4]);
-  else throw new Error(`--only supports: feed`);
+  else if (only === "ingestQuiet") {
+    rmSync(persistTo, { recursive: true, force: true });
+    wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
+    ctx.ingestUsers = seedUsers(persistTo, options.users);
+    results.ingestQuiet = await ingestWithoutLiveSuite(ctx);
+  } else throw new Error(`--only supports: feed, ingestQuiet`);
 } else {
   const serverLog = openSync(".wrangler/bench-server.log", "w");
   // BENCH_PORT: run beside another server (or another checkout's benchmark) without a port clash.

@@ -1,8 +1,8 @@
 // Foundation: POST /api/my/pulses (many users' tokens) against the GET /api/health baseline.
 import { openSync } from "node:fs";
-import { compare } from "../load.mjs";
+import { compare, compareEach } from "../load.mjs";
 import { startDevServer, waitForHealth } from "../../scripts/lib.mjs";
-import { seedUsers } from "../fixtures.mjs";
+import { d1File, seedUsers } from "../fixtures.mjs";
 
 const LANGUAGES = ["TypeScript", "Rust", "Go", "Python", "Elixir", "C++", "Markdown", "Plain text"];
 
@@ -63,17 +63,39 @@ async function ingestAgainstHealth(url, users, options) {
 
 /**
  * The same measurement on a server started with LIVE_NOTIFICATIONS=off: the pulse path alone (auth,
- * validation, the D1 batch), without telling the user objects. Shows where the budget goes.
+ * validation, the one D1 statement), without telling the user objects. Measured beside the yardstick
+ * the target is set against: a single-row D1 insert behind Hono (the benchmark-only reference route).
  */
 export async function ingestWithoutLiveSuite(ctx) {
+  d1File(ctx.persistTo, "CREATE TABLE IF NOT EXISTS bench_reference (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);");
   const server = startDevServer({
     port: 8798,
-    args: ["--persist-to", ctx.persistTo, "--log-level", "warn", "--var", "LIVE_NOTIFICATIONS:off"],
+    args: ["--persist-to", ctx.persistTo, "--log-level", "warn", "--var", "LIVE_NOTIFICATIONS:off", "--var", "BENCH_ENDPOINTS:1"],
     log: openSync(".wrangler/bench-ingest-quiet.log", "w"),
   });
   try {
     await waitForHealth(server.url);
-    return await ingestAgainstHealth(server.url, ctx.ingestUsers, ctx.options);
+    const { reference, ingest } = await compareEach({
+      url: server.url,
+      connections: 32,
+      seconds: ctx.options.seconds,
+      rounds: ctx.options.rounds,
+      baseline: [{ method: "GET", path: "/api/health" }],
+      subjects: {
+        reference: [{ method: "POST", path: "/api/_bench/reference-insert", headers: { "content-type": "application/json" }, body: "{}" }],
+        ingest: [pulseRequest(ctx.ingestUsers)],
+      },
+    });
+    // A yardstick that answered errors would measure nothing: fail loudly instead.
+    if (reference.subject.non2xx > 0) throw new Error(`reference-insert answered ${reference.subject.non2xx} non-2xx responses`);
+    return {
+      health: ingest.baseline,
+      ingest: ingest.subject,
+      ingestToHealth: ingest.ratio,
+      rounds: ingest.rounds,
+      reference: { health: reference.baseline, insert: reference.subject, ratio: reference.ratio, rounds: reference.rounds },
+      target: 0.5,
+    };
   } finally {
     await server.stop();
   }

@@ -1,14 +1,27 @@
-// Benchmark-only endpoint (off unless BENCH_ENDPOINTS is "1", which only `npm run bench` sets):
-// hands synthetic front-page pulses straight to the aggregator shards, to measure what the feed
-// path sustains independently of D1 ingest.
+// Benchmark-only endpoints (off unless BENCH_ENDPOINTS is "1", which only `npm run bench` sets):
+// - feed-pulses hands synthetic front-page pulses straight to the aggregator shards, to measure what
+//   the feed path sustains independently of D1 ingest;
+// - reference-insert is the yardstick for the pulse path: one single-row D1 insert behind Hono, into
+//   a table the benchmark creates in its own local database (it is not part of the schema).
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import type { FeedPulse } from "../domain/feed";
-import { jsonError, jsonResponse } from "../http/responses";
+import { jsonError, jsonResponse, pulseCreated } from "../http/responses";
 import { feedShardFor } from "../objects/feed-routing";
 
-export const benchRoutes = new Hono<AppEnv>().post("/_bench/feed-pulses", async (c) => {
+export const benchRoutes = new Hono<AppEnv>();
+
+benchRoutes.use("/_bench/*", async (c, next) => {
   if (c.env.BENCH_ENDPOINTS !== "1") return jsonError(404, "Route not found.");
+  await next();
+});
+
+benchRoutes.post("/_bench/reference-insert", async (c) => {
+  await c.env.DB.prepare("INSERT INTO bench_reference (at) VALUES (?)").bind(Date.now()).run();
+  return pulseCreated();
+});
+
+benchRoutes.post("/_bench/feed-pulses", async (c) => {
   const { first, count } = await c.req.json<{ first: number; count: number }>();
   if (!Number.isSafeInteger(first) || !Number.isInteger(count) || count < 1 || count > 1000) return jsonError(400, "first and count (1-1000) required.");
   const byShard = new Map<number, FeedPulse[]>();
