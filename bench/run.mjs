@@ -30,10 +30,12 @@ const log = (...m) => (json ? console.error(...m) : console.log(...m));
 if (!args.includes("--no-build")) run("npx", ["--no", "--", "astro", "build"], { capture: true });
 
 const persistTo = ".wrangler/bench-state";
-if (!args.includes("--only")) {
+/** A fresh local state with the migrations applied. */
+function resetState() {
   rmSync(persistTo, { recursive: true, force: true });
   wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
 }
+if (!args.includes("--only")) resetState();
 
 const results = { date: new Date().toISOString(), options: { ...options, localTracing: process.env.X_LOCAL_OBSERVABILITY !== "false" }, machine: machineInfo() };
 const ctx = { persistTo, options };
@@ -43,8 +45,7 @@ if (only) {
   Object.assign(results, JSON.parse(readFileSync("bench/results/latest.json", "utf8")), { date: results.date, options: results.options });
   if (only === "feed") results.feed = await feedSuite(ctx, [1, 2, 4]);
   else if (only === "ingestQuiet") {
-    rmSync(persistTo, { recursive: true, force: true });
-    wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
+    resetState();
     ctx.ingestUsers = seedUsers(persistTo, options.users);
     results.ingestQuiet = await ingestWithoutLiveSuite(ctx);
   } else throw new Error(`--only supports: feed, ingestQuiet`);

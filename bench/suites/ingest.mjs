@@ -45,20 +45,15 @@ export async function ingestSuite(ctx) {
   const users = seedUsers(ctx.persistTo, ctx.options.users);
   await warmUp(ctx.url, users);
   ctx.ingestUsers = users;
-  return { ...(await ingestAgainstHealth(ctx.url, users, ctx.options)), target: 0.5 };
-}
-
-/** Pulses from `users` against GET /api/health at 32 connections, in alternating rounds. */
-async function ingestAgainstHealth(url, users, options) {
   const result = await compare({
-    url,
+    url: ctx.url,
     connections: 32,
-    seconds: options.seconds,
-    rounds: options.rounds,
+    seconds: ctx.options.seconds,
+    rounds: ctx.options.rounds,
     baseline: [{ method: "GET", path: "/api/health" }],
     subject: [pulseRequest(users)],
   });
-  return { health: result.baseline, ingest: result.subject, ingestToHealth: result.ratio, rounds: result.rounds };
+  return { health: result.baseline, ingest: result.subject, ingestToHealth: result.ratio, rounds: result.rounds, target: 0.5 };
 }
 
 /**

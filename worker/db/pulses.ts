@@ -9,7 +9,7 @@
 // - A retry (same machine, same fingerprint) is ignored by the unique index (`ON CONFLICT DO NOTHING`,
 //   not `INSERT OR IGNORE`, whose policy would also reach into the triggers); RETURNING tells whether a
 //   row was written.
-import type { ValidPulse } from "../domain/pulse";
+import { pulseXp, type ValidPulse } from "../domain/pulse";
 import { chunk } from "./sql";
 
 export interface PulseWrite {
@@ -71,7 +71,7 @@ export async function recordPulse(db: D1Database, w: PulseWrite): Promise<Record
         pulse.instantMs,
         pulse.utcOffset,
         w.receivedAt,
-        pulse.entries.reduce((s, e) => s + e.xp, 0),
+        pulseXp(pulse.entries),
         fingerprint,
         JSON.stringify(pulse.entries.map((e) => [e.key, e.xp])),
         tokenHash,
