@@ -21,6 +21,12 @@ export interface Env {
    * the pulse path alone.
    */
   LIVE_NOTIFICATIONS?: string;
+  /**
+   * "off" sends every pulse's write alone instead of sharing D1 round trips between concurrent pulses
+   * of an isolate (db/group-commit.ts). The test runner sets it: its runtime cannot settle one
+   * request's promise from another request, which sharing needs (`wrangler dev` and production can).
+   */
+  PULSE_GROUP_COMMIT?: string;
   /** "1" turns on the benchmark-only endpoint (set by `npm run bench` for its own server only). */
   BENCH_ENDPOINTS?: string;
   /** "lat,lon" used for map dots when the platform gives no location (local development). */

@@ -64,6 +64,33 @@ describe("pulse writes", () => {
     expect((await profile(u.username)).total_xp).toBe(7);
   });
 
+  it("answers concurrent pulses each on its own: one failing write, one unknown token, the rest stored", async () => {
+    const users = await Promise.all(Array.from({ length: 8 }, () => createUser()));
+    const poison = `Poison${Date.now()}`;
+    // Concurrent pulses share D1 batches; a failure injected for one language must not reach the others.
+    await env.DB.prepare(
+      `CREATE TRIGGER fail_poison BEFORE INSERT ON xps
+       WHEN NEW.original_language_id IN (SELECT id FROM languages WHERE name = '${poison}')
+       BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+    ).run();
+    let statuses: number[];
+    try {
+      const responses = await Promise.all([
+        ...users.map((u, i) => postPulse(u.token, pulse([{ language: "Go", xp: i + 1 }]))),
+        postPulse(users[3]!.token, pulse([{ language: poison, xp: 100 }])),
+        postPulse(crypto.randomUUID(), pulse([{ language: "Go", xp: 1000 }])),
+      ]);
+      statuses = responses.map((r) => r.status);
+    } finally {
+      await env.DB.prepare("DROP TRIGGER fail_poison").run();
+    }
+    expect(statuses).toEqual([...Array(8).fill(201), 503, 403]);
+    for (const [i, u] of users.entries()) {
+      expect((await profile(u.username)).total_xp).toBe(i + 1);
+      expect(await count("pulses", "user_id = ?", u.userId)).toBe(1);
+    }
+  });
+
   it("books local dates and hours from the sender's offset", async () => {
     const u = await createUser();
     // 22:30 UTC yesterday is 01:30 today in UTC+3 and 12:30 yesterday in UTC-10.

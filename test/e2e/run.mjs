@@ -9,6 +9,7 @@ import { run, startDevServer, waitForHealth, wrangler } from "../../scripts/lib.
 import { seedUsers, seedUserWithHistory } from "../../bench/fixtures.mjs";
 import { chromiumPath, launchBrowser, runChecks } from "./harness.mjs";
 import { postPulse, siteChecks } from "./site.mjs";
+import { ingestChecks } from "./ingest.mjs";
 
 const args = process.argv.slice(2);
 const PORT = 8782;
@@ -26,8 +27,10 @@ rmSync(persistTo, { recursive: true, force: true });
 wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
 const history = seedUserWithHistory(persistTo, { username: "history", pulses: 3_000 });
 const [feeder, live] = seedUsers(persistTo, 2, "e2e");
+const burst = seedUsers(persistTo, 12, "burst");
 
-const serverLog = openSync(".wrangler/e2e-server.log", "w");
+const serverLogPath = ".wrangler/e2e-server.log";
+const serverLog = openSync(serverLogPath, "w");
 const startServer = () =>
   startDevServer({
     port: PORT,
@@ -54,8 +57,8 @@ try {
   }
 
   browser = await launchBrowser();
-  const ctx = { base: server.url, browser, seeded: { history, feeder, live }, resultsDir, restartServer };
-  result = await runChecks(siteChecks, ctx);
+  const ctx = { base: server.url, browser, seeded: { history, feeder, live, burst }, resultsDir, restartServer, serverLogPath };
+  result = await runChecks([...ingestChecks, ...siteChecks], ctx);
 
   console.log("e2e: account flow (test/e2e/accounts.mjs) ...");
   const accounts = spawnSync(process.execPath, ["test/e2e/accounts.mjs", server.url], { stdio: "inherit" });

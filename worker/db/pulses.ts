@@ -1,5 +1,5 @@
-// Writing a pulse: one statement (one round trip), preceded in the same batch by a language upsert
-// only when the pulse names a language this isolate has not seen stored.
+// Writing a pulse: one statement, preceded in the same transaction by a language upsert only when the
+// pulse names a language this isolate has not seen stored. Pulses arriving together share a round trip.
 //
 // - Authentication is part of the write: the pulse row is selected from the active machine whose token
 //   hash matches, so a token deactivated a microsecond ago writes nothing.
@@ -10,6 +10,7 @@
 //   not `INSERT OR IGNORE`, whose policy would also reach into the triggers); RETURNING tells whether a
 //   row was written.
 import { pulseXp, type ValidPulse } from "../domain/pulse";
+import { GroupCommit, runInOneTransaction, type Statement } from "./group-commit";
 import { chunk } from "./sql";
 
 export interface PulseWrite {
@@ -19,6 +20,8 @@ export interface PulseWrite {
   receivedAt: number;
   /** Skip the language upsert: every language of the pulse is known to exist (rows are never deleted). */
   languagesKnown: boolean;
+  /** Share the round trip with concurrent pulses of this isolate (see group-commit.ts); absent: send alone. */
+  share?: { keepAlive: (work: Promise<unknown>) => void };
 }
 
 export interface StoredPulseRef {
@@ -35,52 +38,49 @@ const ROWS_PER_STATEMENT = 45;
 
 const ACTIVE_MACHINE = "EXISTS (SELECT 1 FROM machines WHERE token_hash = ? AND active = 1)";
 
+// Concurrent pulses of this isolate share D1 round trips (see group-commit.ts). 40 statements stay
+// under D1's 50 queries per invocation on the free plan, with room for the sender's own follow-up.
+const pulseWrites = new GroupCommit(40);
+
 export async function recordPulse(db: D1Database, w: PulseWrite): Promise<RecordOutcome> {
   const { tokenHash, pulse, fingerprint } = w;
-  const statements: D1PreparedStatement[] = [];
+  const statements: Statement[] = [];
 
   if (!w.languagesKnown) {
     const names = new Map<string, string>();
     for (const e of pulse.entries) if (!names.has(e.key)) names.set(e.key, e.language); // the first spelling wins
     for (const rows of chunk([...names], ROWS_PER_STATEMENT)) {
-      statements.push(
-        db
-          .prepare(
-            `INSERT INTO languages (name, name_key)
+      statements.push({
+        sql: `INSERT INTO languages (name, name_key)
              SELECT v.column2, v.column1 FROM (VALUES ${rows.map(() => "(?, ?)").join(", ")}) AS v
              WHERE ${ACTIVE_MACHINE}
              ON CONFLICT (name_key) DO NOTHING`,
-          )
-          .bind(...rows.flat(), tokenHash),
-      );
+        params: [...rows.flat(), tokenHash],
+      });
     }
   }
 
-  const pulseIndex = statements.length;
-  statements.push(
-    db
-      .prepare(
-        `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
+  statements.push({
+    sql: `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
          SELECT m.user_id, m.id, u.pulse_seq + 1, ?, ?, ?, ?, ?, ?
          FROM machines m JOIN users u ON u.id = m.user_id
          WHERE m.token_hash = ? AND m.active = 1
          ON CONFLICT DO NOTHING
          RETURNING id AS pulseId, seq, user_id AS userId, machine_id AS machineId`,
-      )
-      .bind(
-        pulse.instantMs,
-        pulse.utcOffset,
-        w.receivedAt,
-        pulseXp(pulse.entries),
-        fingerprint,
-        JSON.stringify(pulse.entries.map((e) => [e.key, e.xp])),
-        tokenHash,
-      ),
-  );
+    params: [
+      pulse.instantMs,
+      pulse.utcOffset,
+      w.receivedAt,
+      pulseXp(pulse.entries),
+      fingerprint,
+      JSON.stringify(pulse.entries.map((e) => [e.key, e.xp])),
+      tokenHash,
+    ],
+  });
 
-  // A lone statement needs no batch (a batch only adds the transaction it already is).
-  const results = statements.length === 1 ? [await statements[0]!.all()] : await db.batch(statements);
-  const ref = results[pulseIndex]!.results[0] as StoredPulseRef | undefined;
+  // Both statements are idempotent (ON CONFLICT DO NOTHING), as a shared write requires.
+  const results = w.share ? await pulseWrites.run(db, statements, w.share.keepAlive) : await runInOneTransaction(db, statements);
+  const ref = results[statements.length - 1]!.results[0] as StoredPulseRef | undefined;
   if (ref) return { status: "stored", ref };
   // Nothing written: a retry of a stored pulse, or no active machine with this token.
   const active = await db.prepare(`SELECT ${ACTIVE_MACHINE} AS active`).bind(tokenHash).first<number>("active");

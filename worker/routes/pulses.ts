@@ -16,7 +16,8 @@ export const pulseRoutes = new Hono<AppEnv>()
     const client = c.req.header("cf-connecting-ip") ?? "unknown";
     const retryAfter = ingestRefusal(tokenHash, client, now);
     if (retryAfter !== null) return jsonError(429, "Too many pulses; slow down.", { "retry-after": String(retryAfter) });
-    const result = await ingestPulse(c.env.DB, tokenHash, c.req.raw, now);
+    const share = c.env.PULSE_GROUP_COMMIT === "off" ? undefined : { keepAlive: (work: Promise<unknown>) => c.executionCtx.waitUntil(work) };
+    const result = await ingestPulse(c.env.DB, tokenHash, c.req.raw, now, share);
     if (result.kind === "unauthenticated") noteFailedAuthentication(client, now);
     switch (result.kind) {
       case "created":

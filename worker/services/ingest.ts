@@ -33,8 +33,18 @@ export function noteFailedAuthentication(clientAddress: string, now: number): vo
   limits.hit(RATE_POLICIES.ingestFailuresByIp, clientAddress, now);
 }
 
-/** `tokenHash` is the hash of the canonical token from the header. */
-export async function ingestPulse(db: D1Database, tokenHash: string, request: Request, now: number): Promise<IngestResult> {
+/**
+ * `tokenHash` is the hash of the canonical token from the header. With `share`, the write may share
+ * its D1 round trip with concurrent pulses; `keepAlive` (the request's `waitUntil`) then lets a write
+ * that others' pulses ride on finish even if this client hangs up.
+ */
+export async function ingestPulse(
+  db: D1Database,
+  tokenHash: string,
+  request: Request,
+  now: number,
+  share?: { keepAlive: (work: Promise<unknown>) => void },
+): Promise<IngestResult> {
   // The original decodes the body before authenticating: size and syntax errors come first.
   let body: unknown = null;
   if (isJsonContentType(request.headers.get("content-type"))) {
@@ -55,8 +65,9 @@ export async function ingestPulse(db: D1Database, tokenHash: string, request: Re
   }
 
   const pulse = validation.pulse;
-  const write = { tokenHash, pulse, fingerprint: await fingerprint(pulse), receivedAt: now };
-  const outcome = await recordPulse(db, { ...write, languagesKnown: pulse.entries.every((e) => knownLanguages.has(e.key)) }).catch(
+  const write = { tokenHash, pulse, fingerprint: await fingerprint(pulse), receivedAt: now, share };
+  const languagesKnown = pulse.entries.every((e) => knownLanguages.has(e.key));
+  const outcome = await recordPulse(db, { ...write, languagesKnown }).catch(
     (error: unknown) => {
       // A language this isolate believed stored is missing (the database was reset): forget and retry.
       if (!isConstraintError(error, "NOT NULL constraint failed: xps.")) throw error;
