@@ -78,7 +78,10 @@ export function renderReport(results) {
       "**The pulse path** (token, validation, the one D1 statement), on a server started with",
       "`LIVE_NOTIFICATIONS=off` so that it does not tell the user's live object. Beside it, the yardstick the",
       "target was set against: a single-row D1 insert behind Hono (`POST /api/_bench/reference-insert`, a",
-      "benchmark-only route into a table of the benchmark's own database).",
+      "benchmark-only route into a table of the benchmark's own database, one round trip per request).",
+      "Concurrent pulses share D1 round trips (group commit, `worker/db/group-commit.ts`), which is why the",
+      "pulse path can outrun the yardstick although its statement does more" +
+        (q.writesPerRoundTrip ? `: in these rounds a round trip carried ${q.writesPerRoundTrip.toFixed(1)} statements on average (one per pulse whose languages the isolate knows).` : "."),
       "",
       row(["endpoint", "req/s", "p50 ms", "p99 ms", "non-2xx", "share of baseline"]),
       row(["---", "---:", "---:", "---:", "---:", "---:"]),

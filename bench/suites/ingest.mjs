@@ -70,6 +70,8 @@ export async function ingestWithoutLiveSuite(ctx) {
   });
   try {
     await waitForHealth(server.url);
+    const writes = () => fetch(`${server.url}/api/_bench/pulse-writes`).then((r) => r.json());
+    const before = await writes();
     const { reference, ingest } = await compareEach({
       url: server.url,
       connections: 32,
@@ -83,7 +85,9 @@ export async function ingestWithoutLiveSuite(ctx) {
     });
     // A yardstick that answered errors would measure nothing: fail loudly instead.
     if (reference.subject.non2xx > 0) throw new Error(`reference-insert answered ${reference.subject.non2xx} non-2xx responses`);
+    const after = await writes();
     return {
+      writesPerRoundTrip: (after.statements - before.statements) / (after.roundTrips - before.roundTrips),
       health: ingest.baseline,
       ingest: ingest.subject,
       ingestToHealth: ingest.ratio,

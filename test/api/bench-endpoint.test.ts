@@ -7,3 +7,9 @@ it.each(["feed-pulses", "reference-insert"])("%s answers 404 like any unknown ro
   expect(res.status).toBe(404);
   expect(await res.json()).toEqual({ error: "Route not found." });
 });
+
+it("pulse-writes answers 404 like any unknown route when BENCH_ENDPOINTS is not set", async () => {
+  const res = await api("/api/_bench/pulse-writes");
+  expect(res.status).toBe(404);
+  expect(await res.json()).toEqual({ error: "Route not found." });
+});

@@ -37,6 +37,7 @@ export class GroupCommit {
   #waiting: Member[] = [];
   #inFlight = false;
   #batchesSent = 0;
+  #statementsSent = 0;
 
   /**
    * `maxStatements` bounds a shared batch (D1 counts every statement against the sender's query
@@ -50,6 +51,11 @@ export class GroupCommit {
   /** Round trips to D1 so far: how many batches the writes took. */
   get batchesSent(): number {
     return this.#batchesSent;
+  }
+
+  /** Statements those round trips carried. */
+  get statementsSent(): number {
+    return this.#statementsSent;
   }
 
   /**
@@ -139,6 +145,7 @@ export class GroupCommit {
 
   #send(db: D1Database, statements: readonly Statement[]): Promise<D1Result[]> {
     this.#batchesSent++;
+    this.#statementsSent += statements.length;
     return runInOneTransaction(db, statements);
   }
 }

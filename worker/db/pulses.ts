@@ -42,6 +42,11 @@ const ACTIVE_MACHINE = "EXISTS (SELECT 1 FROM machines WHERE token_hash = ? AND 
 // under D1's 50 queries per invocation on the free plan, with room for the sender's own follow-up.
 const pulseWrites = new GroupCommit(40);
 
+/** How well writes were shared in this isolate so far (the benchmark reports it). */
+export function pulseWriteCounters(): { roundTrips: number; statements: number } {
+  return { roundTrips: pulseWrites.batchesSent, statements: pulseWrites.statementsSent };
+}
+
 export async function recordPulse(db: D1Database, w: PulseWrite): Promise<RecordOutcome> {
   const { tokenHash, pulse, fingerprint } = w;
   const statements: Statement[] = [];

@@ -2,12 +2,14 @@
 // - feed-pulses hands synthetic front-page pulses straight to the aggregator shards, to measure what
 //   the feed path sustains independently of D1 ingest;
 // - reference-insert is the yardstick for the pulse path: one single-row D1 insert behind Hono, into
-//   a table the benchmark creates in its own local database (it is not part of the schema).
+//   a table the benchmark creates in its own local database (it is not part of the schema);
+// - pulse-writes reports how many D1 round trips this isolate's shared pulse writes took.
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import type { FeedPulse } from "../domain/feed";
 import { jsonError, jsonResponse, pulseCreated } from "../http/responses";
 import { feedShardFor } from "../objects/feed-routing";
+import { pulseWriteCounters } from "../db/pulses";
 
 export const benchRoutes = new Hono<AppEnv>();
 
@@ -20,6 +22,8 @@ benchRoutes.post("/_bench/reference-insert", async (c) => {
   await c.env.DB.prepare("INSERT INTO bench_reference (at) VALUES (?)").bind(Date.now()).run();
   return pulseCreated();
 });
+
+benchRoutes.get("/_bench/pulse-writes", (c) => jsonResponse(pulseWriteCounters()));
 
 benchRoutes.post("/_bench/feed-pulses", async (c) => {
   const { first, count } = await c.req.json<{ first: number; count: number }>();
