@@ -4,8 +4,8 @@
 // in production; a serialized call into the database object locally, about 1 ms of CPU against
 // tenths for the SQL), and D1 runs one query at a time anyway. So while one batch is in flight,
 // writers that arrive queue up, and when it lands the queue goes out as the next batch, sent by its
-// first member. A lone writer goes out at once: nothing waits on a timer, and batches only form
-// under load, where they pay off.
+// first member. A lone writer goes out at once: no writer is held back to wait for company, and
+// batches only form under load, where they pay off.
 //
 // - Each writer's statements stay all-or-nothing: a batch is one transaction, and if it fails, every
 //   member runs its own statements again alone (nothing of the failed batch was committed), so one
