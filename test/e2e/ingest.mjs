@@ -15,6 +15,9 @@ function send(base, token, codedAt, xp) {
 
 async function concurrentPulses(check, { base, seeded, serverLogPath }) {
   const users = seeded.burst;
+  // Round trips the pulse writes took (a benchmark-only counter this server is started with).
+  const writes = () => fetch(`${base}/api/_bench/pulse-writes`).then((r) => r.json());
+  const before = await writes();
   const base0 = Date.now() - 3_600_000;
   const sends = [];
   const expected = new Map();
@@ -33,6 +36,10 @@ async function concurrentPulses(check, { base, seeded, serverLogPath }) {
   for (let i = 0; i < 10; i++) sends.push(send(base, randomUUID(), new Date().toISOString(), 5).then((r) => ["unknown", r.status]));
 
   const answers = await Promise.all(sends);
+  const after = await writes();
+  const statements = after.statements - before.statements;
+  const roundTrips = after.roundTrips - before.roundTrips;
+  check.expect(roundTrips > 0 && roundTrips < statements, `the pulses shared D1 round trips (${statements} statements in ${roundTrips} round trips)`);
   const valid = answers.filter(([kind]) => kind === "valid").map(([, status]) => status);
   const unknown = answers.filter(([kind]) => kind === "unknown").map(([, status]) => status);
   check.expect(valid.length === users.length * PULSES_PER_USER * 2 && valid.every((s) => s === 201), `all ${valid.length} valid pulses and retries answered 201 (got ${[...new Set(valid)]})`);

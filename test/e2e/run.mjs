@@ -35,7 +35,8 @@ const startServer = () =>
   startDevServer({
     port: PORT,
     // wrangler dev has no request location: pulses get map dots at this fallback.
-    args: ["--persist-to", persistTo, "--log-level", "warn", "--var", "FALLBACK_COORDS:60.17,24.94", "--var", `EXAMPLE_PROFILE:${history.username}`],
+    // BENCH_ENDPOINTS: the ingest check reads how many D1 round trips the pulses took.
+    args: ["--persist-to", persistTo, "--log-level", "warn", "--var", "FALLBACK_COORDS:60.17,24.94", "--var", `EXAMPLE_PROFILE:${history.username}`, "--var", "BENCH_ENDPOINTS:1"],
     log: serverLog,
   });
 let server = startServer();
