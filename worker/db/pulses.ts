@@ -5,7 +5,7 @@
 //   hash matches, so a token deactivated a microsecond ago writes nothing.
 // - The XP entries travel in the row's `xps_intake` column; a trigger turns them into `xps` rows inside
 //   the same insert (migrations/0003_pulse_xps_intake.sql), and rollups and per-user counters follow
-//   from further triggers (0001_rollup_triggers.sql). One statement is one transaction: all or nothing.
+//   from further triggers (0001_rollup_triggers.sql). A statement is atomic: all or nothing.
 // - A retry (same machine, same fingerprint) is ignored by the unique index (`ON CONFLICT DO NOTHING`,
 //   not `INSERT OR IGNORE`, whose policy would also reach into the triggers); RETURNING tells whether a
 //   row was written.
