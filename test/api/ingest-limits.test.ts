@@ -1,12 +1,19 @@
 // Rate limits on the pulse path: per machine token, and per address for unknown tokens.
 import { describe, expect, it } from "vitest";
 import { count, createUser, postPulse, pulse } from "../helpers";
-import { RATE_POLICIES } from "../../worker/domain/rate-limits";
+import { RATE_POLICIES, type RatePolicy } from "../../worker/domain/rate-limits";
+
+/** The windows are fixed minutes: start a burst early in one, so that it cannot straddle two. */
+async function freshWindow(policy: RatePolicy): Promise<void> {
+  const left = policy.windowMs - (Date.now() % policy.windowMs);
+  if (left < 20_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+}
 
 describe("ingest rate limits", () => {
   it("answers 429 with Retry-After once a token exceeds its per-minute budget, and stores nothing more", async () => {
     const u = await createUser();
     const limit = RATE_POLICIES.ingestByToken.limit;
+    await freshWindow(RATE_POLICIES.ingestByToken);
     const start = Date.now() - 2 * 86_400_000;
     const statuses: number[] = [];
     for (let i = 0; i < limit + 5; i++) {
@@ -30,6 +37,7 @@ describe("ingest rate limits", () => {
   it("stops an address that keeps guessing tokens before it reaches the database", async () => {
     const headers = { "cf-connecting-ip": "198.51.100.77" };
     const statuses: number[] = [];
+    await freshWindow(RATE_POLICIES.ingestFailuresByIp);
     for (let i = 0; i < RATE_POLICIES.ingestFailuresByIp.limit + 3; i++) {
       statuses.push((await postPulse(null, pulse([{ language: "Go", xp: 1 }]), { headers: { ...headers, "x-api-token": crypto.randomUUID() } })).status);
     }
