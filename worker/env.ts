@@ -27,7 +27,7 @@ export interface Env {
    * request's promise from another request, which sharing needs (`wrangler dev` and production can).
    */
   PULSE_GROUP_COMMIT?: string;
-  /** "1" turns on the benchmark-only endpoint (set by `npm run bench` for its own server only). */
+  /** "1" turns on the benchmark-only endpoints (set only for the servers of `npm run bench` and the browser tests). */
   BENCH_ENDPOINTS?: string;
   /** "lat,lon" used for map dots when the platform gives no location (local development). */
   FALLBACK_COORDS?: string;

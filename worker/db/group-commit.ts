@@ -18,6 +18,9 @@
 //   stops waiting, reopens the pipe and sends its statements alone. That is why the statements must
 //   be idempotent: they may then run twice, and the second run must change nothing.
 
+/** Keeps the calling request alive until `work` settles (its `waitUntil`). */
+export type KeepAlive = (work: Promise<unknown>) => void;
+
 export interface Statement {
   sql: string;
   params: readonly unknown[];
@@ -62,7 +65,7 @@ export class GroupCommit {
    * Runs idempotent statements as one transaction, possibly inside a batch shared with other
    * writers; returns their results.
    */
-  run(db: D1Database, statements: readonly Statement[], keepAlive?: (work: Promise<unknown>) => void): Promise<D1Result[]> {
+  run(db: D1Database, statements: readonly Statement[], keepAlive?: KeepAlive): Promise<D1Result[]> {
     const work = this.#run(db, statements);
     keepAlive?.(work.catch(() => undefined));
     return work;

@@ -10,7 +10,7 @@
 //   not `INSERT OR IGNORE`, whose policy would also reach into the triggers); RETURNING tells whether a
 //   row was written.
 import { pulseXp, type ValidPulse } from "../domain/pulse";
-import { GroupCommit, runInOneTransaction, type Statement } from "./group-commit";
+import { GroupCommit, runInOneTransaction, type KeepAlive, type Statement } from "./group-commit";
 import { chunk } from "./sql";
 
 export interface PulseWrite {
@@ -21,7 +21,7 @@ export interface PulseWrite {
   /** Skip the language upsert: every language of the pulse is known to exist (rows are never deleted). */
   languagesKnown: boolean;
   /** Share the round trip with concurrent pulses of this isolate (see group-commit.ts); absent: send alone. */
-  share?: { keepAlive: (work: Promise<unknown>) => void };
+  share?: { keepAlive: KeepAlive };
 }
 
 export interface StoredPulseRef {

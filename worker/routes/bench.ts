@@ -1,4 +1,5 @@
-// Benchmark-only endpoints (off unless BENCH_ENDPOINTS is "1", which only `npm run bench` sets):
+// Benchmark-only endpoints (off unless BENCH_ENDPOINTS is "1", which only the servers of `npm run bench`
+// and of the browser tests set):
 // - feed-pulses hands synthetic front-page pulses straight to the aggregator shards, to measure what
 //   the feed path sustains independently of D1 ingest;
 // - reference-insert is the yardstick for the pulse path: one single-row D1 insert behind Hono, into

@@ -2,7 +2,7 @@
 import { MAX_BODY_BYTES, parseJsonBody, validatePulse, type ValidPulse } from "../domain/pulse";
 import { sha256Hex } from "../domain/token";
 import { RATE_POLICIES, retryAfterSeconds, WindowCounters } from "../domain/rate-limits";
-import { recordPulse, type StoredPulseRef } from "../db/pulses";
+import { recordPulse, type PulseWrite, type StoredPulseRef } from "../db/pulses";
 import { isConstraintError } from "../db/sql";
 import { findActiveMachineByTokenHash } from "../db/users";
 import { readTextBody } from "../http/body";
@@ -43,7 +43,7 @@ export async function ingestPulse(
   tokenHash: string,
   request: Request,
   now: number,
-  share?: { keepAlive: (work: Promise<unknown>) => void },
+  share?: PulseWrite["share"],
 ): Promise<IngestResult> {
   // The original decodes the body before authenticating: size and syntax errors come first.
   let body: unknown = null;
