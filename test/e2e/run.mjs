@@ -12,7 +12,7 @@ import { postPulse, siteChecks } from "./site.mjs";
 import { ingestChecks } from "./ingest.mjs";
 
 const args = process.argv.slice(2);
-const PORT = 8782;
+const PORT = Number(process.env.E2E_PORT ?? 8782);
 const persistTo = ".wrangler/e2e-state";
 const resultsDir = "test-results";
 
