@@ -9,10 +9,27 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, L
 
 export { Chart };
 
-const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
 Chart.defaults.maintainAspectRatio = false;
-Chart.defaults.animation = reducedMotion.matches ? false : { duration: 400 };
+
+// Animation defaults are set field by field: Chart.js resolves every animated property (numbers,
+// colours, its easing and interpolation functions) through the defaults object, and replacing that
+// object leaves animations without their interpolator ("this._fn is not a function" on the first
+// hover or update, after which the chart stops redrawing).
+const ANIMATION_MS = 400;
+const HOVER_MS = Chart.defaults.transitions.active?.animation?.duration ?? ANIMATION_MS;
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+
+/** Reduced motion: every transition takes no time (values jump, nothing moves), live-switchable. */
+function applyMotionPreference(): void {
+  const reduce = reducedMotion.matches;
+  const animation = Chart.defaults.animation;
+  if (animation) animation.duration = reduce ? 0 : ANIMATION_MS;
+  const active = Chart.defaults.transitions.active?.animation;
+  if (active) active.duration = reduce ? 0 : HOVER_MS;
+}
+applyMotionPreference();
+reducedMotion.addEventListener("change", applyMotionPreference);
 
 /** Every chart of the page by name, for tests and the browser console (`pulseEdge.charts`). */
 export const charts: Record<string, Chart> = {};

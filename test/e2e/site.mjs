@@ -53,6 +53,64 @@ function colourfulPixels(page, chart) {
   }, chart);
 }
 
+/**
+ * Where a chart's drawn elements disagree with its data: every bar's drawn height (every clock
+ * segment's radius) against what the chart's own scale gives for the value in its data. A chart
+ * whose animations broke keeps drawing old values while its data moves on.
+ */
+function chartDrift(page, name) {
+  return page.evaluate((name) => {
+    const chart = globalThis.pulseEdge?.charts?.[name];
+    if (!chart) return [`no chart ${name}`];
+    const drift = [];
+    const radial = chart.config.type === "polarArea";
+    chart.data.datasets.forEach((dataset, i) => {
+      const meta = chart.getDatasetMeta(i);
+      if (meta.hidden) return;
+      dataset.data.forEach((value, j) => {
+        const el = meta.data[j];
+        if (!el) return drift.push(`${dataset.label}[${j}]: no element`);
+        const drawn = radial ? el.outerRadius - el.innerRadius : Math.abs(el.base - el.y);
+        const expected = radial
+          ? chart.scales.r.getDistanceFromCenterForValue(value)
+          : Math.abs(chart.scales.y.getPixelForValue(value) - chart.scales.y.getPixelForValue(0));
+        if (Math.abs(drawn - expected) > 1.5) drift.push(`${dataset.label}[${j}] = ${value} drawn ${drawn.toFixed(1)} px, expected ${expected.toFixed(1)} px`);
+      });
+    });
+    return drift;
+  }, name);
+}
+
+/** Hovers a chart's largest element like a mouse would; returns the tooltip's lines (empty if none). */
+async function hoverChart(page, name) {
+  const canvas = page.locator(`canvas[data-chart="${name}"]`);
+  await canvas.scrollIntoViewIfNeeded();
+  const point = await page.evaluate((name) => {
+    const chart = globalThis.pulseEdge.charts[name];
+    let best = null;
+    chart.data.datasets.forEach((dataset, i) => {
+      dataset.data.forEach((value, j) => {
+        if (value > 0 && (!best || value > best.value)) best = { value, el: chart.getDatasetMeta(i).data[j] };
+      });
+    });
+    if (!best) return null;
+    const { x, y } = best.el.getCenterPoint();
+    return { x, y };
+  }, name);
+  if (!point) return [];
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + point.x - 3, box.y + point.y - 3);
+  await page.mouse.move(box.x + point.x, box.y + point.y, { steps: 4 });
+  await page
+    .waitForFunction((name) => globalThis.pulseEdge.charts[name].tooltip?.opacity > 0.99, name, { timeout: 3_000 })
+    .catch(() => {});
+  return page.evaluate((name) => {
+    const tooltip = globalThis.pulseEdge.charts[name].tooltip;
+    if (!(tooltip?.opacity > 0)) return [];
+    return [...(tooltip.title ?? []), ...(tooltip.body ?? []).flatMap((b) => b.lines), ...(tooltip.footer ?? [])];
+  }, name);
+}
+
 async function settleCharts(page) {
   await page.waitForFunction(() => globalThis.pulseEdge?.charts && Object.keys(globalThis.pulseEdge.charts).length > 0);
   await page.waitForTimeout(700); // the first draw animates for 400 ms
@@ -174,6 +232,73 @@ async function profilePage(check, ctx) {
       check.expect(overflow <= 0, `phone: no horizontal scrolling (${overflow} px)`);
     }
     await screenshot(ctx, page, `profile-${label}`);
+    await context.close();
+  }
+}
+
+async function chartsFollowData(check, ctx) {
+  const { feeder } = ctx.seeded;
+  for (const motion of ["no-preference", "reduce"]) {
+    const context = await newContext(ctx, { reducedMotion: motion });
+    const profile = await check.openPage(context);
+    await goto(profile, `${ctx.base}/users/${feeder.username}`);
+    const front = await check.openPage(context);
+    await goto(front, `${ctx.base}/`);
+    await Promise.all([waitLive(profile), waitLive(front), settleCharts(profile), settleCharts(front)]);
+
+    // Every chart answers a hover with a tooltip (the clock too).
+    const hovered = {
+      days: await hoverChart(profile, "days"),
+      hours: await hoverChart(profile, "hours"),
+      minutes: await hoverChart(front, "minutes"),
+    };
+    await profile.getByRole("button", { name: "Clock" }).click();
+    await profile.waitForFunction(() => globalThis.pulseEdge.charts.hours.config.type === "polarArea");
+    hovered.clock = await hoverChart(profile, "hours");
+    await profile.getByRole("button", { name: "Bars" }).click();
+    await profile.waitForFunction(() => globalThis.pulseEdge.charts.hours.config.type === "bar");
+    for (const [name, lines] of Object.entries(hovered)) {
+      check.expect(lines.some((l) => /\d XP/.test(l)), `${motion}: hovering the ${name} chart shows a tooltip (${JSON.stringify(lines)})`);
+    }
+
+    // 20 live pulses while the mouse rests on the 14-day chart: each reaches the page, the
+    // charts keep redrawing, and what they draw is what their data says.
+    await hoverChart(profile, "days");
+    const todayXp = () =>
+      profile.evaluate(() => {
+        const chart = globalThis.pulseEdge.charts.days;
+        const last = chart.data.labels.length - 1;
+        return chart.data.datasets.reduce((sum, d) => sum + (d.data[last] ?? 0), 0);
+      });
+    const before = await todayXp();
+    const levelText = () => profile.locator("[data-level-text]").textContent();
+    let sent = 0;
+    for (let i = 0; i < 20; i++) {
+      const text = await levelText();
+      const xps = [["TypeScript", 7 + i], ["Go", 3 + (i % 4)], ...(i % 3 === 0 ? [["Rust", 11]] : [])];
+      sent += xps.reduce((sum, [, xp]) => sum + xp, 0);
+      await postPulse(ctx.base, feeder.token, xps);
+      await profile.waitForFunction((t) => document.querySelector("[data-level-text]")?.textContent !== t, text, { timeout: 5_000 });
+    }
+    await profile.waitForFunction((xp) => {
+      const chart = globalThis.pulseEdge.charts.days;
+      const last = chart.data.labels.length - 1;
+      return chart.data.datasets.reduce((sum, d) => sum + (d.data[last] ?? 0), 0) === xp;
+    }, before + sent, { timeout: 5_000 }).catch(() => {});
+    check.expect((await todayXp()) === before + sent, `${motion}: the 14-day chart's data holds today's XP after 20 live updates (+${sent})`);
+    await profile.waitForTimeout(900); // let the last transition finish
+    await front.waitForTimeout(900);
+    for (const [page, name] of [[profile, "days"], [profile, "hours"], [front, "minutes"]]) {
+      const drift = await chartDrift(page, name);
+      check.expect(drift.length === 0, `${motion}: after 20 live updates the ${name} chart draws what its data says${drift.length ? `: ${drift.slice(0, 3).join("; ")}` : ""}`);
+    }
+    const tableTotal = await profile.locator('[data-table="days"] tbody tr:last-child td:last-child').textContent();
+    const chartTotal = (await todayXp()).toLocaleString("en-US");
+    check.expect(tableTotal === chartTotal, `${motion}: the chart's table says the same for today (${tableTotal} XP, chart ${chartTotal})`);
+    const again = { days: await hoverChart(profile, "days"), minutes: await hoverChart(front, "minutes") };
+    for (const [name, lines] of Object.entries(again)) {
+      check.expect(lines.some((l) => /\d XP/.test(l)), `${motion}: after the updates, hovering the ${name} chart still shows a tooltip`);
+    }
     await context.close();
   }
 }
@@ -439,6 +564,7 @@ async function reconnects(check, ctx) {
 export const siteChecks = [
   ["front page: map, figures and a painted minute chart (desktop, phone, dark)", frontPage],
   ["profile: every number in the HTML, painted charts, clock variant (desktop, phone, dark)", profilePage],
+  ["charts: every chart shows tooltips on hover, keeps redrawing through 20 live updates and draws its data (with and without reduced motion)", chartsFollowData],
   ["a pulse appears on an open profile and on the front page within 2 s", livePulse],
   ["unknown routes, unknown and private profiles: the same 404; the owner sees a private profile after logging in", notFoundAndPrivate],
   ["user-supplied names render as text in the DOM, chart labels and live updates (XSS)", userStringsAreText],
