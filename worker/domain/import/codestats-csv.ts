@@ -105,6 +105,10 @@ export class CodestatsCsvParser implements ImportParser {
       }
       return;
     }
+    if (text.length > MAX_RECORD_CHARS) {
+      sink.problem({ at: this.line, message: `the line is longer than ${MAX_RECORD_CHARS} characters` });
+      return;
+    }
     if (!quotesBalanced(text)) {
       this.open = { text, line: this.line };
       return;
