@@ -21,7 +21,7 @@ const FORM_POSTS = [
   /^\/my\/machines$/,
   /^\/my\/machines\/[^/]+\/(?:rename|activate|deactivate|delete|regenerate)$/,
   /^\/my\/preferences$/,
-  /^\/my\/preferences\/(?:privacy|password|delete-account)$/,
+  /^\/my\/preferences\/(?:privacy|password|delete-account|aliases|aliases\/delete)$/,
 ];
 const GETS = new Set(["/my/export.csv", "/my/export.json", "/my/profile"]);
 

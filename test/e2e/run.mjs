@@ -10,6 +10,7 @@ import { seedUsers, seedUserWithHistory } from "../../bench/fixtures.mjs";
 import { chromiumPath, launchBrowser, runChecks } from "./harness.mjs";
 import { postPulse, siteChecks } from "./site.mjs";
 import { ingestChecks } from "./ingest.mjs";
+import { importChecks } from "./import.mjs";
 
 const args = process.argv.slice(2);
 const PORT = Number(process.env.E2E_PORT ?? 8782);
@@ -59,7 +60,7 @@ try {
 
   browser = await launchBrowser();
   const ctx = { base: server.url, browser, seeded: { history, feeder, live, burst }, resultsDir, restartServer, serverLogPath };
-  result = await runChecks([...ingestChecks, ...siteChecks], ctx);
+  result = await runChecks([...ingestChecks, ...siteChecks, ...importChecks], ctx);
 
   console.log("e2e: account flow (test/e2e/accounts.mjs) ...");
   const accounts = spawnSync(process.execPath, ["test/e2e/accounts.mjs", server.url], { stdio: "inherit" });

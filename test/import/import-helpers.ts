@@ -29,7 +29,9 @@ export async function startJob(browser: Browser, id: string): Promise<Response> 
 export async function currentStatus(browser: Browser): Promise<ImportStatus> {
   const res = await browser.get("/my/imports/current");
   expect(res.status).toBe(200);
-  return res.json();
+  const body = await res.json<{ import: ImportStatus | null }>();
+  if (!body.import) throw new Error("no import");
+  return body.import;
 }
 
 /** Waits (the object's alarm does the work) until the import is done or failed; returns every status seen. */

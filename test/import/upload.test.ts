@@ -26,7 +26,7 @@ describe("import uploads", () => {
     const other = await signedUp();
     const othersToken = await browser.fetch("/my/imports", { method: "POST", headers: { origin: BASE, "x-csrf-token": await other.browser.csrfToken() }, body });
     expect(othersToken.status).toBe(403);
-    expect((await browser.get("/my/imports/current")).status).toBe(404); // nothing was started
+    expect(await (await browser.get("/my/imports/current")).json()).toEqual({ import: null }); // nothing was started
   });
 
   it("rejects bad requests with a JSON 4xx and changes nothing", async () => {
@@ -80,7 +80,7 @@ describe("import uploads", () => {
     const job = await beginUpload(browser, 100_000);
     // Another account cannot see or feed this upload.
     expect((await putChunk(other.browser, job.id, 0, new Uint8Array(100_000))).status).toBe(404);
-    expect((await other.browser.get("/my/imports/current")).status).toBe(404);
+    expect(await (await other.browser.get("/my/imports/current")).json()).toEqual({ import: null });
     // A new upload replaces an unfinished one; while one is processing, a new one is refused.
     let csv = HEADER;
     for (let i = 0; i < 5_000; i++) csv += `${new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString().slice(0, 19).replace("T", " ")}Z;;0;Go;box;1\n`;

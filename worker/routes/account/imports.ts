@@ -54,8 +54,7 @@ export const importRoutes = new Hono<WebEnv>()
     return result.ok ? answer(result.status, 201) : error(result.status, result.message);
   })
   .get("/my/imports/current", async (c) => {
-    const status = await importStatus(c.env, requireSession(c).userId);
-    return status ? answer(status) : error(404, "No import yet.");
+    return answer({ import: await importStatus(c.env, requireSession(c).userId) });
   })
   .put("/my/imports/:id/chunks/:n", async (c) => {
     const id = c.req.param("id");
