@@ -1,6 +1,9 @@
 // The upload API: sessions, CSRF, chunk bounds, resuming an interrupted upload, one import at a time,
 // and no import reaching another account.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { UPLOAD_EXPIRY_MS, type ImportJob } from "../../worker/objects/import-job";
 import { IMPORT_CHUNK_BYTES } from "../../worker/domain/import/progress";
 import { BASE, count, profile } from "../helpers";
 import { Browser, signedUp, userIdOf } from "../accounts/browser";
@@ -110,5 +113,23 @@ describe("import uploads", () => {
     expect(update.totalXp).toBe(snapshot.feed.totalXp + 100);
     expect(socket!.messages.flatMap((m) => m.dots ?? [])).toEqual([]);
     socket!.ws.close(1000);
+  });
+});
+
+describe("import data lifetime", () => {
+  it("an unfinished upload expires after a day; deleting the account deletes the import", async () => {
+    const { browser, username } = await signedUp();
+    const userId = await userIdOf(username);
+    const stub = env.IMPORT_JOB.getByName(String(userId));
+    // An upload begun a day ago: its alarm (set for the end of the day) drops the parts.
+    const begun = await stub.begin(userId, { name: "old.csv", size: 2 * IMPORT_CHUNK_BYTES }, Date.now() - UPLOAD_EXPIRY_MS - 1);
+    if (!begun.ok) throw new Error(begun.message);
+    expect((await putChunk(browser, begun.status.id, 0, new Uint8Array(IMPORT_CHUNK_BYTES))).status).toBe(200);
+    await runInDurableObject(stub, (instance: ImportJob) => instance.alarm());
+    expect(await currentStatus(browser)).toMatchObject({ phase: "failed", error: expect.stringMatching(/^The upload was not finished within 24 hours/) });
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM chunks").one().n)).toBe(0);
+    await beginUpload(browser, 10);
+    expect((await browser.post("/my/preferences/delete-account", { confirmation: "DELETE" })).status).toBe(303);
+    expect(await stub.status()).toBeNull();
   });
 });

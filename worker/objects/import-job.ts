@@ -18,6 +18,8 @@ const CHUNKS_PER_STEP = 4;
 /** Pulses per D1 batch, one batch per alarm. */
 const PULSES_PER_STEP = 1_000;
 const STAGE_BATCH_ROWS = 1_000;
+/** An upload not started within this time is dropped (its parts are the user's data). */
+export const UPLOAD_EXPIRY_MS = 24 * 3_600_000;
 /** Retry delays for a failing step; the last repeats (the import waits for D1 to come back). */
 const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000];
 
@@ -52,6 +54,7 @@ export class ImportJob extends DurableObject<Env> {
       chunks_total: Math.ceil(file.size / IMPORT_CHUNK_BYTES),
       created_at: now,
     });
+    await this.ctx.storage.setAlarm(now + UPLOAD_EXPIRY_MS);
     return { ok: true, status: this.statusNow() };
   }
 
@@ -91,6 +94,14 @@ export class ImportJob extends DurableObject<Env> {
     return this.store.hasJob() ? this.statusNow() : null;
   }
 
+  /** The account is being deleted: the upload, the staged rows and the job's record go with it. */
+  async erase(): Promise<void> {
+    this.reader = null;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.store = new ImportJobStore(this.ctx.storage.sql);
+  }
+
   /** The largest amount of file text held in memory at once while reading (tests check the streaming bound). */
   async peakBuffered(): Promise<number> {
     return this.store.get("max_buffered") ?? 0;
@@ -100,6 +111,10 @@ export class ImportJob extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const phase = this.store.get("phase") as ImportPhase | null;
+    if (phase === "uploading" && (this.store.get("created_at") ?? 0) + UPLOAD_EXPIRY_MS <= Date.now()) {
+      this.fail("The upload was not finished within 24 hours, so its parts were deleted; choose the file again.");
+      return;
+    }
     if (!phase || !BUSY.includes(phase)) return;
     try {
       await this.step(phase);

@@ -30,6 +30,7 @@ export async function publishAccountEvent(env: Env, event: AccountEvent): Promis
       return;
     case "account-deleted":
       await attempt("erase live state", () => user.erase(), 2);
+      await attempt("erase import", () => env.IMPORT_JOB.getByName(String(event.userId)).erase(), 2);
       await attempt("reconcile feed", () => globalFeed(env).reconcile({ windows: true }));
       return;
     case "password-changed":
