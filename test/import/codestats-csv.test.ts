@@ -91,6 +91,15 @@ describe("import of a Code::Stats pulses.csv", () => {
     expect((await profile(username)).total_xp).toBe(3);
   });
 
+  it("creates many machines at once (more than one statement's worth), with columns in any order", async () => {
+    const { browser, username } = await signedUp();
+    let csv = "machine;amount;language;tz_offset;sent_at_local;sent_at\n";
+    for (let i = 0; i < 60; i++) csv += `box ${i};${i + 1};Go;0;2020-01-01 10:00:00;2020-01-01 10:00:00Z\n`;
+    expect(await importFile(browser, csv)).toMatchObject({ phase: "done", pulsesAdded: 60, machinesCreated: 60 });
+    expect(await count("machines", "user_id = ?", await userIdOf(username))).toBe(60);
+    expect((await profile(username)).total_xp).toBe((60 * 61) / 2);
+  });
+
   it("refuses a file that is not an export at all, writing nothing", async () => {
     const { browser, username } = await signedUp();
     const status = await importFile(browser, "hello;world\n1;2\n");

@@ -40,8 +40,9 @@ export async function ensureImportMachines(
   const orm = drizzle(db);
   const out = new Map<string, number>();
   let created = 0;
-  for (let i = 0; i < names.length; i += 90) {
-    const part = names.slice(i, i + 90);
+  // Four bound values per inserted machine: 20 a statement stays under D1's 100 parameters.
+  for (let i = 0; i < names.length; i += 20) {
+    const part = names.slice(i, i + 20);
     const existing = await orm.select({ id: machines.id }).from(machines).where(and(eq(machines.userId, userId), inArray(machines.name, part)));
     await orm
       .insert(machines)

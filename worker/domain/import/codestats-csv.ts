@@ -27,6 +27,8 @@ export class CodestatsCsvParser implements ImportParser {
   /** A record spanning lines (a quoted line break): its text so far and first line. */
   private open: { text: string; line: number } | null = null;
   private columns: Map<Column, number> | null = null;
+  /** The rest of an over-long line (already reported) is still to come: drop it. */
+  private skipToNextLine = false;
 
   constructor(private readonly nowMs: number) {}
 
@@ -81,8 +83,6 @@ export class CodestatsCsvParser implements ImportParser {
       this.carry = rest;
     }
   }
-
-  private skipToNextLine = false;
 
   private physicalLine(raw: string, sink: ImportSink): void {
     if (this.skipToNextLine) {

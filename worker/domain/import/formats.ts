@@ -29,7 +29,10 @@ export const IMPORT_FORMATS: readonly ImportFormat[] = [
     id: "codestats-csv",
     label: "Code::Stats pulses.csv",
     unit: "line",
-    sniff: (head) => /^\uFEFF?\s*sent_at\s*;/i.test(head),
+    sniff: (head) => {
+      const first = head.replace(/^\uFEFF/, "").split("\n", 1)[0]!.toLowerCase();
+      return first.includes(";") && first.split(";").some((c) => c.trim() === "sent_at");
+    },
     createParser: (now) => new CodestatsCsvParser(now),
   },
 ];
