@@ -1,6 +1,6 @@
 // The browser tests (`npm test` runs them after vitest): builds the site, serves the production build
 // with `wrangler dev` on a fresh local state, seeds users, drives Chromium through the checks in
-// test/e2e/site.mjs and the account flow in test/e2e/accounts.mjs, then stops the server.
+// test/e2e/site.mjs and test/e2e/import.mjs and the account flow in test/e2e/accounts.mjs, then stops the server.
 // Screenshots and page weights go to test-results/. Chromium: /usr/bin/chromium or $CHROMIUM.
 //   node test/e2e/run.mjs [--no-build] [--keep-state]
 import { spawnSync } from "node:child_process";

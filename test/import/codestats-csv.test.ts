@@ -100,6 +100,17 @@ describe("import of a Code::Stats pulses.csv", () => {
     expect((await profile(username)).total_xp).toBe((60 * 61) / 2);
   });
 
+  it("skips, and reports, a 'pulse' of more rows than any pulse can have; writes pulses of 1,000 rows in bounded steps", async () => {
+    const { browser, username } = await signedUp();
+    let csv = HEADER;
+    for (let i = 0; i < 1_001; i++) csv += `2020-02-02 10:00:00Z;;0;L${i};box;1\n`; // lines 2-1002: one machine, one second
+    for (let p = 0; p < 25; p++) for (let i = 0; i < 1_000; i++) csv += `2020-02-03 10:00:${String(p).padStart(2, "0")}Z;;0;L${i};box;2\n`;
+    const status = await importFile(browser, csv);
+    expect(status.problems).toEqual([{ at: 2, message: "1001 rows share one machine and second, more than one pulse can hold (1000)" }]);
+    expect(status).toMatchObject({ phase: "done", pulsesAdded: 25, rowsInBadPulses: 1_001, rowsDone: 25_000 });
+    expect((await profile(username)).total_xp).toBe(50_000);
+  });
+
   it("refuses a file that is not an export at all, writing nothing", async () => {
     const { browser, username } = await signedUp();
     const status = await importFile(browser, "hello;world\n1;2\n");

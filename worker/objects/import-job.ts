@@ -15,8 +15,9 @@ import { ImportJobStore } from "./import-job-store";
 
 /** Chunks read per alarm (the Worker's clock stands still during synchronous work, so steps are sized by work). */
 const CHUNKS_PER_STEP = 4;
-/** Pulses per D1 batch, one batch per alarm. */
+/** Pulses per D1 batch, one batch per alarm, and at most this many rows in them (a pulse may have up to 1,000). */
 const PULSES_PER_STEP = 1_000;
+const ROWS_PER_STEP = 20_000;
 const STAGE_BATCH_ROWS = 1_000;
 /** An upload not started within this time is dropped (its parts are the user's data). */
 export const UPLOAD_EXPIRY_MS = 24 * 3_600_000;
@@ -199,6 +200,10 @@ export class ImportJob extends DurableObject<Env> {
 
   private async writeStep(): Promise<void> {
     const groups = this.store.nextGroups(PULSES_PER_STEP);
+    // Bounded by rows too, so a file of huge pulses cannot make one step hold too much.
+    let rows = 0;
+    const fit = groups.findIndex((g) => (rows += g.rows) > ROWS_PER_STEP);
+    if (fit > 0) groups.length = fit;
     if (groups.length === 0) {
       this.store.set("phase", "finishing");
       return;
