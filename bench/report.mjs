@@ -218,6 +218,25 @@ export function renderReport(results) {
       "",
     );
   }
+  const imp = results.import;
+  if (imp) lines.push(...importSection(imp));
   for (const note of results.notes ?? []) lines.push(note, "");
   return lines.join("\n");
+}
+
+/** The import suite's section (also written by hand from `npm run bench -- --only import`). */
+export function importSection(imp) {
+  return [
+    "## Import",
+    "",
+    `A generated Code::Stats \`pulses.csv\` of ${imp.rows.toLocaleString("en")} rows (${(imp.bytes / 2 ** 20).toFixed(1)} MiB, 10 XP rows per pulse,`,
+    `${imp.pulses.toLocaleString("en")} pulses) uploaded in ${imp.chunks} chunks of 1 MiB with a browser session, then processed by the`,
+    "user's import object in alarm steps: read and stage, group into pulses, write to D1 in batches of 1,000",
+    "pulses, rebuild the profile. Rows per second of processing, against `GET /api/health` measured just before.",
+    "",
+    row(["rows", "upload s", "processing s", "rows/s (processing)", "rows/s (end to end)", "health req/s", "rows/s per health req/s"]),
+    row(["---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+    row([imp.rows.toLocaleString("en"), imp.uploadSeconds, imp.processSeconds, imp.rowsPerSecond.toLocaleString("en"), imp.endToEndRowsPerSecond.toLocaleString("en"), imp.health.rps, imp.rowsPerHealthRequest]),
+    "",
+  ];
 }

@@ -9,6 +9,7 @@ import { profileApiSuite } from "./suites/profile.mjs";
 import { feedSuite } from "./suites/feed.mjs";
 import { loadCurveSuite, loadCurveSvg } from "./suites/load-curve.mjs";
 import { pagesSuite } from "./suites/pages.mjs";
+import { importSuite } from "./suites/import.mjs";
 import { machineInfo, renderReport } from "./report.mjs";
 import { seedUsers } from "./fixtures.mjs";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,7 +24,14 @@ process.env.X_LOCAL_OBSERVABILITY ??= "false";
 const args = process.argv.slice(2);
 const json = args.includes("--json");
 const quick = args.includes("--quick");
-const options = { seconds: quick ? 3 : 8, rounds: quick ? 1 : 3, users: quick ? 200 : 2000, heavyPulses: quick ? 100_000 : 1_000_000, livePulses: quick ? 10 : 30 };
+const options = {
+  seconds: quick ? 3 : 8,
+  rounds: quick ? 1 : 3,
+  users: quick ? 200 : 2000,
+  heavyPulses: quick ? 100_000 : 1_000_000,
+  livePulses: quick ? 10 : 30,
+  importRows: quick ? 100_000 : 1_000_000,
+};
 const log = (...m) => (json ? console.error(...m) : console.log(...m));
 
 // The server runs the production build, so build it from the current sources first.
@@ -39,16 +47,29 @@ if (!args.includes("--only")) resetState();
 
 const results = { date: new Date().toISOString(), options: { ...options, localTracing: process.env.X_LOCAL_OBSERVABILITY !== "false" }, machine: machineInfo() };
 const ctx = { persistTo, options };
-// `--only feed` or `--only ingestQuiet` reruns one suite that needs no shared server into the last results.
+// `--only feed` or `--only ingestQuiet` reruns one suite that needs no shared server into the last results;
+// `--only import` runs the import suite alone on a server of its own (no earlier results needed).
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
-if (only) {
+if (only === "import") {
+  resetState();
+  const server = startDevServer({ port: Number(process.env.BENCH_PORT ?? 8799), args: ["--persist-to", persistTo, "--log-level", "warn"], log: openSync(".wrangler/bench-server.log", "w") });
+  try {
+    await waitForHealth(server.url);
+    log("import: a 1,000,000-row pulses.csv ...");
+    results.import = await importSuite({ ...ctx, url: server.url });
+  } finally {
+    await server.stop();
+  }
+  console.log(JSON.stringify(results, null, 2));
+  process.exit(0);
+} else if (only) {
   Object.assign(results, JSON.parse(readFileSync("bench/results/latest.json", "utf8")), { date: results.date, options: results.options });
   if (only === "feed") results.feed = await feedSuite(ctx, [1, 2, 4]);
   else if (only === "ingestQuiet") {
     resetState();
     ctx.ingestUsers = seedUsers(persistTo, options.users);
     results.ingestQuiet = await ingestWithoutLiveSuite(ctx);
-  } else throw new Error(`--only supports: feed, ingestQuiet`);
+  } else throw new Error(`--only supports: feed, ingestQuiet, import`);
 } else {
   const serverLog = openSync(".wrangler/bench-server.log", "w");
   // BENCH_PORT: run beside another server (or another checkout's benchmark) without a port clash.
@@ -66,6 +87,8 @@ if (only) {
     results.liveLatency = await liveLatencySuite(ctx, [1, 100, 1000], options.livePulses);
     log("latency over load ...");
     results.loadCurve = await loadCurveSuite(ctx, ctx.ingestUsers);
+    log("import: a 1,000,000-row pulses.csv ...");
+    results.import = await importSuite(ctx);
   } finally {
     await server.stop();
   }

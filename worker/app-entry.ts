@@ -11,6 +11,7 @@ export { UserStats } from "./objects/user-stats";
 export { FeedShard } from "./objects/feed-shard";
 export { GlobalFeed } from "./objects/global-feed";
 export { FeedRelay } from "./objects/feed-relay";
+export { ImportJob } from "./objects/import-job";
 
 export default {
   fetch(request, env, ctx) {

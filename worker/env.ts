@@ -2,6 +2,7 @@
 import type { FeedRelay } from "./objects/feed-relay";
 import type { FeedShard } from "./objects/feed-shard";
 import type { GlobalFeed } from "./objects/global-feed";
+import type { ImportJob } from "./objects/import-job";
 import type { UserStats } from "./objects/user-stats";
 
 export interface Env {
@@ -10,6 +11,8 @@ export interface Env {
   FEED_SHARD: DurableObjectNamespace<FeedShard>;
   GLOBAL_FEED: DurableObjectNamespace<GlobalFeed>;
   FEED_RELAY: DurableObjectNamespace<FeedRelay>;
+  /** One per user (named by user id): the user's import, uploaded in chunks and processed on its alarm. */
+  IMPORT_JOB: DurableObjectNamespace<ImportJob>;
   /** Number of aggregator shards between user objects and the global feed (default 2). */
   FEED_SHARDS?: string;
   /** Number of relay objects holding front-page viewers (default 2). */

@@ -6,6 +6,7 @@ import { plainStatusPage, type StatusPageRenderer } from "./http/web-responses";
 import { authRoutes } from "./routes/account/auth";
 import type { WebEnv } from "./routes/account/context";
 import { exportRoutes } from "./routes/account/export";
+import { IMPORT_PATHS, importRoutes } from "./routes/account/imports";
 import { machineRoutes } from "./routes/account/machines";
 import { preferenceRoutes } from "./routes/account/preferences";
 import { resolveSession } from "./services/sessions";
@@ -20,12 +21,13 @@ const FORM_POSTS = [
   /^\/my\/machines$/,
   /^\/my\/machines\/[^/]+\/(?:rename|activate|deactivate|delete|regenerate)$/,
   /^\/my\/preferences$/,
-  /^\/my\/preferences\/(?:privacy|password|delete-account)$/,
+  /^\/my\/preferences\/(?:privacy|password|delete-account|aliases|aliases\/delete)$/,
 ];
 const GETS = new Set(["/my/export.csv", "/my/export.json", "/my/profile"]);
 
 /** Does this request belong to the web app (rather than to an Astro page)? */
 export function isWebRequest(method: string, pathname: string): boolean {
+  if (IMPORT_PATHS.some((pattern) => pattern.test(pathname))) return true;
   if (method === "GET" || method === "HEAD") return GETS.has(pathname);
   return FORM_POSTS.some((pattern) => pattern.test(pathname));
 }
@@ -45,6 +47,7 @@ export function createWebApp(renderStatus: StatusPageRenderer = plainRenderer) {
   web.route("/", machineRoutes);
   web.route("/", preferenceRoutes);
   web.route("/", exportRoutes);
+  web.route("/", importRoutes);
 
   web.notFound((c) => renderStatus(c.req.raw, { status: 404, title: "Not found", message: "There is nothing here." }, c.env, c.executionCtx as ExecutionContext));
   web.onError((error, c) => {

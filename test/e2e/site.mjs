@@ -13,12 +13,12 @@ const PHONE = { width: 390, height: 844 };
 
 // ---- helpers ----
 
-function newContext(ctx, options = {}) {
+export function newContext(ctx, options = {}) {
   const { viewport = DESKTOP, ...rest } = options;
   return ctx.browser.newContext({ viewport, extraHTTPHeaders: { "cf-connecting-ip": clientAddress() }, ...rest });
 }
 
-async function goto(page, url, status = 200) {
+export async function goto(page, url, status = 200) {
   const res = await page.goto(url, { waitUntil: "load" });
   if (res?.status() !== status) throw new Error(`${url} answered ${res?.status()}, expected ${status}`);
   return res;
@@ -116,7 +116,7 @@ async function settleCharts(page) {
   await page.waitForTimeout(700); // the first draw animates for 400 ms
 }
 
-async function signUp(page, base, username) {
+export async function signUp(page, base, username) {
   await goto(page, `${base}/signup`);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);

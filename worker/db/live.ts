@@ -90,17 +90,18 @@ export async function loadMachines(db: D1Database, userId: number): Promise<{ id
   return results.map((m) => ({ ...m, active: m.active === 1 }));
 }
 
-/** The booked (alias-resolved) display name of each language key. */
-export async function loadBookedNames(db: D1Database, keys: readonly string[]): Promise<Map<string, string>> {
+/** The booked display name of each language key for this user (the user's own alias first, then the global one). */
+export async function loadBookedNames(db: D1Database, userId: number, keys: readonly string[]): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   for (let i = 0; i < keys.length; i += 90) {
     const part = keys.slice(i, i + 90);
     const { results } = await db
       .prepare(
-        `SELECT l.name_key AS key, coalesce(t.name, l.name) AS booked FROM languages l LEFT JOIN languages t ON t.id = l.alias_of
+        `SELECT l.name_key AS key, coalesce(ut.name, t.name, l.name) AS booked FROM languages l LEFT JOIN languages t ON t.id = l.alias_of
+         LEFT JOIN user_language_aliases a ON a.user_id = ? AND a.language_id = l.id LEFT JOIN languages ut ON ut.id = a.target_id
          WHERE l.name_key IN (${placeholders(part.length)})`,
       )
-      .bind(...part)
+      .bind(userId, ...part)
       .all<{ key: string; booked: string }>();
     for (const r of results) names.set(r.key, r.booked);
   }

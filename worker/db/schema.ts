@@ -27,7 +27,10 @@ export const machines = sqliteTable(
     userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
-    /** Hex SHA-256 of the machine's API token; the token itself is never stored. */
+    /**
+     * Hex SHA-256 of the machine's API token; the token itself is never stored. A machine an import
+     * created has no token yet: `untokened:<random>`, which no token's hash can equal.
+     */
     tokenHash: text("token_hash").notNull().unique(),
     createdAt: integer("created_at").notNull(),
   },
@@ -114,6 +117,22 @@ export const machineHourlyXp = sqliteTable(
     xp: integer("xp").notNull(),
   },
   (t) => [primaryKey({ columns: [t.machineId, t.localHour] }), index("machine_hourly_xp_user").on(t.userId)],
+);
+
+/**
+ * A user's own language aliases (migrations/0008_imports_and_user_aliases.sql): XP this user sends
+ * under `languageId` is booked on `targetId` (the target's booked language), past and future. The
+ * intake trigger reads it for new XP; worker/db/language-aliases.ts re-points the past.
+ */
+export const userLanguageAliases = sqliteTable(
+  "user_language_aliases",
+  {
+    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    languageId: integer("language_id").notNull().references(() => languages.id),
+    targetId: integer("target_id").notNull().references(() => languages.id),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.languageId] }), index("user_language_aliases_target").on(t.userId, t.targetId)],
 );
 
 // Accounts (migrations/0002_accounts.sql). Secrets are never stored: sessions and reset tokens are kept

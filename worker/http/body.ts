@@ -1,14 +1,15 @@
 // Reading a request body with a hard size limit, so a huge or endless body costs nothing.
 
 export type BodyRead = { ok: true; text: string } | { ok: false; status: 400 | 413; message: string };
+export type BytesRead = { ok: true; bytes: Uint8Array } | { ok: false; status: 413; message: string };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-export async function readTextBody(request: Request, limitBytes: number): Promise<BodyRead> {
+export async function readBytesBody(request: Request, limitBytes: number): Promise<BytesRead> {
   const tooLarge = { ok: false, status: 413, message: `Request body too large (at most ${limitBytes} bytes).` } as const;
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limitBytes) return tooLarge;
-  if (!request.body) return { ok: true, text: "" };
+  if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
 
   const reader = request.body.getReader();
   const parts: Uint8Array[] = [];
@@ -29,8 +30,14 @@ export async function readTextBody(request: Request, limitBytes: number): Promis
     bytes.set(p, offset);
     offset += p.byteLength;
   }
+  return { ok: true, bytes };
+}
+
+export async function readTextBody(request: Request, limitBytes: number): Promise<BodyRead> {
+  const read = await readBytesBody(request, limitBytes);
+  if (!read.ok) return read;
   try {
-    return { ok: true, text: utf8.decode(bytes) };
+    return { ok: true, text: utf8.decode(read.bytes) };
   } catch {
     return { ok: false, status: 400, message: "Request body is not valid UTF-8." };
   }

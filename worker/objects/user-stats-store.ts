@@ -109,7 +109,8 @@ export class UserStatsStore {
   /** Replaces every aggregate with a consistent snapshot read from D1. */
   replaceAll(a: UserAggregates, now: number): void {
     const keepBroadcast = { seq: this.meta("broadcast_seq"), at: this.meta("last_broadcast_at") };
-    for (const table of ["languages", "machines", "dates", "year_days", "hours", "day_languages", "recent", "pulse_log"]) this.sql.exec(`DELETE FROM ${table}`);
+    // The booked names too: a rebuild follows a change of the user's aliases.
+    for (const table of ["languages", "machines", "dates", "year_days", "hours", "day_languages", "recent", "pulse_log", "language_names"]) this.sql.exec(`DELETE FROM ${table}`);
     this.documentCache = null;
     this.setIdentity(a.identity);
     this.setMeta("last_seq", a.pulseSeq);

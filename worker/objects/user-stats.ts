@@ -77,7 +77,7 @@ export class UserStats extends DurableObject<Env> {
       if (notice.seq <= before) return; // already applied
       if (this.store.lastSeq() < notice.seq - 1) await this.catchUp(notice.userId, notice.seq - 1);
       if (this.store.lastSeq() === notice.seq - 1) {
-        const names = await this.bookedNames(notice.entries.map((e) => e.key));
+        const names = await this.bookedNames(notice.userId, notice.entries.map((e) => e.key));
         const pulse: AppliedPulse = {
           seq: notice.seq,
           pulseId: notice.pulseId,
@@ -340,11 +340,11 @@ export class UserStats extends DurableObject<Env> {
     await this.scheduleBroadcast();
   }
 
-  private async bookedNames(keys: string[]): Promise<Map<string, string>> {
+  private async bookedNames(userId: number, keys: string[]): Promise<Map<string, string>> {
     const names = this.store.bookedNames(keys);
     const missing = keys.filter((k) => !names.has(k));
     if (missing.length > 0) {
-      const loaded = await loadBookedNames(this.env.DB, [...new Set(missing)]);
+      const loaded = await loadBookedNames(this.env.DB, userId, [...new Set(missing)]);
       this.store.rememberBookedNames(loaded);
       for (const [k, v] of loaded) names.set(k, v);
     }
@@ -353,7 +353,7 @@ export class UserStats extends DurableObject<Env> {
 
   private async forwardNoticeToFeed(notice: PulseNotice, seqBefore: number): Promise<void> {
     if (notice.seq <= seqBefore) return;
-    const names = await this.bookedNames(notice.entries.map((e) => e.key));
+    const names = await this.bookedNames(notice.userId, notice.entries.map((e) => e.key));
     const xps = notice.entries.map((e) => ({ language: names.get(e.key) ?? e.key, amount: e.amount }));
     await this.forwardToFeed([{ pulseId: notice.pulseId, codedAt: notice.codedAt, xps, coords: notice.coords }]);
   }

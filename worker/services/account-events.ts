@@ -11,7 +11,9 @@ export type AccountEvent =
   | { type: "privacy-changed"; userId: number; private: boolean }
   | { type: "account-deleted"; userId: number }
   /** Password changed or reset; other sessions have already been ended in D1. */
-  | { type: "password-changed"; userId: number };
+  | { type: "password-changed"; userId: number }
+  /** Past XP was added or re-booked (an import finished, a language alias changed). */
+  | { type: "history-changed"; userId: number };
 
 export async function publishAccountEvent(env: Env, event: AccountEvent): Promise<void> {
   const user = userObject(env, event.userId);
@@ -28,11 +30,18 @@ export async function publishAccountEvent(env: Env, event: AccountEvent): Promis
       return;
     case "account-deleted":
       await attempt("erase live state", () => user.erase(), 2);
+      await attempt("erase import", () => env.IMPORT_JOB.getByName(String(event.userId)).erase(), 2);
       await attempt("reconcile feed", () => globalFeed(env).reconcile({ windows: true }));
       return;
     case "password-changed":
       // The owner's sockets were opened with sessions that may just have been ended.
       await attempt("close owner sockets", () => user.closeOwnerSockets());
+      return;
+    case "history-changed":
+      // Rebuilt from D1's rollups rather than replayed pulse by pulse: exact, bounded by days and
+      // languages, and nothing historical goes to the front page's live feed (no dots, no flood).
+      await attempt("rebuild", () => user.rebuild(event.userId), 2);
+      await attempt("reconcile feed", () => globalFeed(env).reconcile({ windows: true }));
       return;
   }
 }

@@ -1,13 +1,19 @@
-// POST /my/preferences (e-mail) and /my/preferences/{privacy,password,delete-account}.
+// POST /my/preferences (e-mail), /my/preferences/{privacy,password,delete-account} and the language
+// aliases /my/preferences/aliases (add or change) and /my/preferences/aliases/delete.
 import { Hono } from "hono";
 import { field } from "../../http/form";
 import { tooManyRequests } from "../../http/web-responses";
 import { changeEmail, changePassword, changePrivacy, deleteAccount } from "../../services/accounts";
 import { clearSessionCookie } from "../../services/sessions";
+import { removeAlias, setAlias, type AliasResult } from "../../services/language-aliases";
 import { formGuard, ip, redirect, requireSession, statusPage, type WebEnv } from "./context";
 
 const PAGE = "/my/preferences";
 const account = formGuard("account");
+
+function aliasAnswer(result: AliasResult, success: string): Response {
+  return result.kind === "invalid" ? redirect(PAGE, { kind: "error", message: result.message }) : redirect(PAGE, { kind: "success", message: success });
+}
 
 export const preferenceRoutes = new Hono<WebEnv>()
   .post(PAGE, account, async (c) => {
@@ -39,6 +45,15 @@ export const preferenceRoutes = new Hono<WebEnv>()
       case "ok":
         return redirect(PAGE, { kind: "success", message: "Password changed. Every other session was logged out." });
     }
+  })
+  .post(`${PAGE}/aliases`, account, async (c) => {
+    const form = c.get("form");
+    const result = await setAlias(c.env, requireSession(c).userId, field(form, "language"), field(form, "target"));
+    return aliasAnswer(result, result.kind === "ok" ? `${result.source} is now booked as ${result.target}, in your past XP too.` : "");
+  })
+  .post(`${PAGE}/aliases/delete`, account, async (c) => {
+    const result = await removeAlias(c.env, requireSession(c).userId, field(c.get("form"), "language"));
+    return aliasAnswer(result, result.kind === "ok" ? `${result.source} is booked as itself again.` : "");
   })
   .post(`${PAGE}/delete-account`, account, async (c) => {
     const result = await deleteAccount(c.env, requireSession(c), field(c.get("form"), "confirmation"));
