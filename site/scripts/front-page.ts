@@ -4,6 +4,7 @@
 // Every 10 s the window moves on when a new minute has begun.
 import type { FeedServerMessage, FeedView, MapDot } from "../../worker/protocol";
 import { formatInt } from "../lib/format";
+import { languageColorCss } from "../lib/language-colors";
 import { barHeight, BAR_CAP, dotSize, hourlyTotals, minuteWindow } from "../lib/feed-model";
 import { mapPosition } from "../lib/map-projection";
 import { Chart, charts, formatTick, onTheme, styleChart, themeColors } from "./charts";
@@ -131,6 +132,7 @@ function start(root: HTMLElement): void {
         const meter = document.createElement("span");
         meter.className = "meter";
         meter.style.setProperty("--share", `${max > 0 ? Math.max(2, Math.round((l.xp / max) * 100)) : 0}%`);
+        meter.style.setProperty("--swatch", languageColorCss(l.name));
         item.append(name, xp, meter);
         return item;
       }),

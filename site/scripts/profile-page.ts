@@ -6,7 +6,8 @@ import { ArcElement, PolarAreaController, RadialLinearScale, type ChartDataset }
 import type { ProfileServerMessage, ProfileView } from "../../worker/protocol";
 import { formatInt, hourLabel, localDate } from "../lib/format";
 import { applyPulses, chartData, OTHERS, type DaysChart, type ProfileChartData } from "../lib/profile-model";
-import { Chart, charts, formatTick, onTheme, styleChart, themeColors, type ThemeColors } from "./charts";
+import { languageColorCss, othersColorCss } from "../lib/language-colors";
+import { Chart, charts, formatTick, onTheme, resolveColor, styleChart, themeColors, type ThemeColors } from "./charts";
 import { LiveSocket, type LiveStatus } from "./live-socket";
 import { renderLists, renderTables, renderTotal, renderYear } from "./profile-dom";
 
@@ -76,7 +77,8 @@ function start(root: HTMLElement): void {
     return days.series.map((s, i) => ({
       label: s.label,
       data: s.data,
-      backgroundColor: s.label === OTHERS && i === days.series.length - 1 ? colors.series[8] : colors.series[i % 8],
+      // A language keeps its colour whatever its rank (site/lib/language-colors.ts).
+      backgroundColor: resolveColor(s.label === OTHERS && i === days.series.length - 1 ? othersColorCss() : languageColorCss(s.label)),
       borderRadius: 3,
       maxBarThickness: 44,
     }));

@@ -5,26 +5,26 @@ import { join } from "node:path";
 import { clientAddress } from "./harness.mjs";
 import { kb, pageWeight } from "../../bench/page-weight.mjs";
 
-const PASSWORD = "plum orchard 77 lantern";
+export const PASSWORD = "plum orchard 77 lantern";
 const JS_BUDGET_BYTES = 100 * 1024;
 const LIVE_DEADLINE_MS = 2_000;
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
 
 // ---- helpers ----
 
-function newContext(ctx, options = {}) {
+export function newContext(ctx, options = {}) {
   const { viewport = DESKTOP, ...rest } = options;
   return ctx.browser.newContext({ viewport, extraHTTPHeaders: { "cf-connecting-ip": clientAddress() }, ...rest });
 }
 
-async function goto(page, url, status = 200) {
+export async function goto(page, url, status = 200) {
   const res = await page.goto(url, { waitUntil: "load" });
   if (res?.status() !== status) throw new Error(`${url} answered ${res?.status()}, expected ${status}`);
   return res;
 }
 
-async function waitLive(page) {
+export async function waitLive(page) {
   await page.waitForSelector('[data-live-status][data-status="live"]', { timeout: 10_000 });
 }
 
@@ -111,12 +111,12 @@ async function hoverChart(page, name) {
   }, name);
 }
 
-async function settleCharts(page) {
+export async function settleCharts(page) {
   await page.waitForFunction(() => globalThis.pulseEdge?.charts && Object.keys(globalThis.pulseEdge.charts).length > 0);
   await page.waitForTimeout(700); // the first draw animates for 400 ms
 }
 
-async function signUp(page, base, username) {
+export async function signUp(page, base, username) {
   await goto(page, `${base}/signup`);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
@@ -124,14 +124,14 @@ async function signUp(page, base, username) {
   await page.waitForURL(`${base}/my/machines`);
 }
 
-async function addMachine(page, base, name) {
+export async function addMachine(page, base, name) {
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByRole("button", { name: "Add machine" }).click();
   await page.waitForURL(`${base}/my/machines`);
   return page.getByRole("textbox", { name: "API token", exact: true }).inputValue();
 }
 
-async function screenshot(ctx, page, name) {
+export async function screenshot(ctx, page, name) {
   mkdirSync(ctx.resultsDir, { recursive: true });
   // Grow the viewport to the whole page first: a full-page capture resizes it, and the charts would
   // be caught in their resize animation.
@@ -143,7 +143,7 @@ async function screenshot(ctx, page, name) {
   await page.setViewportSize(viewport);
 }
 
-const unique = (prefix) => `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+export const unique = (prefix) => `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
 
 // ---- checks ----
 
