@@ -3,7 +3,7 @@
 // (site/scripts/profile-page.ts), so both draw the same numbers. Pure: no DOM, no platform APIs.
 import type { LanguageTotal, MachineTotal, ProfileView, PulseEvent } from "../../worker/protocol";
 import { RECENT_WINDOW_MS } from "../../worker/domain/profile";
-import { addDays, MONTH_NAMES, shortDay } from "./format";
+import { addDays, formatInt, MONTH_NAMES, shortDay } from "./format";
 
 /** Languages with a progress bar each; the rest are a list. */
 export const TOP_LANGUAGES = 10;
@@ -169,6 +169,11 @@ export function calendar(calendarDays: Record<string, number>, today: string): C
     weeks.push(week);
   }
   return { weeks, months, total, activeDays };
+}
+
+/** "12,345 XP on 42 days" (the calendar's heading line and accessible summary). */
+export function calendarSummary(c: Calendar): string {
+  return `${formatInt(c.total)} XP on ${formatInt(c.activeDays)} ${c.activeDays === 1 ? "day" : "days"}`;
 }
 
 // ---- the stacked chart: the last 14 days by language ----

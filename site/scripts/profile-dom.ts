@@ -4,7 +4,7 @@
 import type { ProfileView } from "../../worker/protocol";
 import { compactXp, formatDate, formatInt, hourLabel, levelBar, levelText, MONTH_NAMES, progressCaption, skillParts, skillText } from "../lib/format";
 import { languageColorCss } from "../lib/language-colors";
-import { dayExists, heat, HOT_HEAT, OTHER_LANGUAGES_SHOWN, splitLanguages, yearTable, type DaysChart } from "../lib/profile-model";
+import { calendar, calendarSummary, dayExists, heat, HOT_HEAT, OTHER_LANGUAGES_SHOWN, splitLanguages, yearTable, type DaysChart } from "../lib/profile-model";
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string } = {}, children: Node[] = []): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -128,6 +128,33 @@ export function renderYear(root: HTMLElement, view: ProfileView, today: string):
       cell.textContent = xp > 0 ? compactXp(xp) : "";
     });
   });
+}
+
+/** The rolling calendar of the last 365 days ending `today` (the browser's date). */
+export function renderCalendar(root: HTMLElement, view: ProfileView, today: string): void {
+  const box = q(root, "[data-calendar]");
+  const grid = q(root, "[data-calendar-grid]");
+  if (!box || !grid) return;
+  const cal = calendar(view.calendarDays, today);
+  const summary = calendarSummary(cal);
+  const line = q(root, "[data-calendar-summary]");
+  if (line) line.textContent = summary;
+  box.setAttribute("aria-label", `Calendar of the last 365 days, one column per week: ${summary}`);
+  const months = box.querySelector(".cal-months");
+  months?.replaceChildren(
+    ...cal.months.map((m) => {
+      const span = el("span", { text: m.label });
+      span.style.gridColumn = String(m.week + 1);
+      return span;
+    }),
+  );
+  grid.replaceChildren(
+    ...cal.weeks.flat().map((c) => {
+      const cell = el("i", { className: c ? `l${c.level}` : "void" });
+      if (c) cell.title = `${formatDate(c.date)}: ${formatInt(c.xp)} XP`;
+      return cell;
+    }),
+  );
 }
 
 /** The tables behind the charts (what the page shows without JavaScript). */
