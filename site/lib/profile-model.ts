@@ -101,10 +101,11 @@ export function yearTable(yearDays: Record<string, number>): YearTable {
 }
 
 /**
- * Cells darker than this (share of the largest cell) switch to the light text colour. The original
- * switches at 50 %; at two thirds both text colours keep about 4:1 contrast with the blended background.
+ * Cells hotter than this (share of the largest cell) get the "hot" class. The heat scale's strongest
+ * colour (--heat-1) keeps at least 4.5:1 with the theme's text colour, so no cell needs to switch its
+ * text colour (a switch always leaves a band of backgrounds below 4.5:1 for both): nothing is hotter than 1.
  */
-export const HOT_HEAT = 0.66;
+export const HOT_HEAT = 1;
 
 /** A cell's share of the largest cell, 0-1 (background strength). */
 export function heat(value: number, max: number): number {

@@ -462,8 +462,8 @@ async function signUpToProfile(check, ctx) {
   const page = await check.openPage(context);
   await signUp(page, ctx.base, username);
   await addMachine(page, ctx.base, "E2E laptop");
-  await page.getByRole("button", { name: "Copy" }).click();
-  await page.getByText("Copied.").waitFor({ timeout: 5_000 });
+  await page.getByRole("button", { name: "Copy", exact: true }).click();
+  await page.locator('[data-copy-status="new-token"]', { hasText: "Copied." }).waitFor({ timeout: 5_000 });
   const token = await page.evaluate(() => navigator.clipboard.readText());
   check.expect(/^[0-9a-f-]{36}$/.test(token), "the copy button puts the token on the clipboard");
   await postPulse(ctx.base, token, [["TypeScript", 25]]);

@@ -1,6 +1,8 @@
 // The isolate's short-lived page cache: hits within the TTL, misses after it, bounded, never keeps cookies.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { PageCache, profilePageKey } from "../../worker/http/page-cache";
+import { cachedProfilePage, PageCache, profilePageKey, profilePages } from "../../worker/http/page-cache";
+import { createUser, postPulse, pulse } from "../helpers";
 
 const page = (body: string, headers: Record<string, string> = {}) => new Response(body, { headers: { "content-type": "text/html", ...headers } });
 
@@ -36,8 +38,36 @@ describe("PageCache", () => {
     expect(cache.get("cookie", 1)).toBeNull();
   });
 
-  it("keys a profile by user, pulse sequence and path: a new pulse is a new page", () => {
-    expect(profilePageKey(7, 41, "/users/a")).not.toBe(profilePageKey(7, 42, "/users/a"));
-    expect(profilePageKey(7, 41, "/users/a")).not.toBe(profilePageKey(8, 41, "/users/a"));
+  it("keys a profile by user and pulse sequence: a new pulse is a new page", () => {
+    expect(profilePageKey(7, 41)).not.toBe(profilePageKey(7, 42));
+    expect(profilePageKey(7, 41)).not.toBe(profilePageKey(8, 41));
+  });
+});
+
+describe("cachedProfilePage (the production entry's fast path)", () => {
+  const get = (path: string, headers: Record<string, string> = {}) => new Request(`https://pulse.test${path}`, { headers });
+
+  it("serves a cached public profile only to signed-out viewers, after checking privacy and the pulse sequence", async () => {
+    const u = await createUser();
+    const row = await env.DB.prepare("SELECT pulse_seq AS seq FROM users WHERE id = ?").bind(u.userId).first<{ seq: number }>();
+    await profilePages.put(profilePageKey(u.userId, row!.seq), page(`<h1>${u.username}</h1>`), Date.now());
+    const path = `/users/${u.username}`;
+
+    expect(await (await cachedProfilePage(env.DB, get(path), Date.now()))!.text()).toBe(`<h1>${u.username}</h1>`);
+    expect(await cachedProfilePage(env.DB, get(path.toUpperCase()), Date.now())).toBeNull(); // another spelling: the page redirects
+    expect(await cachedProfilePage(env.DB, get(path, { cookie: "__Host-pe_session=x" }), Date.now())).toBeNull();
+    expect(await cachedProfilePage(env.DB, get(path, { cookie: "__Host-pe_flash=x" }), Date.now())).toBeNull();
+    expect(await cachedProfilePage(env.DB, new Request(`https://pulse.test${path}`, { method: "POST" }), Date.now())).toBeNull();
+
+    // A new pulse moves the sequence: the copy no longer matches.
+    expect((await postPulse(u.token, pulse([{ language: "Go", xp: 3 }]))).status).toBe(201);
+    expect(await cachedProfilePage(env.DB, get(path), Date.now())).toBeNull();
+
+    // Private: never served, even with a copy for the current sequence.
+    const now = await env.DB.prepare("SELECT pulse_seq AS seq FROM users WHERE id = ?").bind(u.userId).first<{ seq: number }>();
+    await profilePages.put(profilePageKey(u.userId, now!.seq), page("secret"), Date.now());
+    expect(await cachedProfilePage(env.DB, get(path), Date.now())).not.toBeNull();
+    await env.DB.prepare("UPDATE users SET private = 1 WHERE id = ?").bind(u.userId).run();
+    expect(await cachedProfilePage(env.DB, get(path), Date.now())).toBeNull();
   });
 });

@@ -1,6 +1,8 @@
 // A short-lived copy of rendered public pages in this isolate (the profile page for signed-out viewers):
 // keyed by what the page shows (user id and pulse sequence), kept PAGE_CACHE_TTL_MS at most, bounded.
 // Callers look the user up first, so a profile that went private or was deleted is never served from it.
+import { FLASH_COOKIE, parseCookies, SESSION_COOKIE } from "../domain/cookies";
+import { lookupProfileUser } from "../services/profiles";
 
 /** How long a copy is served: changes that do not move the pulse sequence (machines, the 12-hour window) show within this time, and an open page's socket snapshot brings it up to date at once. */
 export const PAGE_CACHE_TTL_MS = 10_000;
@@ -52,6 +54,30 @@ export class PageCache {
 export const profilePages = new PageCache();
 
 /** What a signed-out viewer's profile page depends on besides the clock. */
-export function profilePageKey(userId: number, pulseSeq: number, path: string): string {
-  return `${userId}:${pulseSeq}:${path}`;
+export function profilePageKey(userId: number, pulseSeq: number): string {
+  return `${userId}:${pulseSeq}`;
+}
+
+const PROFILE_PATH = /^\/users\/([^/]+)$/;
+
+/**
+ * The production entry's fast path: a signed-out GET of a public profile whose page is cached is
+ * answered after the one D1 lookup (privacy and pulse sequence), without starting Astro. Anything
+ * else (signed in, a flash to show, another spelling, private, unknown, not cached) returns null.
+ */
+export async function cachedProfilePage(db: D1Database, request: Request, now: number): Promise<Response | null> {
+  if (request.method !== "GET") return null;
+  const match = PROFILE_PATH.exec(new URL(request.url).pathname);
+  if (!match) return null;
+  const cookies = parseCookies(request.headers.get("cookie"));
+  if (cookies.has(SESSION_COOKIE) || cookies.has(FLASH_COOKIE)) return null;
+  let segment: string;
+  try {
+    segment = decodeURIComponent(match[1]!);
+  } catch {
+    return null;
+  }
+  const found = await lookupProfileUser(db, segment, null);
+  if (found.kind !== "found" || found.user.private) return null;
+  return profilePages.get(profilePageKey(found.user.id, found.user.pulseSeq), now);
 }
