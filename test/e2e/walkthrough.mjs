@@ -300,6 +300,13 @@ async function hierarchy(check, ctx) {
     return { tops: [...new Set(items.map((e) => Math.round(e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)))], height: document.querySelector(".site-header").getBoundingClientRect().height, items: items.length };
   });
   check.expect(header.tops.length === 1 && header.height <= 64, `phone, signed in: the menu is one row (${header.items} items, ${header.height} px high)`);
+  await goto(p, `${ctx.base}/my/preferences`);
+  const shown = await p.evaluate(() => {
+    const nav = document.querySelector(".site-nav").getBoundingClientRect();
+    const link = document.querySelector('.site-nav [aria-current="page"]').getBoundingClientRect();
+    return link.left >= nav.left - 1 && link.right <= nav.right + 1;
+  });
+  check.expect(shown, "phone: the current page's link is scrolled into view in the header");
   await screenshot(ctx, p, "walkthrough-phone-signed-in");
   await phone.close();
 
