@@ -1,4 +1,4 @@
-// Browser checks of a newcomer's walk-through (issue 12, items 2-8): stable language colours, level
+// Browser checks of a newcomer's walk-through: stable language colours, level
 // bars, first setup, layout, hierarchy and accessibility, the rolling calendar. Started by
 // test/e2e/run.mjs with the same `ctx` as test/e2e/site.mjs.
 import { createRequire } from "node:module";
