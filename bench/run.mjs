@@ -12,7 +12,7 @@ import { pagesSuite } from "./suites/pages.mjs";
 import { importSuite } from "./suites/import.mjs";
 import { machineInfo, renderReport } from "./report.mjs";
 import { seedUsers } from "./fixtures.mjs";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 // `wrangler dev` records every span of every request into a local trace store (for its local
 // observability explorer), on the workerd thread that also runs the Worker, its objects and D1. It is
@@ -43,11 +43,12 @@ function resetState() {
   rmSync(persistTo, { recursive: true, force: true });
   wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
 }
-if (!args.includes("--only")) resetState();
+// `--only pages` reruns the pages suite on a fresh state of its own (it needs its seeded users only).
+if (!args.includes("--only") || args.includes("pages")) resetState();
 
 const results = { date: new Date().toISOString(), options: { ...options, localTracing: process.env.X_LOCAL_OBSERVABILITY !== "false" }, machine: machineInfo() };
 const ctx = { persistTo, options };
-// `--only feed` or `--only ingestQuiet` reruns one suite that needs no shared server into the last results;
+// `--only feed`, `--only ingestQuiet` or `--only pages` reruns one suite into the last results;
 // `--only import` runs the import suite alone on a server of its own (no earlier results needed).
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
 if (only === "import") {
@@ -63,13 +64,23 @@ if (only === "import") {
   console.log(JSON.stringify(results, null, 2));
   process.exit(0);
 } else if (only) {
-  Object.assign(results, JSON.parse(readFileSync("bench/results/latest.json", "utf8")), { date: results.date, options: results.options });
+  const last = existsSync("bench/results/latest.json") ? JSON.parse(readFileSync("bench/results/latest.json", "utf8")) : {};
+  Object.assign(results, last, { date: results.date, options: results.options });
   if (only === "feed") results.feed = await feedSuite(ctx, [1, 2, 4]);
   else if (only === "ingestQuiet") {
     resetState();
     ctx.ingestUsers = seedUsers(persistTo, options.users);
     results.ingestQuiet = await ingestWithoutLiveSuite(ctx);
-  } else throw new Error(`--only supports: feed, ingestQuiet, import`);
+  } else if (only === "pages") {
+    const server = startDevServer({ port: Number(process.env.BENCH_PORT ?? 8799), args: ["--persist-to", persistTo, "--log-level", "warn"], log: openSync(".wrangler/bench-server.log", "w") });
+    try {
+      await waitForHealth(server.url);
+      Object.assign(ctx, { url: server.url });
+      results.pages = await pagesSuite(ctx);
+    } finally {
+      await server.stop();
+    }
+  } else throw new Error(`--only supports: feed, ingestQuiet, pages, import`);
 } else {
   const serverLog = openSync(".wrangler/bench-server.log", "w");
   // BENCH_PORT: run beside another server (or another checkout's benchmark) without a port clash.
@@ -102,7 +113,8 @@ if (only === "import") {
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/latest.json", JSON.stringify(results, null, 2));
 const report = renderReport(results);
-// Quick runs are for development; only full runs replace the published report.
-writeFileSync(quick ? "bench/results/latest.md" : "docs/benchmarks.md", report);
-writeFileSync(quick ? "bench/results/latency-over-load.svg" : "docs/latency-over-load.svg", loadCurveSvg(results.loadCurve));
+// Quick and single-suite runs are for development; only full runs replace the published report.
+const draft = quick || only !== null;
+writeFileSync(draft ? "bench/results/latest.md" : "docs/benchmarks.md", report);
+if (results.loadCurve) writeFileSync(draft ? "bench/results/latency-over-load.svg" : "docs/latency-over-load.svg", loadCurveSvg(results.loadCurve));
 console.log(json ? JSON.stringify(results, null, 2) : report);

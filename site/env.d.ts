@@ -13,5 +13,7 @@ declare namespace App {
     flash: import("../worker/domain/flash").Flash | null;
     /** A new machine token to show once (only on /my/machines right after it was issued). */
     tokenReveal: import("../worker/services/sessions").TokenReveal | null;
+    /** Set by a page whose rendering may be kept in the isolate's page cache under this key (site/middleware.ts stores it). */
+    pageCacheKey?: string;
   }
 }

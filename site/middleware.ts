@@ -12,6 +12,7 @@ import {
   takeTokenReveal,
   viewerOf,
 } from "../worker/services/sessions";
+import { profilePages } from "../worker/http/page-cache";
 
 /** Signed-out pages with forms: they get a double-submit CSRF cookie (other pages stay cookie-free). */
 const SIGNED_OUT_FORMS = /^\/(?:login|signup|forgot-password|reset-password\/[^/]+)$/;
@@ -45,7 +46,9 @@ export const onRequest = defineMiddleware(async (context, next) => {
   context.locals.flash = flash;
   context.locals.tokenReveal = flash?.reveal && session && path === "/my/machines" ? await takeTokenReveal(env.DB, session, now) : null;
 
-  const response = await next();
+  let response = await next();
+  // A signed-out view of a public page that asked to be cached (the profile page, after its privacy check).
+  if (context.locals.pageCacheKey && setCookies.length === 0 && !cookies.has(FLASH_COOKIE)) response = await profilePages.put(context.locals.pageCacheKey, response, now);
   // A flash is used up by the page that shows it, not by a redirect on the way there.
   const redirected = response.status >= 300 && response.status < 400;
   if (cookies.has(FLASH_COOKIE) && !redirected) setCookies.push(serializeCookie(FLASH_COOKIE, "", { maxAge: 0 }));

@@ -5,6 +5,7 @@ import astro from "@astrojs/cloudflare/entrypoints/server";
 import type { Env } from "./env";
 import { fetchApi, isApiPath } from "./app";
 import { withSecurityHeaders } from "./http/security-headers";
+import { cachedProfilePage } from "./http/page-cache";
 import { plainStatusPage, type StatusPageRenderer } from "./http/web-responses";
 import { createWebApp, isWebRequest } from "./web";
 
@@ -34,6 +35,11 @@ export { GlobalFeed } from "./objects/global-feed";
 export { FeedRelay } from "./objects/feed-relay";
 export { ImportJob } from "./objects/import-job";
 
+/** A page: from the page cache when it holds a signed-out profile view (worker/http/page-cache.ts), else Astro. */
+async function renderPage(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  return (await cachedProfilePage(env.DB, request, Date.now())) ?? astro.fetch(request, env as never, ctx);
+}
+
 export default {
   fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
@@ -41,6 +47,6 @@ export default {
     if (isWebRequest(request.method, pathname)) {
       return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
     }
-    return Promise.resolve(astro.fetch(request, env as never, ctx)).then(withSecurityHeaders);
+    return renderPage(request, env, ctx).then(withSecurityHeaders);
   },
 } satisfies ExportedHandler<Env>;

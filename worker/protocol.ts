@@ -20,6 +20,9 @@ export interface MachineTotal {
   recentXp: number;
 }
 
+/** Days of per-date XP a profile view carries: 53 full weeks (the calendar shows the last 365 days in week columns). */
+export const CALENDAR_DAYS_SENT = 371;
+
 export interface ProfileView {
   username: string;
   /** Epoch ms of account creation. */
@@ -36,6 +39,8 @@ export interface ProfileView {
   machines: MachineTotal[];
   /** XP per calendar day ("MM-DD"), all years summed: at most 366 entries whatever the history. */
   yearDays: Record<string, number>;
+  /** XP per local date ("YYYY-MM-DD") of the last CALENDAR_DAYS_SENT days, for the rolling calendar. */
+  calendarDays: Record<string, number>;
   /** XP per local hour of day, index 0-23. */
   hours: number[];
   /** XP per local date and language for the recent days the charts show. */

@@ -1,5 +1,5 @@
-// The front page's minute chart: one bar per minute for the last 4 hours, live. Shared by the server
-// render and the browser. Pure: no DOM, no platform APIs.
+// The front page's XP chart: the last 4 hours in 5-minute bars (the feed keeps XP per minute), live.
+// Shared by the server render and the browser. Pure: no DOM, no platform APIs.
 import { MINUTES_WINDOW_MS, minuteOf } from "../../worker/domain/feed";
 
 export const MINUTE_BARS = MINUTES_WINDOW_MS / 60_000;
@@ -10,6 +10,33 @@ export const BAR_CAP = 20_000;
 export function minuteWindow(now: number): number[] {
   const last = minuteOf(now);
   return Array.from({ length: MINUTE_BARS }, (_, i) => last - (MINUTE_BARS - 1 - i) * 60_000);
+}
+
+/** Minutes per bar: 48 readable bars for the 4 hours instead of 240 one-pixel ones. */
+export const BIN_MINUTES = 5;
+export const BINS = MINUTE_BARS / BIN_MINUTES;
+const BIN_MS = BIN_MINUTES * 60_000;
+
+/** The bar starts (epoch ms, multiples of 5 minutes) of the window ending with the bar holding `now`. */
+export function binWindow(now: number): number[] {
+  const last = Math.floor(minuteOf(now) / BIN_MS) * BIN_MS;
+  return Array.from({ length: BINS }, (_, i) => last - (BINS - 1 - i) * BIN_MS);
+}
+
+/** XP per bar: the minutes of `minutes` summed into the bars starting at `starts`. */
+export function binTotals(minutes: ReadonlyMap<number, number>, starts: readonly number[]): number[] {
+  const totals = starts.map(() => 0);
+  const first = starts[0] ?? 0;
+  for (const [minute, xp] of minutes) {
+    const i = Math.floor((minute - first) / BIN_MS);
+    if (i >= 0 && i < totals.length) totals[i]! += xp;
+  }
+  return totals;
+}
+
+/** "HH:MM" in UTC, the time convention of the chart's axis and of its table. */
+export function utcClock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16);
 }
 
 export function barHeight(xp: number): number {

@@ -76,5 +76,17 @@ export function hourLabel(hour: number): string {
 
 /** A language's or machine's line: "level N (X XP) (+new)". */
 export function skillText(xp: number, recentXp: number): string {
-  return `level ${level(xp)} (${formatInt(xp)} XP)${recentXp > 0 ? ` (+${formatInt(recentXp)})` : ""}`;
+  const parts = skillParts(xp, recentXp);
+  return parts.level + parts.rest;
+}
+
+/** skillText in two parts, so the level can be shown prominently: "level N" and " (X XP) (+new)". */
+export function skillParts(xp: number, recentXp: number): { level: string; rest: string } {
+  return { level: `level ${level(xp)}`, rest: ` (${formatInt(xp)} XP)${recentXp > 0 ? ` (+${formatInt(recentXp)})` : ""}` };
+}
+
+/** The caption under a level bar: what the bar measures (progress within the current level). */
+export function progressCaption(xp: number, recentXp: number): string {
+  const bar = levelBar(xp, recentXp);
+  return `${bar.old + bar.recent} % to level ${bar.level + 1}`;
 }

@@ -3,7 +3,7 @@
 // (site/scripts/profile-page.ts), so both draw the same numbers. Pure: no DOM, no platform APIs.
 import type { LanguageTotal, MachineTotal, ProfileView, PulseEvent } from "../../worker/protocol";
 import { RECENT_WINDOW_MS } from "../../worker/domain/profile";
-import { addDays, shortDay } from "./format";
+import { addDays, formatInt, MONTH_NAMES, shortDay } from "./format";
 
 /** Languages with a progress bar each; the rest are a list. */
 export const TOP_LANGUAGES = 10;
@@ -54,6 +54,7 @@ function applyPulse(view: ProfileView, p: PulseEvent, serverNow: number): void {
   sortByXp(view.machines);
   if (p.xps.length > 0) {
     view.yearDays[date.slice(5)] = (view.yearDays[date.slice(5)] ?? 0) + total;
+    view.calendarDays[date] = (view.calendarDays[date] ?? 0) + total;
     if (hour >= 0 && hour < 24) view.hours[hour] = (view.hours[hour] ?? 0) + total;
     if (view.lastCodedDate === null || date > view.lastCodedDate) view.lastCodedDate = date;
   }
@@ -100,14 +101,80 @@ export function yearTable(yearDays: Record<string, number>): YearTable {
 }
 
 /**
- * Cells darker than this (share of the largest cell) switch to the light text colour. The original
- * switches at 50 %; at two thirds both text colours keep about 4:1 contrast with the blended background.
+ * Cells hotter than this (share of the largest cell) get the "hot" class. The heat scale's strongest
+ * colour (--heat-1) keeps at least 4.5:1 with the theme's text colour, so no cell needs to switch its
+ * text colour (a switch always leaves a band of backgrounds below 4.5:1 for both): nothing is hotter than 1.
  */
-export const HOT_HEAT = 0.66;
+export const HOT_HEAT = 1;
 
 /** A cell's share of the largest cell, 0-1 (background strength). */
 export function heat(value: number, max: number): number {
   return max > 0 ? Math.round((value / max) * 1000) / 1000 : 0;
+}
+
+// ---- the rolling calendar: the last 365 days, one column per week (the code hosts' grid) ----
+
+export const CALENDAR_DAYS = 365;
+
+export interface CalendarCell {
+  date: string;
+  xp: number;
+  /** 0 (nothing) to 4 (the busiest days), by quartiles of the largest day in the window. */
+  level: number;
+}
+
+export interface Calendar {
+  /** Columns of 7 days, Monday first; cells outside the 365 days are null. */
+  weeks: (CalendarCell | null)[][];
+  /** A month's name above the first column that starts in it. */
+  months: { week: number; label: string }[];
+  total: number;
+  activeDays: number;
+}
+
+/** Monday = 0 … Sunday = 6 of a YYYY-MM-DD date. */
+function weekday(isoDate: string): number {
+  return (new Date(`${isoDate}T00:00:00Z`).getUTCDay() + 6) % 7;
+}
+
+/** The 365 days ending `today` (the viewer's date), laid out in week columns. */
+export function calendar(calendarDays: Record<string, number>, today: string): Calendar {
+  const first = addDays(today, -(CALENDAR_DAYS - 1));
+  const start = addDays(first, -weekday(first));
+  let max = 0;
+  let total = 0;
+  let activeDays = 0;
+  for (let i = 0; i < CALENDAR_DAYS; i++) {
+    const xp = calendarDays[addDays(first, i)] ?? 0;
+    if (xp > max) max = xp;
+    total += xp;
+    if (xp > 0) activeDays++;
+  }
+  const weeks: (CalendarCell | null)[][] = [];
+  const months: { week: number; label: string }[] = [];
+  for (let date = start, w = 0; date <= today; w++) {
+    const week: (CalendarCell | null)[] = [];
+    for (let d = 0; d < 7; d++, date = addDays(date, 1)) {
+      if (date < first || date > today) {
+        week.push(null);
+        continue;
+      }
+      const xp = calendarDays[date] ?? 0;
+      week.push({ date, xp, level: xp <= 0 || max === 0 ? 0 : Math.min(4, Math.ceil((xp / max) * 4)) });
+      if (date.slice(8) === "01" || (w === 0 && date === first)) {
+        const label = MONTH_NAMES[Number(date.slice(5, 7)) - 1]!;
+        // The first column's label only when its month has room before the next one starts.
+        if (!(w === 0 && Number(first.slice(8)) > 21)) months.push({ week: w, label });
+      }
+    }
+    weeks.push(week);
+  }
+  return { weeks, months, total, activeDays };
+}
+
+/** "12,345 XP on 42 days" (the calendar's heading line and accessible summary). */
+export function calendarSummary(c: Calendar): string {
+  return `${formatInt(c.total)} XP on ${formatInt(c.activeDays)} ${c.activeDays === 1 ? "day" : "days"}`;
 }
 
 // ---- the stacked chart: the last 14 days by language ----

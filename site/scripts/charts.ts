@@ -39,12 +39,17 @@ let probe: HTMLElement | null = null;
 
 /** The resolved colour of a custom property (they use light-dark(), which canvas cannot parse). */
 export function cssColor(property: string): string {
+  return resolveColor(`var(${property})`);
+}
+
+/** Any CSS colour value (light-dark() included) as the current theme resolves it. */
+export function resolveColor(value: string): string {
   if (!probe) {
     probe = document.createElement("span");
     probe.hidden = true;
     document.body.append(probe);
   }
-  probe.style.color = `var(${property})`;
+  probe.style.color = value;
   return getComputedStyle(probe).color;
 }
 

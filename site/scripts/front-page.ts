@@ -1,10 +1,11 @@
-// The front page in the browser: the XP-per-minute chart (last 4 hours, bars capped at 20,000 for
-// display), the map's pulse dots, total XP, top languages and viewers, all following /live/feed.
+// The front page in the browser: the XP chart (last 4 hours in 5-minute bars, times in UTC like its
+// table), the map's pulse dots, total XP, top languages and viewers, all following /live/feed.
 // A snapshot replaces the state; `feed.update` carries changed minutes with absolute values.
 // Every 10 s the window moves on when a new minute has begun.
 import type { FeedServerMessage, FeedView, MapDot } from "../../worker/protocol";
 import { formatInt } from "../lib/format";
-import { barHeight, BAR_CAP, dotSize, hourlyTotals, minuteWindow } from "../lib/feed-model";
+import { languageColorCss } from "../lib/language-colors";
+import { barHeight, BAR_CAP, BIN_MINUTES, binTotals, binWindow, dotSize, hourlyTotals, utcClock } from "../lib/feed-model";
 import { mapPosition } from "../lib/map-projection";
 import { Chart, charts, formatTick, onTheme, styleChart, themeColors } from "./charts";
 import { LiveSocket, type LiveStatus } from "./live-socket";
@@ -13,6 +14,7 @@ const STATUS_TEXT: Record<LiveStatus, string> = { connecting: "Connecting…", l
 const DOT_LIFETIME_MS = 4_000;
 const MAX_DOTS = 300;
 const TICK_MS = 10_000;
+const QUIET_AFTER_MS = 60_000;
 
 const root = document.querySelector<HTMLElement>("[data-front]");
 if (root) start(root);
@@ -21,12 +23,11 @@ function start(root: HTMLElement): void {
   const initial = JSON.parse(root.dataset.feed ?? "null") as FeedView;
   const minutes = new Map<number, number>(initial.minutes);
   let clockOffset = initial.at - Date.now();
-  let windowStarts = minuteWindow(Date.now() + clockOffset);
+  let windowStarts = binWindow(Date.now() + clockOffset);
   let colors = themeColors();
 
-  const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-  const labelsOf = (starts: number[]) => starts.map((m) => timeFormat.format(m));
-  const valuesOf = (starts: number[]) => starts.map((m) => barHeight(minutes.get(m) ?? 0));
+  const labelsOf = (starts: number[]) => starts.map(utcClock);
+  const valuesOf = (starts: number[]) => binTotals(minutes, starts).map(barHeight);
 
   // ---- chart ----
   const canvas = root.querySelector<HTMLCanvasElement>('[data-chart="minutes"]')!;
@@ -36,7 +37,7 @@ function start(root: HTMLElement): void {
   if (fallback) fallback.open = false;
   const chart = new Chart(canvas, {
     type: "bar",
-    data: { labels: labelsOf(windowStarts), datasets: [{ label: "XP", data: valuesOf(windowStarts), backgroundColor: colors.series[0], barPercentage: 1, categoryPercentage: 0.9 }] },
+    data: { labels: labelsOf(windowStarts), datasets: [{ label: "XP", data: valuesOf(windowStarts), backgroundColor: colors.series[0], barPercentage: 0.9, categoryPercentage: 0.9, borderRadius: 2 }] },
     options: {
       scales: {
         x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } },
@@ -47,8 +48,12 @@ function start(root: HTMLElement): void {
         tooltip: {
           callbacks: {
             // The bar may be capped; the tooltip tells the real value.
+            title: (items) => {
+              const start = windowStarts[items[0]?.dataIndex ?? 0]!;
+              return `${utcClock(start)}–${utcClock(start + BIN_MINUTES * 60_000)} UTC`;
+            },
             label: (item) => {
-              const xp = minutes.get(windowStarts[item.dataIndex]!) ?? 0;
+              const xp = binTotals(minutes, windowStarts)[item.dataIndex] ?? 0;
               return ` ${formatInt(xp)} XP${xp > BAR_CAP ? " (bar capped)" : ""}`;
             },
           },
@@ -65,18 +70,19 @@ function start(root: HTMLElement): void {
   });
 
   function redrawChart(animate: boolean): void {
-    const starts = minuteWindow(Date.now() + clockOffset);
+    const starts = binWindow(Date.now() + clockOffset);
     const shifted = starts[0] !== windowStarts[0];
     windowStarts = starts;
     chart.data.labels = labelsOf(starts);
     chart.data.datasets[0]!.data = valuesOf(starts);
     chart.update(animate && !shifted ? undefined : "none");
-    for (const [minute] of minutes) if (minute < starts[0]!) minutes.delete(minute);
+    const oldest = Date.now() + clockOffset - 4 * 3_600_000;
+    for (const [minute] of minutes) if (minute < oldest - 60_000) minutes.delete(minute);
     renderRecent();
   }
 
   setInterval(() => {
-    if (minuteWindow(Date.now() + clockOffset)[0] !== windowStarts[0]) redrawChart(false);
+    if (binWindow(Date.now() + clockOffset)[0] !== windowStarts[0]) redrawChart(false);
   }, TICK_MS);
 
   // ---- figures and lists ----
@@ -99,13 +105,12 @@ function start(root: HTMLElement): void {
     setText("[data-recent-xp]", formatInt(hourly.reduce((sum, h) => sum + h.xp, 0)));
     const body = q("[data-hourly]");
     if (!body) return;
-    const utc = (ms: number) => new Date(ms).toISOString().slice(11, 16);
     body.replaceChildren(
       ...hourly.map((h) => {
         const row = document.createElement("tr");
         const th = document.createElement("th");
         th.scope = "row";
-        th.textContent = utc(h.hour);
+        th.textContent = utcClock(h.hour);
         const td = document.createElement("td");
         td.className = "num";
         td.textContent = formatInt(h.xp);
@@ -131,6 +136,7 @@ function start(root: HTMLElement): void {
         const meter = document.createElement("span");
         meter.className = "meter";
         meter.style.setProperty("--share", `${max > 0 ? Math.max(2, Math.round((l.xp / max) * 100)) : 0}%`);
+        meter.style.setProperty("--swatch", languageColorCss(l.name));
         item.append(name, xp, meter);
         return item;
       }),
@@ -141,7 +147,15 @@ function start(root: HTMLElement): void {
 
   // ---- map dots ----
   const dots = q("[data-dots]");
+  const quiet = q("[data-map-quiet]");
+  let quietTimer: ReturnType<typeof setTimeout> | undefined;
   function addDots(list: MapDot[]): void {
+    if (list.length > 0 && quiet) {
+      // The "quiet right now" caption gives way to the dots, and comes back a minute after the last one.
+      quiet.hidden = true;
+      clearTimeout(quietTimer);
+      quietTimer = setTimeout(() => (quiet.hidden = false), QUIET_AFTER_MS);
+    }
     if (!dots || document.visibilityState === "hidden") return;
     for (const d of list) {
       const at = mapPosition(d.lat, d.lon);

@@ -2,8 +2,9 @@
 // (site/pages/users/[username].astro, components/SkillList.astro, LevelBar.astro). Every
 // user-supplied string goes in through textContent or setAttribute, never as markup.
 import type { ProfileView } from "../../worker/protocol";
-import { compactXp, formatDate, formatInt, hourLabel, levelBar, levelText, MONTH_NAMES, skillText } from "../lib/format";
-import { dayExists, heat, HOT_HEAT, OTHER_LANGUAGES_SHOWN, splitLanguages, yearTable, type DaysChart } from "../lib/profile-model";
+import { compactXp, formatDate, formatInt, hourLabel, levelBar, levelText, MONTH_NAMES, progressCaption, skillParts, skillText } from "../lib/format";
+import { languageColorCss } from "../lib/language-colors";
+import { calendar, calendarSummary, dayExists, heat, HOT_HEAT, OTHER_LANGUAGES_SHOWN, splitLanguages, yearTable, type DaysChart } from "../lib/profile-model";
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string } = {}, children: Node[] = []): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -30,17 +31,30 @@ export function levelBarElement(xp: number, recentXp: number, name: string, larg
   return div;
 }
 
-function skillItem(item: { name: string; xp: number; recentXp: number }): HTMLLIElement {
+/** A language's colour swatch (components/SkillList.astro draws the same). */
+function swatch(name: string): HTMLSpanElement {
+  const span = el("span", { className: "swatch" });
+  span.style.setProperty("--swatch", languageColorCss(name));
+  span.setAttribute("aria-hidden", "true");
+  return span;
+}
+
+function skillItem(item: { name: string; xp: number; recentXp: number }, colored: boolean): HTMLLIElement {
+  const parts = skillParts(item.xp, item.recentXp);
+  const label = el("span", { className: "skill-label" }, [...(colored ? [swatch(item.name)] : []), el("span", { className: "skill-name", text: item.name })]);
   const head = el("div", { className: "skill-head" }, [
-    el("span", { className: "skill-name", text: item.name }),
+    label,
     document.createTextNode(" "),
-    el("span", { className: "skill-level num", text: skillText(item.xp, item.recentXp) }),
+    el("span", { className: "skill-level num" }, [el("strong", { className: "level-pill", text: parts.level }), document.createTextNode(parts.rest)]),
   ]);
-  return el("li", { className: "skill" }, [head, levelBarElement(item.xp, item.recentXp, item.name)]);
+  const note = el("p", { className: "bar-note num", text: progressCaption(item.xp, item.recentXp) });
+  note.setAttribute("aria-hidden", "true");
+  return el("li", { className: "skill" }, [head, levelBarElement(item.xp, item.recentXp, item.name), note]);
 }
 
 function otherItem(item: { name: string; xp: number; recentXp: number }): HTMLLIElement {
   return el("li", {}, [
+    swatch(item.name),
     el("span", { className: "skill-name", text: item.name }),
     document.createTextNode(" "),
     el("span", { className: "skill-level num", text: skillText(item.xp, item.recentXp) }),
@@ -52,13 +66,16 @@ const q = <T extends Element = HTMLElement>(root: ParentNode, selector: string) 
 /** The header: level text, bar, percentage, last programmed. */
 export function renderTotal(root: HTMLElement, view: ProfileView): void {
   const text = q(root, "[data-level-text]");
-  if (text) text.textContent = levelText(view.totalXp, view.recentXp);
+  if (text) {
+    const full = levelText(view.totalXp, view.recentXp);
+    const levelPart = full.slice(0, full.indexOf(" ("));
+    text.replaceChildren(el("strong", { className: "level-big", text: levelPart }), full.slice(levelPart.length));
+  }
   const header = q(root, "[data-total]");
   const oldBar = header?.querySelector(".level-bar");
   if (oldBar) oldBar.replaceWith(levelBarElement(view.totalXp, view.recentXp, "Total", true));
-  const bar = levelBar(view.totalXp, view.recentXp);
   const percent = q(root, "[data-level-percent]");
-  if (percent) percent.textContent = `${bar.old + bar.recent} %`;
+  if (percent) percent.textContent = progressCaption(view.totalXp, view.recentXp);
   const last = q(root, "[data-last-programmed]");
   if (last) {
     if (view.lastCodedDate) {
@@ -74,7 +91,7 @@ export function renderTotal(root: HTMLElement, view: ProfileView): void {
 /** Languages (top ten with bars, the rest as a list with "Show more") and machines. */
 export function renderLists(root: HTMLElement, view: ProfileView): void {
   const { top, rest } = splitLanguages(view.languages);
-  q(root, '[data-list="top-languages"]')?.replaceChildren(...top.map(skillItem));
+  q(root, '[data-list="top-languages"]')?.replaceChildren(...top.map((l) => skillItem(l, true)));
   q(root, '[data-list="other-languages"]')?.replaceChildren(...rest.slice(0, OTHER_LANGUAGES_SHOWN).map(otherItem));
   const hidden = rest.slice(OTHER_LANGUAGES_SHOWN);
   q(root, '[data-list="more-languages"]')?.replaceChildren(...hidden.map(otherItem));
@@ -84,7 +101,7 @@ export function renderLists(root: HTMLElement, view: ProfileView): void {
   if (more) more.hidden = hidden.length === 0;
   const count = q(root, "[data-more-count]");
   if (count) count.textContent = String(hidden.length);
-  q(root, '[data-list="machines"]')?.replaceChildren(...view.machines.map(skillItem));
+  q(root, '[data-list="machines"]')?.replaceChildren(...view.machines.map((m) => skillItem(m, false)));
   const none = q(root, "[data-no-machines]");
   if (none) none.hidden = view.machines.length > 0;
 }
@@ -111,6 +128,33 @@ export function renderYear(root: HTMLElement, view: ProfileView, today: string):
       cell.textContent = xp > 0 ? compactXp(xp) : "";
     });
   });
+}
+
+/** The rolling calendar of the last 365 days ending `today` (the browser's date). */
+export function renderCalendar(root: HTMLElement, view: ProfileView, today: string): void {
+  const box = q(root, "[data-calendar]");
+  const grid = q(root, "[data-calendar-grid]");
+  if (!box || !grid) return;
+  const cal = calendar(view.calendarDays, today);
+  const summary = calendarSummary(cal);
+  const line = q(root, "[data-calendar-summary]");
+  if (line) line.textContent = summary;
+  box.setAttribute("aria-label", `Calendar of the last 365 days, one column per week: ${summary}`);
+  const months = box.querySelector(".cal-months");
+  months?.replaceChildren(
+    ...cal.months.map((m) => {
+      const span = el("span", { text: m.label });
+      span.style.gridColumn = String(m.week + 1);
+      return span;
+    }),
+  );
+  grid.replaceChildren(
+    ...cal.weeks.flat().map((c) => {
+      const cell = el("i", { className: c ? `l${c.level}` : "void" });
+      if (c) cell.title = `${formatDate(c.date)}: ${formatInt(c.xp)} XP`;
+      return cell;
+    }),
+  );
 }
 
 /** The tables behind the charts (what the page shows without JavaScript). */

@@ -6,9 +6,10 @@ import { ArcElement, PolarAreaController, RadialLinearScale, type ChartDataset }
 import type { ProfileServerMessage, ProfileView } from "../../worker/protocol";
 import { formatInt, hourLabel, localDate } from "../lib/format";
 import { applyPulses, chartData, OTHERS, type DaysChart, type ProfileChartData } from "../lib/profile-model";
-import { Chart, charts, formatTick, onTheme, styleChart, themeColors, type ThemeColors } from "./charts";
+import { languageColorCss, othersColorCss } from "../lib/language-colors";
+import { Chart, charts, formatTick, onTheme, resolveColor, styleChart, themeColors, type ThemeColors } from "./charts";
 import { LiveSocket, type LiveStatus } from "./live-socket";
-import { renderLists, renderTables, renderTotal, renderYear } from "./profile-dom";
+import { renderCalendar, renderLists, renderTables, renderTotal, renderYear } from "./profile-dom";
 
 Chart.register(PolarAreaController, ArcElement, RadialLinearScale);
 
@@ -76,7 +77,8 @@ function start(root: HTMLElement): void {
     return days.series.map((s, i) => ({
       label: s.label,
       data: s.data,
-      backgroundColor: s.label === OTHERS && i === days.series.length - 1 ? colors.series[8] : colors.series[i % 8],
+      // A language keeps its colour whatever its rank (site/lib/language-colors.ts).
+      backgroundColor: resolveColor(s.label === OTHERS && i === days.series.length - 1 ? othersColorCss() : languageColorCss(s.label)),
       borderRadius: 3,
       maxBarThickness: 44,
     }));
@@ -190,6 +192,7 @@ function start(root: HTMLElement): void {
     renderTotal(root, view);
     renderLists(root, view);
     renderYear(root, view, today);
+    renderCalendar(root, view, today);
     renderTables(root, view, data.days);
     ensureCharts();
     updateCharts();
@@ -220,15 +223,18 @@ function start(root: HTMLElement): void {
     path: `/live/users/${encodeURIComponent(username)}`,
     isSnapshot: (m) => m.type === "profile.snapshot",
     onStatus(next) {
+      if (next === "gone") hideGoneProfile(root);
       if (!status) return;
       status.textContent = STATUS_TEXT[next];
       status.dataset.status = next;
     },
     onMessage(message) {
       if (message.type === "profile.snapshot") {
+        const first = view === null;
         view = message.profile;
         clockOffset = view.at - Date.now();
         render(null);
+        if (first) scrollYearToToday(root); // the browser's today may differ from the server's
         return;
       }
       if (!view) return;
@@ -249,7 +255,27 @@ function start(root: HTMLElement): void {
   });
 
   ensureCharts();
+  scrollYearToToday(root);
   socket.start();
+}
+
+/** The profile went private or was deleted while open: say so instead of showing stale numbers. */
+function hideGoneProfile(root: HTMLElement): void {
+  const notice = root.querySelector<HTMLElement>("[data-gone]");
+  if (!notice) return;
+  for (const part of root.querySelectorAll<HTMLElement>("[data-total], [data-stats], [data-empty]")) part.hidden = true;
+  for (const chart of Object.values(charts)) chart.destroy();
+  for (const name of Object.keys(charts)) delete charts[name];
+  notice.hidden = false;
+}
+
+/** Opens the day-of-year table (wider than a phone) on today's column, beside the sticky month names. */
+function scrollYearToToday(root: HTMLElement): void {
+  const cell = root.querySelector<HTMLElement>("[data-year] td.today");
+  const wrap = cell?.closest<HTMLElement>(".table-wrap");
+  if (!cell || !wrap || wrap.scrollWidth <= wrap.clientWidth) return;
+  const months = wrap.querySelector("tbody th")?.getBoundingClientRect().width ?? 0;
+  wrap.scrollLeft = Math.max(0, cell.offsetLeft - months - (wrap.clientWidth - months - cell.offsetWidth) / 2);
 }
 
 /** Reveals a chart's box and folds the table behind it (still one click away). */

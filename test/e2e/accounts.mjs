@@ -42,8 +42,8 @@ try {
   await page.waitForURL(`${base}/my/machines`);
   const token = await page.getByRole("textbox", { name: "API token", exact: true }).inputValue();
   expect(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(token), `token shown (${token})`);
-  await page.getByRole("button", { name: "Copy" }).click();
-  await page.getByText("Copied.").waitFor({ timeout: 5000 });
+  await page.getByRole("button", { name: "Copy", exact: true }).click();
+  await page.locator('[data-copy-status="new-token"]', { hasText: "Copied." }).waitFor({ timeout: 5000 });
   expect((await page.evaluate(() => navigator.clipboard.readText())) === token, "copy button puts the token on the clipboard");
 
   const pulse = await fetch(`${base}/api/my/pulses`, {

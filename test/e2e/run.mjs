@@ -11,6 +11,7 @@ import { chromiumPath, launchBrowser, runChecks } from "./harness.mjs";
 import { postPulse, siteChecks } from "./site.mjs";
 import { ingestChecks } from "./ingest.mjs";
 import { importChecks } from "./import.mjs";
+import { walkthroughChecks } from "./walkthrough.mjs";
 
 const args = process.argv.slice(2);
 const PORT = Number(process.env.E2E_PORT ?? 8782);
@@ -62,7 +63,7 @@ try {
   const ctx = { base: server.url, browser, seeded: { history, feeder, live, burst }, resultsDir, restartServer, serverLogPath };
   // E2E_ONLY: a pattern that picks checks by name (and skips the account flow), for a quick rerun.
   const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, "i") : null;
-  result = await runChecks([...ingestChecks, ...siteChecks, ...importChecks].filter(([name]) => !only || only.test(name)), ctx);
+  result = await runChecks([...ingestChecks, ...siteChecks, ...walkthroughChecks, ...importChecks].filter(([name]) => !only || only.test(name)), ctx);
   if (!only) {
     console.log("e2e: account flow (test/e2e/accounts.mjs) ...");
     const accounts = spawnSync(process.execPath, ["test/e2e/accounts.mjs", server.url], { stdio: "inherit" });

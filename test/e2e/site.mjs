@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { clientAddress } from "./harness.mjs";
 import { kb, pageWeight } from "../../bench/page-weight.mjs";
 
-const PASSWORD = "plum orchard 77 lantern";
+export const PASSWORD = "plum orchard 77 lantern";
 const JS_BUDGET_BYTES = 100 * 1024;
 const LIVE_DEADLINE_MS = 2_000;
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
 
 // ---- helpers ----
 
@@ -24,7 +24,7 @@ export async function goto(page, url, status = 200) {
   return res;
 }
 
-async function waitLive(page) {
+export async function waitLive(page) {
   await page.waitForSelector('[data-live-status][data-status="live"]', { timeout: 10_000 });
 }
 
@@ -111,7 +111,7 @@ async function hoverChart(page, name) {
   }, name);
 }
 
-async function settleCharts(page) {
+export async function settleCharts(page) {
   await page.waitForFunction(() => globalThis.pulseEdge?.charts && Object.keys(globalThis.pulseEdge.charts).length > 0);
   await page.waitForTimeout(700); // the first draw animates for 400 ms
 }
@@ -124,14 +124,14 @@ export async function signUp(page, base, username) {
   await page.waitForURL(`${base}/my/machines`);
 }
 
-async function addMachine(page, base, name) {
+export async function addMachine(page, base, name) {
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByRole("button", { name: "Add machine" }).click();
   await page.waitForURL(`${base}/my/machines`);
   return page.getByRole("textbox", { name: "API token", exact: true }).inputValue();
 }
 
-async function screenshot(ctx, page, name) {
+export async function screenshot(ctx, page, name) {
   mkdirSync(ctx.resultsDir, { recursive: true });
   // Grow the viewport to the whole page first: a full-page capture resizes it, and the charts would
   // be caught in their resize animation.
@@ -143,7 +143,7 @@ async function screenshot(ctx, page, name) {
   await page.setViewportSize(viewport);
 }
 
-const unique = (prefix) => `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+export const unique = (prefix) => `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
 
 // ---- checks ----
 
@@ -462,8 +462,8 @@ async function signUpToProfile(check, ctx) {
   const page = await check.openPage(context);
   await signUp(page, ctx.base, username);
   await addMachine(page, ctx.base, "E2E laptop");
-  await page.getByRole("button", { name: "Copy" }).click();
-  await page.getByText("Copied.").waitFor({ timeout: 5_000 });
+  await page.getByRole("button", { name: "Copy", exact: true }).click();
+  await page.locator('[data-copy-status="new-token"]', { hasText: "Copied." }).waitFor({ timeout: 5_000 });
   const token = await page.evaluate(() => navigator.clipboard.readText());
   check.expect(/^[0-9a-f-]{36}$/.test(token), "the copy button puts the token on the clipboard");
   await postPulse(ctx.base, token, [["TypeScript", 25]]);

@@ -1,11 +1,36 @@
 // The front page's model (minute window, bar caps, dots), the map projection and the reconnect backoff.
 import { describe, expect, it } from "vitest";
-import { barHeight, BAR_CAP, dotSize, hourlyTotals, MINUTE_BARS, minuteWindow } from "../../site/lib/feed-model";
+import { barHeight, BAR_CAP, BINS, binTotals, binWindow, dotSize, hourlyTotals, MINUTE_BARS, minuteWindow, utcClock } from "../../site/lib/feed-model";
 import { MAP_HEIGHT, MAP_WIDTH, mapPosition } from "../../site/lib/map-projection";
 import { compactPath } from "../../site/lib/world-map";
 import { backoffDelay, MAX_RETRY_MS } from "../../site/lib/backoff";
 
 const NOW = Date.parse("2026-11-26T12:34:56Z");
+
+describe("5-minute bars", () => {
+  it("cover the last 4 hours in 48 bars ending with the bar of the current minute", () => {
+    const w = binWindow(NOW);
+    expect(w).toHaveLength(BINS);
+    expect(BINS).toBe(48);
+    expect(w.at(-1)).toBe(Date.parse("2026-11-26T12:30:00Z"));
+    expect(w[0]).toBe(Date.parse("2026-11-26T08:35:00Z"));
+    expect(w.map(utcClock).slice(0, 2)).toEqual(["08:35", "08:40"]);
+  });
+
+  it("sum each bar's minutes and ignore minutes outside the window", () => {
+    const w = binWindow(NOW);
+    const minutes = new Map([
+      [Date.parse("2026-11-26T08:30:00Z"), 999],
+      [Date.parse("2026-11-26T08:35:00Z"), 1],
+      [Date.parse("2026-11-26T08:39:00Z"), 2],
+      [Date.parse("2026-11-26T12:34:00Z"), 5],
+    ]);
+    const totals = binTotals(minutes, w);
+    expect(totals[0]).toBe(3);
+    expect(totals.at(-1)).toBe(5);
+    expect(totals.reduce((a, b) => a + b, 0)).toBe(8);
+  });
+});
 
 describe("minute chart", () => {
   it("has one bar per minute of the last 4 hours, ending with the current minute", () => {

@@ -2,7 +2,7 @@
 // exactly these functions to WebSocket messages, and the server renders with them.
 import { describe, expect, it } from "vitest";
 import type { ProfileView, PulseEvent } from "../../worker/protocol";
-import { applyPulses, chartData, dayExists, daysChart, heat, OTHERS, splitLanguages, yearTable } from "../../site/lib/profile-model";
+import { applyPulses, calendar, CALENDAR_DAYS, chartData, dayExists, daysChart, heat, OTHERS, splitLanguages, yearTable } from "../../site/lib/profile-model";
 
 const NOW = Date.parse("2026-11-26T12:00:00Z");
 
@@ -17,6 +17,7 @@ function view(overrides: Partial<ProfileView> = {}): ProfileView {
     languages: [{ name: "Go", xp: 200, recentXp: 0 }, { name: "Rust", xp: 100, recentXp: 0 }],
     machines: [{ name: "Laptop", xp: 300, recentXp: 0 }],
     yearDays: { "11-20": 300 },
+    calendarDays: { "2026-11-20": 300 },
     hours: Array.from({ length: 24 }, (_, h) => (h === 9 ? 300 : 0)),
     recentDays: [{ date: "2026-11-20", language: "Go", xp: 200 }, { date: "2026-11-20", language: "Rust", xp: 100 }],
     at: NOW,
@@ -133,5 +134,48 @@ describe("language lists", () => {
     expect(top).toHaveLength(10);
     expect(rest).toHaveLength(13);
     expect(rest[0]!.name).toBe("L10");
+  });
+});
+
+describe("calendar (the last 365 days in week columns)", () => {
+  it("lays the 365 days ending today out Monday first, with nothing before or after", () => {
+    const c = calendar({}, "2026-12-01"); // a Tuesday
+    const cells = c.weeks.flat();
+    const days = cells.filter((x) => x !== null);
+    expect(days).toHaveLength(CALENDAR_DAYS);
+    expect(days[0]!.date).toBe("2025-12-02");
+    expect(days.at(-1)!.date).toBe("2026-12-01");
+    expect(c.weeks.every((w) => w.length === 7)).toBe(true);
+    // 2025-12-02 is a Tuesday: the first column starts with an empty Monday.
+    expect(c.weeks[0]![0]).toBeNull();
+    expect(c.weeks[0]![1]!.date).toBe("2025-12-02");
+    // Today is the last column's Tuesday; the rest of that week is empty.
+    expect(c.weeks.at(-1)!.slice(2).every((x) => x === null)).toBe(true);
+    expect(c.weeks).toHaveLength(53);
+  });
+
+  it("labels each month above the first column that holds its first day", () => {
+    const c = calendar({}, "2026-12-01");
+    expect(c.months.map((m) => m.label)).toEqual(["Dec", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]);
+    const jan = c.months.find((m) => m.label === "Jan")!;
+    expect(c.weeks[jan.week]!.some((x) => x?.date === "2026-01-01")).toBe(true);
+  });
+
+  it("counts XP and active days in the window only, and grades days by the busiest", () => {
+    const c = calendar({ "2025-12-01": 999, "2025-12-02": 100, "2026-06-15": 400, "2026-12-01": 1 }, "2026-12-01");
+    expect(c.total).toBe(501);
+    expect(c.activeDays).toBe(3);
+    const cells = new Map(c.weeks.flat().filter((x) => x !== null).map((x) => [x!.date, x!]));
+    expect(cells.get("2026-06-15")!.level).toBe(4);
+    expect(cells.get("2025-12-02")!.level).toBe(1);
+    expect(cells.get("2026-12-01")!.level).toBe(1);
+    expect(cells.get("2026-03-03")!.level).toBe(0);
+  });
+
+  it("follows live pulses through applyPulses", () => {
+    const v = view();
+    applyPulses(v, { fromSeq: 4, toSeq: 4, pulses: [event(4, "2026-11-26T11:00:00Z", "2026-11-26T13:00:00+02:00", [["Go", 70]])] }, NOW);
+    expect(v.calendarDays["2026-11-26"]).toBe(70);
+    expect(calendar(v.calendarDays, "2026-11-26").total).toBe(370);
   });
 });

@@ -8,6 +8,8 @@ export interface MachineRow {
   active: boolean;
   createdAt: number;
   xp: number;
+  /** When the machine's latest pulse arrived (epoch ms), null before the first. */
+  lastPulseAt: number | null;
 }
 
 export type MachineWrite = "ok" | "missing" | "name-taken";
@@ -17,7 +19,7 @@ const NAME_TAKEN = "UNIQUE constraint failed: machines.user_id, machines.name";
 export async function listMachines(db: D1Database, userId: number): Promise<MachineRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT m.id, m.name, m.active, m.created_at AS createdAt,
+      `SELECT m.id, m.name, m.active, m.created_at AS createdAt, m.last_pulse_at AS lastPulseAt,
               coalesce((SELECT SUM(h.xp) FROM machine_hourly_xp h WHERE h.machine_id = m.id), 0) AS xp
        FROM machines m WHERE m.user_id = ? ORDER BY m.created_at DESC, m.id DESC`,
     )

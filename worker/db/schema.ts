@@ -33,6 +33,8 @@ export const machines = sqliteTable(
      */
     tokenHash: text("token_hash").notNull().unique(),
     createdAt: integer("created_at").notNull(),
+    /** Receipt time (epoch ms) of the machine's latest pulse, null before the first; kept by a trigger (migrations/0009). */
+    lastPulseAt: integer("last_pulse_at"),
   },
   (t) => [uniqueIndex("machines_user_name").on(t.userId, t.name)],
 );

@@ -2,7 +2,7 @@
 // Writes are synchronous, so one applied pulse commits atomically with everything it changes.
 import { localDateAndHour } from "../domain/coded-at";
 import { buildProfileDocument, RECENT_WINDOW_MS } from "../domain/profile";
-import type { ProfileView } from "../protocol";
+import { CALENDAR_DAYS_SENT, type ProfileView } from "../protocol";
 import type { LoggedPulse, UserAggregates } from "../db/live";
 
 /** Bump when the stored aggregates change shape: the object then rebuilds itself from D1. */
@@ -263,6 +263,10 @@ export class UserStatsStore {
     const yearDays: Record<string, number> = {};
     for (const d of this.sql.exec<{ day: string; xp: number }>("SELECT day, xp FROM year_days").toArray()) yearDays[d.day] = d.xp;
     const lastCodedDate = this.sql.exec<{ date: string }>("SELECT max(date) AS date FROM dates").one().date ?? null;
+    // Local dates may run a day ahead of UTC, so the window starts one day early.
+    const calendarSince = new Date(now - CALENDAR_DAYS_SENT * 86_400_000).toISOString().slice(0, 10);
+    const calendarDays: Record<string, number> = {};
+    for (const d of this.sql.exec<{ date: string; xp: number }>("SELECT date, xp FROM dates WHERE date >= ?", calendarSince)) calendarDays[d.date] = d.xp;
     const hours = Array.from({ length: 24 }, () => 0);
     for (const h of this.sql.exec<{ hour: number; xp: number }>("SELECT hour, xp FROM hours").toArray()) hours[h.hour] = h.xp;
     const since = new Date(now - recentDays * 86_400_000).toISOString().slice(0, 10);
@@ -281,6 +285,7 @@ export class UserStatsStore {
       languages,
       machines,
       yearDays,
+      calendarDays,
       hours,
       recentDays: recentDaysRows.map((r) => ({ ...r })),
       at: now,

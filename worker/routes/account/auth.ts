@@ -44,7 +44,7 @@ export const authRoutes = new Hono<WebEnv>()
   .post("/logout", formGuard("logout"), async (c) => {
     const session = c.get("session");
     if (session) await endSession(c.env.DB, session);
-    return redirect("/", null, [clearSessionCookie()]);
+    return redirect("/", { kind: "success", message: "You are logged out." }, [clearSessionCookie()]);
   })
   .post("/logout-everywhere", formGuard("account"), async (c) => {
     await logOutEverywhere(c.env.DB, requireSession(c));
