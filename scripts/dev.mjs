@@ -8,7 +8,8 @@ if (!skipBuild) run("npx", ["--no", "--", "astro", "build"]);
 wrangler(["d1", "migrations", "apply", "DB", "--local"]);
 seedDemo();
 
-const server = startDevServer();
+// The local origins (links in mail use the first) and the outbox page: settings only `npm start` sets.
+const server = startDevServer({ args: ["--var", "PUBLIC_ORIGIN:http://127.0.0.1:8787,http://localhost:8787", "--var", "DEV_OUTBOX:1"] });
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, async () => {
     await server.stop();

@@ -9,6 +9,7 @@ import { exportRoutes } from "./routes/account/export";
 import { machineRoutes } from "./routes/account/machines";
 import { preferenceRoutes } from "./routes/account/preferences";
 import { resolveSession } from "./services/sessions";
+import { currentRequestId, errorMessage, log } from "./observability/log";
 
 const FORM_POSTS = [
   /^\/signup$/,
@@ -49,8 +50,9 @@ export function createWebApp(renderStatus: StatusPageRenderer = plainRenderer) {
   web.notFound((c) => renderStatus(c.req.raw, { status: 404, title: "Not found", message: "There is nothing here." }, c.env, c.executionCtx as ExecutionContext));
   web.onError((error, c) => {
     // Only the error's message: requests and forms (passwords, tokens) are never logged.
-    console.error("web app error", error instanceof Error ? error.message : String(error));
-    return renderStatus(c.req.raw, { status: 503, title: "Something went wrong", message: "Please try again in a moment.", retryAfter: 5 }, c.env, c.executionCtx as ExecutionContext);
+    log("error", "web app error", { error: errorMessage(error) });
+    const message = `Please try again in a moment. (Request id ${currentRequestId() ?? "unknown"}.)`;
+    return renderStatus(c.req.raw, { status: 503, title: "Something went wrong", message, retryAfter: 5 }, c.env, c.executionCtx as ExecutionContext);
   });
 
   return {

@@ -37,15 +37,25 @@ export function formatCodedAt(ms: number, offsetMinutes: number): string {
 export function csvRow(row: ExportXpRow): string {
   if (row.language === null || row.amount === null) return "";
   return (
-    [formatUtc(row.codedAt), formatLocal(row.codedAt, row.utcOffset), String(row.utcOffset), row.language, row.machine, String(row.amount)]
-      .map(csvField)
-      .join(";") + "\n"
+    [formatUtc(row.codedAt), formatLocal(row.codedAt, row.utcOffset), String(row.utcOffset)].map(csvField).join(";") +
+    `;${csvTextField(row.language)};${csvTextField(row.machine)};${row.amount}\n`
   );
 }
 
 /** Quotes a field that contains the separator, a quote or a line break (as the original's CSV encoder does). */
 export function csvField(value: string): string {
   return /[;"\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A field of user-supplied text (language, machine name). One that a spreadsheet would read as a
+ * formula (starting with = + - @, a tab or a carriage return) is prefixed with ' and quoted, as OWASP
+ * advises against CSV injection; every other field is written as the original writes it.
+ */
+export function csvTextField(value: string): string {
+  return FORMULA_START.test(value) ? `"'${value.replaceAll('"', '""')}"` : csvField(value);
 }
 
 export interface ExportPulse {

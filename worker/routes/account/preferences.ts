@@ -11,9 +11,17 @@ const account = formGuard("account");
 
 export const preferenceRoutes = new Hono<WebEnv>()
   .post(PAGE, account, async (c) => {
-    const result = await changeEmail(c.env.DB, requireSession(c), field(c.get("form"), "email"));
-    if (result.kind === "invalid") return redirect(PAGE, { kind: "error", message: result.message, fields: { email: field(c.get("form"), "email") } });
-    return redirect(PAGE, { kind: "success", message: "Preferences updated." });
+    const form = c.get("form");
+    const email = field(form, "email");
+    const result = await changeEmail(c.env.DB, requireSession(c), { email, current: field(form, "current_password"), ip: ip(c) }, Date.now());
+    switch (result.kind) {
+      case "limited":
+        return statusPage(c, tooManyRequests(result.retryAfter));
+      case "invalid":
+        return redirect(PAGE, { kind: "error", message: result.message, fields: { email } });
+      case "ok":
+        return redirect(PAGE, { kind: "success", message: "Preferences updated." });
+    }
   })
   .post(`${PAGE}/privacy`, account, async (c) => {
     const isPrivate = ["on", "yes", "true", "1"].includes(field(c.get("form"), "private"));
