@@ -11,6 +11,7 @@ import { loadBookedNames, loadMachines, loadPulsesAfter, loadPulseSeq, loadUserA
 import { PING, PONG, PROTOCOL_VERSION, type ClientMessage, type ProfileServerMessage, type ProfileView, type PulseEvent } from "../protocol";
 import { RECENT_DAYS_KEPT, UserStatsStore, type AppliedPulse, type UserIdentity } from "./user-stats-store";
 import { feedShardFor } from "./feed-routing";
+import { errorMessage, log } from "../observability/log";
 
 /** At most one message per viewer per this interval; pulses in between are coalesced. */
 export const BROADCAST_INTERVAL_MS = 250;
@@ -366,7 +367,7 @@ export class UserStats extends DurableObject<Env> {
       await feedShardFor(this.env, id.userId).addPulses(pulses);
     } catch (error) {
       // The front page reconciles with D1 periodically; a lost forward is repaired there.
-      console.error("feed forward failed", error instanceof Error ? error.message : String(error));
+      log("error", "feed forward failed", { error: errorMessage(error) });
     }
   }
 

@@ -4,6 +4,7 @@
 import type { Env } from "../env";
 import { globalFeed } from "../objects/feed-routing";
 import { userObject } from "./live";
+import { errorMessage, log } from "../observability/log";
 
 export type AccountEvent =
   /** A machine was added, renamed, activated, deactivated, deleted (with its XP) or got a new token. */
@@ -43,7 +44,7 @@ async function attempt(what: string, action: () => Promise<unknown>, tries = 1):
       await action();
       return;
     } catch (error) {
-      if (i === tries) console.error(`account event: ${what} failed`, error instanceof Error ? error.message : String(error));
+      if (i === tries) log("error", `account event: ${what} failed`, { error: errorMessage(error) });
     }
   }
 }
