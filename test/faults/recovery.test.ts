@@ -9,7 +9,7 @@ import { codedAt, createUser, postPulse, type TestUser } from "../helpers";
 import { objectFigures, insertPulseBehindTheWorkersBack, openSocket, truthFromD1, userObject, waitFor, type TestSocket } from "../live-helpers";
 import { Random } from "../fuzz/generators";
 import type { PulseNotice } from "../../worker/objects/user-stats";
-import { shardCount } from "../../worker/objects/feed-routing";
+import { shardCount } from "../../worker/objects/stubs";
 
 const STEPS = 240;
 

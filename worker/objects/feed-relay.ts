@@ -5,7 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { PING, PONG, PROTOCOL_VERSION, type ClientMessage, type FeedServerMessage, type FeedView } from "../protocol";
 import type { FeedUpdate } from "./global-feed";
-import { globalFeed } from "./feed-routing";
+import { globalFeed } from "./stubs";
 
 export class FeedRelay extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {

@@ -4,7 +4,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { FeedPulse } from "../domain/feed";
-import { globalFeed } from "./feed-routing";
+import { globalFeed } from "./stubs";
 import { errorMessage, log } from "../observability/log";
 
 export const SHARD_FLUSH_INTERVAL_MS = 500;

@@ -21,6 +21,7 @@ import {
 import { loadFeedBaseline, loadFeedWindows } from "../db/live";
 import type { FeedServerMessage, FeedView, MapDot } from "../protocol";
 import { PROTOCOL_VERSION } from "../protocol";
+import { relayNamed } from "./stubs";
 
 export const FEED_FLUSH_INTERVAL_MS = 500;
 export const RECONCILE_INTERVAL_MS = 10 * 60_000;
@@ -261,7 +262,7 @@ export class GlobalFeed extends DurableObject<Env> {
     };
     this.dots = [];
     if (relays.length === 0) return;
-    const results = await Promise.allSettled(relays.map((r) => this.env.FEED_RELAY.getByName(r.name).publish(update)));
+    const results = await Promise.allSettled(relays.map((r) => relayNamed(this.env, r.name).publish(update)));
     results.forEach((result, i) => {
       // A relay that failed or has no viewers left is dropped; it subscribes again with its next viewer.
       const viewers = result.status === "fulfilled" ? result.value : 0;

@@ -10,7 +10,7 @@ import type { FeedPulse } from "../domain/feed";
 import { loadBookedNames, loadMachines, loadPulsesAfter, loadPulseSeq, loadUserAggregates } from "../db/live";
 import { PING, PONG, PROTOCOL_VERSION, type ClientMessage, type ProfileServerMessage, type ProfileView, type PulseEvent } from "../protocol";
 import { RECENT_DAYS_KEPT, UserStatsStore, type AppliedPulse, type UserIdentity } from "./user-stats-store";
-import { feedShardFor } from "./feed-routing";
+import { feedShardFor } from "./stubs";
 import { errorMessage, log } from "../observability/log";
 
 /** At most one message per viewer per this interval; pulses in between are coalesced. */

@@ -2,8 +2,7 @@
 // the user's live object and the front page follow them here. A failure is logged, never thrown (the
 // change itself is saved, and every live path checks D1 on its next read).
 import type { Env } from "../env";
-import { globalFeed } from "../objects/feed-routing";
-import { userObject } from "./live";
+import { globalFeed, userObject } from "../objects/stubs";
 import { errorMessage, log } from "../observability/log";
 
 export type AccountEvent =

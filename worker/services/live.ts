@@ -8,16 +8,12 @@ import type { ValidPulse } from "../domain/pulse";
 import { coarseCoords, parseCoords } from "../domain/feed";
 import type { ProfileView } from "../protocol";
 import type { PulseNotice, UserRef, ViewerRole } from "../objects/user-stats";
-import { feedRelayFor } from "../objects/feed-routing";
+import { feedRelayFor, userObject } from "../objects/stubs";
 import { clientAddress } from "../http/client-address";
 import { errorMessage, log } from "../observability/log";
 
 export function userRef(user: UserRow): UserRef {
   return { userId: user.id, username: user.username, private: user.private, createdAt: user.createdAt, pulseSeq: user.pulseSeq };
-}
-
-export function userObject(env: Env, userId: number) {
-  return env.USER_STATS.getByName(String(userId));
 }
 
 /** Coarse location of the request for the front page's map, or the configured fallback. */
