@@ -26,7 +26,7 @@ export function normalizeUsername(name: string): string {
 }
 
 /** The scripts of a name's letters (digits, punctuation and combining marks belong to none). */
-export function scriptsOf(name: string): Set<string> {
+function scriptsOf(name: string): Set<string> {
   const scripts = new Set<string>();
   for (const ch of name) {
     if (NEUTRAL.test(ch)) continue;

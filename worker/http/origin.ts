@@ -32,7 +32,7 @@ export function sameOrigin(request: Request, publicOrigin?: string): boolean {
 }
 
 /** Hosts a developer reaches a local server on. */
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   return hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]" || hostname === "::1";
 }
 

@@ -3,7 +3,7 @@
 import { jsonError } from "../http/responses";
 import { errorMessage, inRequestScope, log } from "./log";
 
-export const REQUEST_ID_HEADER = "x-request-id";
+const REQUEST_ID_HEADER = "x-request-id";
 
 type Handler = () => Response | Promise<Response>;
 
@@ -14,7 +14,7 @@ function requestIdFor(request: Request): string {
 }
 
 /** The path as it may be logged: secrets in paths (reset-link tokens) are replaced. */
-export function loggablePath(pathname: string): string {
+function loggablePath(pathname: string): string {
   return pathname.replace(/^\/reset-password\/[^/]+/, "/reset-password/:token").slice(0, 200);
 }
 

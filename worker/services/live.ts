@@ -12,12 +12,12 @@ import { feedRelayFor, userObject } from "../objects/stubs";
 import { clientAddress } from "../http/client-address";
 import { errorMessage, log } from "../observability/log";
 
-export function userRef(user: UserRow): UserRef {
+function userRef(user: UserRow): UserRef {
   return { userId: user.id, username: user.username, private: user.private, createdAt: user.createdAt, pulseSeq: user.pulseSeq };
 }
 
 /** Coarse location of the request for the front page's map, or the configured fallback. */
-export function requestCoords(request: Request, env: Env): { lat: number; lon: number } | null {
+function requestCoords(request: Request, env: Env): { lat: number; lon: number } | null {
   const cf = request.cf as { latitude?: unknown; longitude?: unknown } | undefined;
   return coarseCoords(cf?.latitude, cf?.longitude) ?? parseCoords(env.FALLBACK_COORDS);
 }

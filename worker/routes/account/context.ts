@@ -1,10 +1,9 @@
 // What the browser routes share: the Hono environment, the form guard (same origin + CSRF token) and helpers.
 import type { Context, MiddlewareHandler } from "hono";
 import type { Env } from "../../env";
-import type { Flash } from "../../domain/flash";
 import { readForm } from "../../http/form";
 import { configuredOrigins, sameOrigin } from "../../http/origin";
-import { FORBIDDEN_FORM, redirectWithFlash, type StatusPage, type StatusPageRenderer } from "../../http/web-responses";
+import { FORBIDDEN_FORM, redirectWithFlash as redirect, type StatusPage, type StatusPageRenderer } from "../../http/web-responses";
 import { clientAddress } from "../../http/client-address";
 import { csrfTokenValid, type ActiveSession } from "../../services/sessions";
 
@@ -21,12 +20,11 @@ export interface WebEnv {
 
 export type WebContext = Context<WebEnv>;
 
+/** A 303 back to a page with a flash message (Post/Redirect/Get). */
+export { redirect };
+
 export function statusPage(c: WebContext, page: StatusPage): Promise<Response> {
   return c.get("renderStatus")(c.req.raw, page, c.env, c.executionCtx as ExecutionContext);
-}
-
-export function redirect(location: string, flash: Flash | null, cookies: string[] = []): Response {
-  return redirectWithFlash(location, flash, cookies);
 }
 
 export function ip(c: WebContext): string {
