@@ -41,8 +41,10 @@ export async function acceptPulse(env: Env, ctx: KeepAliveContext, token: string
   const share = env.PULSE_GROUP_COMMIT === "off" ? undefined : { keepAlive: (work: Promise<unknown>) => ctx.waitUntil(work) };
   const result = await ingestPulse(env.DB, tokenHash, request, now, share);
   if (result.kind === "unauthenticated") noteFailedAuthentication(client, now);
-  else rememberToken(tokenHash);
-  if (result.kind === "created" && result.stored) publishPulse(env, ctx, result.stored, request);
+  if (result.kind === "created") {
+    rememberToken(tokenHash); // a write authenticated it (a rejected body may not have been checked)
+    if (result.stored) publishPulse(env, ctx, result.stored, request);
+  }
   return result;
 }
 
