@@ -32,7 +32,8 @@ export function observe(request: Request, handle: Handler): Promise<Response> {
       response = jsonError(503, "Service temporarily unavailable, please retry.", { "retry-after": "5" });
     }
     if (response.status >= 400) {
-      log(response.status >= 500 ? "error" : "warn", "request failed", { ...where, status: response.status, duration_ms: Date.now() - started });
+      const level = response.status >= 500 ? "error" : "warn";
+      log(level, "request failed", { ...where, status: response.status, duration_ms: Date.now() - started });
     }
     return tagged(response, requestId);
   });

@@ -15,14 +15,17 @@ export interface Health {
   d1_checked_at: string;
 }
 
-let probe: { at: number; answer: Promise<boolean> } | null = null;
+// The last probe's answer (a value, not a promise: requests must not await each other's I/O).
+let last: { at: number; answers: boolean } | null = null;
 
 export async function health(env: Env, now: number): Promise<Health> {
-  if (!probe || now - probe.at >= PROBE_EVERY_MS) {
-    probe = { at: now, answer: databaseAnswers(env.DB) };
-  }
-  const { at, answer } = probe;
-  const d1 = (await answer) ? "ok" : "unavailable";
-  if (d1 === "unavailable") log("error", "health: D1 does not answer");
-  return { ok: d1 === "ok", version: env.BUILD_VERSION || packageJson.version, d1, d1_checked_at: new Date(at).toISOString() };
+  if (!last || now - last.at >= PROBE_EVERY_MS) last = { at: now, answers: await databaseAnswers(env.DB) };
+  const { at, answers } = last;
+  if (!answers) log("error", "health: D1 does not answer");
+  return {
+    ok: answers,
+    version: env.BUILD_VERSION || packageJson.version,
+    d1: answers ? "ok" : "unavailable",
+    d1_checked_at: new Date(at).toISOString(),
+  };
 }

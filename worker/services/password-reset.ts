@@ -45,7 +45,9 @@ export async function requestPasswordReset(
   const origin = input.origin;
   if (origin === null) {
     // A deployment error, not the visitor's: links from the request's Host could point anywhere.
-    log("error", "password reset refused: PUBLIC_ORIGIN is not set, so reset links have no trusted origin (set it in wrangler.toml [vars])");
+    log("error", "password reset refused: PUBLIC_ORIGIN is not set, so reset links have no trusted origin", {
+      fix: "set PUBLIC_ORIGIN (the site's origin) in wrangler.toml [vars]",
+    });
     return { kind: "unavailable" };
   }
   const login = input.login.trim().slice(0, 255);

@@ -13,7 +13,8 @@ export const preferenceRoutes = new Hono<WebEnv>()
   .post(PAGE, account, async (c) => {
     const form = c.get("form");
     const email = field(form, "email");
-    const result = await changeEmail(c.env.DB, requireSession(c), { email, current: field(form, "current_password"), ip: ip(c) }, Date.now());
+    const input = { email, current: field(form, "current_password"), ip: ip(c) };
+    const result = await changeEmail(c.env.DB, requireSession(c), input, Date.now());
     switch (result.kind) {
       case "limited":
         return statusPage(c, tooManyRequests(result.retryAfter));
