@@ -14,6 +14,8 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             FALLBACK_COORDS: "60.17,24.94",
+            // The test origin (test/helpers.ts BASE): forms are accepted from it and reset links use it.
+            PUBLIC_ORIGIN: "http://pulse.test",
             // Shared pulse writes settle one request's promise from another request, which this
             // runner's runtime cannot do (the request hangs); the browser tests cover them under
             // `wrangler dev`, and test/db/group-commit.test.ts covers the mechanism itself.
@@ -30,6 +32,9 @@ export default defineConfig(async () => {
       exclude: ["test/e2e/**"],
       setupFiles: ["./test/apply-migrations.ts"],
       teardownTimeout: 60_000,
+      // The Worker logs every refused request (a JSON line at level "warn"); tests make thousands on
+      // purpose. Not printed here; test/observability reads them through console spies.
+      onConsoleLog: (line: string) => !line.startsWith('{"level":"warn","message":"request failed"'),
       testTimeout: 60_000,
     },
   };

@@ -14,8 +14,17 @@ export const QUIET_ENV = {
 };
 Object.assign(process.env, QUIET_ENV);
 
+// Where commands write what is not captured: the terminal, or a log file (`npm start` keeps the terminal quiet).
+let commandOutput = "inherit";
+
+/** Sends the output of every later command (not captured) and its stderr to the file descriptor `fd`. */
+export function logCommandsTo(fd) {
+  commandOutput = fd;
+}
+
 export function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { stdio: options.capture ? ["ignore", "pipe", "inherit"] : "inherit", encoding: "utf8", ...options });
+  const stdio = options.capture ? ["ignore", "pipe", commandOutput] : ["ignore", commandOutput, commandOutput];
+  const result = spawnSync(command, args, { stdio, encoding: "utf8", ...options });
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} exited with ${result.status}`);
   return result.stdout;
 }
@@ -24,11 +33,15 @@ export function wrangler(args, options) {
   return run("npx", ["--no", "--", "wrangler", ...args], options);
 }
 
-/** Runs SQL against the local D1 database and returns the rows of the last statement. */
-export function d1(sql) {
-  const out = wrangler(["d1", "execute", "DB", "--local", "--json", "--command", sql], { capture: true });
+/** Runs SQL against the local D1 database (in `persistTo`, else wrangler's default) and returns the rows of the last statement. */
+export function d1(sql, persistTo) {
+  const out = wrangler(["d1", "execute", "DB", "--local", ...persistArgs(persistTo), "--json", "--command", sql], { capture: true });
   const results = JSON.parse(out);
   return results.at(-1)?.results ?? [];
+}
+
+export function persistArgs(persistTo) {
+  return persistTo ? ["--persist-to", persistTo] : [];
 }
 
 export function sqlString(value) {

@@ -4,6 +4,7 @@ import { env, exports } from "cloudflare:workers";
 import { localDateAndHour } from "../worker/domain/coded-at";
 import { languageKey } from "../worker/domain/language";
 import { BASE } from "./helpers";
+import { userObject as userObjectOf } from "../worker/objects/stubs";
 
 export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -16,7 +17,7 @@ export async function waitFor<T>(probe: () => Promise<T | null | undefined | fal
 }
 
 export function userObject(userId: number) {
-  return env.USER_STATS.getByName(String(userId));
+  return userObjectOf(env, userId);
 }
 
 export async function waitForSeq(userId: number, seq: number): Promise<void> {

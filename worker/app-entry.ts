@@ -2,6 +2,7 @@
 // It dispatches like worker/index.ts, except that paths for Astro pages answer 404.
 import type { Env } from "./env";
 import { fetchApi, isApiPath } from "./app";
+import { observe } from "./observability/observe";
 import { withSecurityHeaders } from "./http/security-headers";
 import { createWebApp, isWebRequest } from "./web";
 
@@ -15,9 +16,13 @@ export { ImportJob } from "./objects/import-job";
 
 export default {
   fetch(request, env, ctx) {
-    const { pathname } = new URL(request.url);
-    if (isApiPath(pathname)) return fetchApi(request, env, ctx);
-    if (isWebRequest(request.method, pathname)) return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
-    return withSecurityHeaders(new Response("Not found (pages are served by the Astro build).", { status: 404 }));
+    return observe(request, () => dispatch(request, env, ctx));
   },
 } satisfies ExportedHandler<Env>;
+
+function dispatch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
+  const { pathname } = new URL(request.url);
+  if (isApiPath(pathname)) return fetchApi(request, env, ctx);
+  if (isWebRequest(request.method, pathname)) return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
+  return withSecurityHeaders(new Response("Not found (pages are served by the Astro build).", { status: 404 }));
+}

@@ -7,6 +7,8 @@ import { pulseRoutes } from "./routes/pulses";
 import { userRoutes } from "./routes/users";
 import { liveRoutes } from "./routes/live";
 import { benchRoutes } from "./routes/bench";
+import { errorMessage, log } from "./observability/log";
+import { health } from "./services/health";
 
 const api = new Hono<AppEnv>().basePath("/api");
 
@@ -15,7 +17,10 @@ api.use(async (c, next) => {
   await next();
 });
 
-api.get("/health", (c) => jsonResponse({ ok: true }));
+api.get("/health", async (c) => {
+  const report = await health(c.env, Date.now());
+  return jsonResponse(report, report.ok ? 200 : 503);
+});
 api.route("/", pulseRoutes);
 api.route("/", userRoutes);
 api.route("/", benchRoutes);
@@ -32,7 +37,7 @@ live.onError(platformFailure);
 
 function platformFailure(error: Error): Response {
   // Bad input never gets here (it is answered with a 4xx); this is a platform failure worth retrying.
-  console.error("unhandled error", error.message);
+  log("error", "api error", { error: errorMessage(error) });
   return jsonError(503, "Service temporarily unavailable, please retry.", { "retry-after": "5" });
 }
 

@@ -40,8 +40,16 @@ export interface Env {
   MAIL_FROM?: string;
   /** Username whose profile the front page links to as an example (default "demo", the user `npm start` seeds). */
   EXAMPLE_PROFILE?: string;
-  /** The site's public origin (e.g. https://pulse.example) for links in mail; defaults to the request's origin. */
+  /**
+   * The site's public origin (e.g. https://pulse.example), or several separated by commas: forms are
+   * accepted only from these, and links in mail use the first. Without it, password-reset mail is
+   * refused (links must never follow the request's Host); `npm start` sets the local one.
+   */
   PUBLIC_ORIGIN?: string;
+  /** "1" opens /dev/outbox to requests from this machine; only `npm start` sets it. */
+  DEV_OUTBOX?: string;
+  /** Build version reported by /api/health (set at deploy, e.g. the git commit); defaults to the package version. */
+  BUILD_VERSION?: string;
 }
 
 export interface AppEnv {

@@ -4,6 +4,7 @@
 import astro from "@astrojs/cloudflare/entrypoints/server";
 import type { Env } from "./env";
 import { fetchApi, isApiPath } from "./app";
+import { observe } from "./observability/observe";
 import { withSecurityHeaders } from "./http/security-headers";
 import { cachedProfilePage } from "./http/page-cache";
 import { plainStatusPage, type StatusPageRenderer } from "./http/web-responses";
@@ -42,11 +43,15 @@ async function renderPage(request: Request, env: Env, ctx: ExecutionContext): Pr
 
 export default {
   fetch(request, env, ctx) {
-    const { pathname } = new URL(request.url);
-    if (isApiPath(pathname)) return fetchApi(request, env, ctx);
-    if (isWebRequest(request.method, pathname)) {
-      return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
-    }
-    return renderPage(request, env, ctx).then(withSecurityHeaders);
+    return observe(request, () => dispatch(request, env, ctx));
   },
 } satisfies ExportedHandler<Env>;
+
+function dispatch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
+  const { pathname } = new URL(request.url);
+  if (isApiPath(pathname)) return fetchApi(request, env, ctx);
+  if (isWebRequest(request.method, pathname)) {
+    return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
+  }
+  return renderPage(request, env, ctx).then(withSecurityHeaders);
+}

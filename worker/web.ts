@@ -1,35 +1,31 @@
 // The Hono application for the browser: form posts (Post/Redirect/Get), exports and /my/profile.
-// GET pages are rendered by Astro (site/); this app only handles what `isWebRequest` selects.
+// GET pages are rendered by Astro (site/); this app only handles what `isWebRequest` selects, which is
+// derived from the routes the modules in worker/routes/account/ declare.
 import { Hono } from "hono";
+import { TrieRouter } from "hono/router/trie-router";
 import type { Env } from "./env";
 import { plainStatusPage, type StatusPageRenderer } from "./http/web-responses";
 import { authRoutes } from "./routes/account/auth";
 import type { WebEnv } from "./routes/account/context";
 import { exportRoutes } from "./routes/account/export";
-import { IMPORT_PATHS, importRoutes } from "./routes/account/imports";
+import { importRoutes } from "./routes/account/imports";
 import { machineRoutes } from "./routes/account/machines";
 import { preferenceRoutes } from "./routes/account/preferences";
 import { resolveSession } from "./services/sessions";
+import { currentRequestId, errorMessage, log } from "./observability/log";
 
-const FORM_POSTS = [
-  /^\/signup$/,
-  /^\/login$/,
-  /^\/logout$/,
-  /^\/logout-everywhere$/,
-  /^\/forgot-password$/,
-  /^\/reset-password\/[^/]+$/,
-  /^\/my\/machines$/,
-  /^\/my\/machines\/[^/]+\/(?:rename|activate|deactivate|delete|regenerate)$/,
-  /^\/my\/preferences$/,
-  /^\/my\/preferences\/(?:privacy|password|delete-account|aliases|aliases\/delete)$/,
-];
-const GETS = new Set(["/my/export.csv", "/my/export.json", "/my/profile"]);
+/** The web app's route modules; their own declarations are the one list of what the web app serves. */
+const ROUTE_MODULES = [authRoutes, machineRoutes, preferenceRoutes, exportRoutes, importRoutes];
+
+// Dispatch is derived from the declared routes (Hono records each as method + path), with Hono's router.
+const webPaths = new TrieRouter<true>();
+for (const module of ROUTE_MODULES) {
+  for (const { method, path } of module.routes) if (method !== "ALL") webPaths.add(method, path, true);
+}
 
 /** Does this request belong to the web app (rather than to an Astro page)? */
 export function isWebRequest(method: string, pathname: string): boolean {
-  if (IMPORT_PATHS.some((pattern) => pattern.test(pathname))) return true;
-  if (method === "GET" || method === "HEAD") return GETS.has(pathname);
-  return FORM_POSTS.some((pattern) => pattern.test(pathname));
+  return webPaths.match(method === "HEAD" ? "GET" : method, pathname)[0].length > 0;
 }
 
 const plainRenderer: StatusPageRenderer = async (_request, page) => plainStatusPage(page);
@@ -43,17 +39,14 @@ export function createWebApp(renderStatus: StatusPageRenderer = plainRenderer) {
     await next();
   });
 
-  web.route("/", authRoutes);
-  web.route("/", machineRoutes);
-  web.route("/", preferenceRoutes);
-  web.route("/", exportRoutes);
-  web.route("/", importRoutes);
+  for (const module of ROUTE_MODULES) web.route("/", module);
 
   web.notFound((c) => renderStatus(c.req.raw, { status: 404, title: "Not found", message: "There is nothing here." }, c.env, c.executionCtx as ExecutionContext));
   web.onError((error, c) => {
     // Only the error's message: requests and forms (passwords, tokens) are never logged.
-    console.error("web app error", error instanceof Error ? error.message : String(error));
-    return renderStatus(c.req.raw, { status: 503, title: "Something went wrong", message: "Please try again in a moment.", retryAfter: 5 }, c.env, c.executionCtx as ExecutionContext);
+    log("error", "web app error", { error: errorMessage(error) });
+    const message = `Please try again in a moment. (Request id ${currentRequestId() ?? "unknown"}.)`;
+    return renderStatus(c.req.raw, { status: 503, title: "Something went wrong", message, retryAfter: 5 }, c.env, c.executionCtx as ExecutionContext);
   });
 
   return {

@@ -1,5 +1,6 @@
 // Number and date formatting shared by the server-rendered pages and the browser scripts, so a
 // live update writes exactly what the server would have written. Pure: no DOM, no platform APIs.
+import { utcDate } from "../../worker/domain/coded-at";
 import { level, progressSplit } from "../../worker/domain/levels";
 
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
@@ -47,10 +48,7 @@ export function formatDate(isoDate: string): string {
   return `${MONTHS[(m ?? 1) - 1]} ${d}, ${y}`;
 }
 
-/** An instant's UTC calendar date, YYYY-MM-DD. */
-export function utcDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
+export { utcDate };
 
 /** A Date's calendar date in the time zone it is read in (the browser's), YYYY-MM-DD. */
 export function localDate(date: Date): string {
@@ -60,7 +58,7 @@ export function localDate(date: Date): string {
 
 /** YYYY-MM-DD plus `days` (negative: minus). */
 export function addDays(isoDate: string, days: number): string {
-  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  return utcDate(Date.parse(`${isoDate}T00:00:00Z`) + days * 86_400_000);
 }
 
 /** "2026-11-05" → "Thu 5" for the 14-day chart's axis. */

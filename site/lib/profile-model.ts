@@ -3,6 +3,7 @@
 // (site/scripts/profile-page.ts), so both draw the same numbers. Pure: no DOM, no platform APIs.
 import type { LanguageTotal, MachineTotal, ProfileView, PulseEvent } from "../../worker/protocol";
 import { RECENT_WINDOW_MS } from "../../worker/domain/profile";
+import { totalXp } from "../../worker/domain/feed";
 import { addDays, formatInt, MONTH_NAMES, shortDay } from "./format";
 
 /** Languages with a progress bar each; the rest are a list. */
@@ -31,7 +32,7 @@ export function applyPulses(view: ProfileView, message: { fromSeq: number; toSeq
 }
 
 function applyPulse(view: ProfileView, p: PulseEvent, serverNow: number): void {
-  const total = p.xps.reduce((sum, x) => sum + x.amount, 0);
+  const total = totalXp(p.xps);
   const recent = Date.parse(p.sentAt) >= serverNow - RECENT_WINDOW_MS;
   const date = p.sentAtLocal.slice(0, 10);
   const hour = Number(p.sentAtLocal.slice(11, 13));

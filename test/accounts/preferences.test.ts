@@ -13,16 +13,16 @@ async function email(username: string) {
 describe("preferences", () => {
   it("sets, changes and removes the e-mail address", async () => {
     const { browser, username } = await signedUp();
-    let res = await browser.post("/my/preferences", { email: " me@example.com " });
+    let res = await browser.post("/my/preferences", { email: " me@example.com ", current_password: PASSWORD });
     expect(res.headers.get("location")).toBe("/my/preferences");
     expect(browser.takeFlash()).toEqual({ kind: "success", message: "Preferences updated." });
     expect(await email(username)).toBe("me@example.com");
 
-    res = await browser.post("/my/preferences", { email: "bad address" });
+    res = await browser.post("/my/preferences", { email: "bad address", current_password: PASSWORD });
     expect(browser.takeFlash()).toEqual({ kind: "error", message: "E-mail address is not valid.", fields: { email: "bad address" } });
     expect(await email(username)).toBe("me@example.com");
 
-    await browser.post("/my/preferences", { email: "" });
+    await browser.post("/my/preferences", { email: "", current_password: PASSWORD });
     expect(await email(username)).toBeNull();
   });
 

@@ -49,7 +49,7 @@ describe("pulse writes", () => {
       const res = await postPulse(u.token, pulse([{ language, xp: 7 }]));
       expect(res.status).toBe(503);
       expect(res.headers.get("retry-after")).toBe("5");
-      expect(await res.json()).toEqual({ error: "Service temporarily unavailable, please retry." });
+      expect(await res.json()).toEqual({ error: "Service temporarily unavailable, please retry.", request_id: res.headers.get("x-request-id") });
     } finally {
       await env.DB.prepare("DROP TRIGGER fail_xps").run();
     }

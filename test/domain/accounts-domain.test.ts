@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { emailProblem, machineNameProblem, normalizeEmail, safeNextPath } from "../../worker/domain/account-fields";
 import { parseCookies, serializeCookie } from "../../worker/domain/cookies";
-import { csvField, csvRow, formatCodedAt, formatLocal, formatUtc, groupPulses } from "../../worker/domain/export";
+import { csvField, csvRow, formatLocal, formatUtc, groupPulses } from "../../worker/domain/export";
+import { formatLocal as formatCodedAt } from "../../worker/domain/coded-at";
 import { decodeFlash, encodeFlash } from "../../worker/domain/flash";
 import { retryAfterSeconds, windowStart } from "../../worker/domain/rate-limits";
 import { base64UrlDecode, base64UrlEncode, constantTimeEqual, randomSecret } from "../../worker/domain/secrets";

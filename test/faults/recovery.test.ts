@@ -9,7 +9,7 @@ import { codedAt, createUser, postPulse, type TestUser } from "../helpers";
 import { objectFigures, insertPulseBehindTheWorkersBack, openSocket, truthFromD1, userObject, waitFor, type TestSocket } from "../live-helpers";
 import { Random } from "../fuzz/generators";
 import type { PulseNotice } from "../../worker/objects/user-stats";
-import { shardCount } from "../../worker/objects/feed-routing";
+import { shardCount } from "../../worker/objects/stubs";
 
 const STEPS = 240;
 
@@ -93,7 +93,7 @@ describe("recovery from faults", () => {
       const stub = userObject(u.userId);
       await waitFor(async () => (await stub.status()).built, `object of user ${u.userId} built`);
       await runInDurableObject(stub, (instance) => {
-        (instance as unknown as { store: { setMeta(k: string, v: number): void } }).store.setMeta("last_activity_at", Date.now() - 60_000);
+        (instance as unknown as { store: { meta: { set(k: string, v: number): void } } }).store.meta.set("last_activity_at", Date.now() - 60_000);
       });
       await runDurableObjectAlarm(stub);
     }

@@ -32,7 +32,7 @@ describe("user object convergence", () => {
 
     // Time passes: the check that follows the last activity becomes due.
     await runInDurableObject(stub, (instance) => {
-      (instance as unknown as { store: { setMeta(k: string, v: number): void } }).store.setMeta("last_activity_at", Date.now() - 60_000);
+      (instance as unknown as { store: { meta: { set(k: string, v: number): void } } }).store.meta.set("last_activity_at", Date.now() - 60_000);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const view = await stub.currentView();

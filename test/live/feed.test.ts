@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createUser, postPulse, pulse } from "../helpers";
 import { openSocket, waitFor, waitForSeq } from "../live-helpers";
-import { shardCount } from "../../worker/objects/feed-routing";
+import { shardCount } from "../../worker/objects/stubs";
 import { minuteOf, XP_ROW_CAP } from "../../worker/domain/feed";
 
 const feed = () => env.GLOBAL_FEED.getByName("global");

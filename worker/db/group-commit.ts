@@ -17,6 +17,7 @@
 // - No wait is unbounded: a writer that has waited `maxWaitMs` (a lost hand-over, a stuck batch)
 //   stops waiting, reopens the pipe and sends its statements alone. That is why the statements must
 //   be idempotent: they may then run twice, and the second run must change nothing.
+import { log } from "../observability/log";
 
 /** Keeps the calling request alive until `work` settles (its `waitUntil`). */
 export type KeepAlive = (work: Promise<unknown>) => void;
@@ -100,7 +101,7 @@ export class GroupCommit {
         const queued = this.#waiting.indexOf(member);
         if (queued >= 0) this.#waiting.splice(queued, 1);
         // Whatever held the pipe did not come back in time: let the next writer lead again.
-        console.warn(`group commit: gave up waiting after ${this.maxWaitMs} ms; writing alone`);
+        log("warn", `group commit: gave up waiting after ${this.maxWaitMs} ms; writing alone`);
         this.#inFlight = false;
         resolve({ kind: "alone" });
       }, this.maxWaitMs);

@@ -19,11 +19,6 @@ export async function findUserByName(db: D1Database, name: string): Promise<User
   return row ? toUser(row) : null;
 }
 
-export async function findUserById(db: D1Database, id: number): Promise<UserRow | null> {
-  const row = await db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).bind(id).first<RawUser>();
-  return row ? toUser(row) : null;
-}
-
 export interface MachineAuth {
   user: UserRow;
   machineId: number;
@@ -41,10 +36,6 @@ export async function findActiveMachineByTokenHash(db: D1Database, tokenHash: st
   if (!row) return null;
   const { machineId, ...user } = row;
   return { machineId, user: toUser(user) };
-}
-
-export async function countUsers(db: D1Database): Promise<number> {
-  return (await db.prepare("SELECT count(*) AS n FROM users").first<number>("n")) ?? 0;
 }
 
 /** Creates a user with one machine in one transaction; returns their ids. */

@@ -73,7 +73,7 @@ function daysInMonth(year: number, month: number): number {
 /** The coder's local wall-clock date (YYYY-MM-DD) and hour (0-23) at `instantMs`. */
 export function localDateAndHour(instantMs: number, utcOffset: number): { date: string; hour: number } {
   const local = new Date(instantMs + utcOffset * 60_000);
-  return { date: local.toISOString().slice(0, 10), hour: local.getUTCHours() };
+  return { date: utcDate(local.getTime()), hour: local.getUTCHours() };
 }
 
 /** RFC 3339 text of the local wall time with its offset, e.g. 2020-09-10T11:00:00+03:00. */
@@ -89,4 +89,9 @@ export function formatLocal(instantMs: number, utcOffset: number): string {
 /** RFC 3339 UTC text without fractions, e.g. 2020-09-10T08:00:00Z. */
 export function formatUtc(instantMs: number): string {
   return new Date(instantMs).toISOString().slice(0, 19) + "Z";
+}
+
+/** An instant's UTC calendar date, YYYY-MM-DD. */
+export function utcDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
 }

@@ -1,5 +1,7 @@
 // Formatting a user's pulses for download: the original's CSV (semicolon-separated, `\n` line ends,
 // one row per XP row, the booked language's name) and a JSON document with one object per pulse.
+// The JSON export's `coded_at` is the instant as the sender wrote it, e.g. 2017-11-28T00:00:00+01:00.
+import { formatLocal as formatRfc3339Local } from "./coded-at";
 
 export interface ExportXpRow {
   /** Per-user pulse sequence number: rows of one pulse are adjacent. */
@@ -26,26 +28,29 @@ export function formatLocal(ms: number, offsetMinutes: number): string {
   return isoSeconds(ms + offsetMinutes * 60_000).replace("T", " ");
 }
 
-/** `2017-11-28T00:00:00+01:00`: the instant as the sender wrote it (the pulse API's `coded_at`). */
-export function formatCodedAt(ms: number, offsetMinutes: number): string {
-  const sign = offsetMinutes < 0 ? "-" : "+";
-  const abs = Math.abs(offsetMinutes);
-  return `${isoSeconds(ms + offsetMinutes * 60_000)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-}
-
 /** The CSV line of one XP row; empty for a pulse without XP rows. */
 export function csvRow(row: ExportXpRow): string {
   if (row.language === null || row.amount === null) return "";
   return (
-    [formatUtc(row.codedAt), formatLocal(row.codedAt, row.utcOffset), String(row.utcOffset), row.language, row.machine, String(row.amount)]
-      .map(csvField)
-      .join(";") + "\n"
+    [formatUtc(row.codedAt), formatLocal(row.codedAt, row.utcOffset), String(row.utcOffset)].map(csvField).join(";") +
+    `;${csvTextField(row.language)};${csvTextField(row.machine)};${row.amount}\n`
   );
 }
 
 /** Quotes a field that contains the separator, a quote or a line break (as the original's CSV encoder does). */
 export function csvField(value: string): string {
   return /[;"\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A field of user-supplied text (language, machine name). One that a spreadsheet would read as a
+ * formula (starting with = + - @, a tab or a carriage return) is prefixed with ' and quoted, as OWASP
+ * advises against CSV injection; every other field is written as the original writes it.
+ */
+export function csvTextField(value: string): string {
+  return FORMULA_START.test(value) ? `"'${value.replaceAll('"', '""')}"` : csvField(value);
 }
 
 export interface ExportPulse {
@@ -63,7 +68,7 @@ export function groupPulses(rows: readonly ExportXpRow[]): ExportPulse[] {
   for (const r of rows) {
     if (r.seq !== currentSeq) {
       currentSeq = r.seq;
-      out.push({ coded_at: formatCodedAt(r.codedAt, r.utcOffset), sent_at: formatUtc(r.codedAt), tz_offset: r.utcOffset, machine: r.machine, xps: [] });
+      out.push({ coded_at: formatRfc3339Local(r.codedAt, r.utcOffset), sent_at: formatUtc(r.codedAt), tz_offset: r.utcOffset, machine: r.machine, xps: [] });
     }
     if (r.language !== null && r.amount !== null) out.at(-1)!.xps.push({ language: r.language, sent_as: r.sentAs ?? r.language, amount: r.amount });
   }
@@ -72,8 +77,4 @@ export function groupPulses(rows: readonly ExportXpRow[]): ExportPulse[] {
 
 function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19);
-}
-
-function pad(n: number): string {
-  return String(n).padStart(2, "0");
 }

@@ -12,13 +12,20 @@ const MINUTE = 60_000;
 export const RATE_POLICIES = {
   /** Log-in attempts (and current-password checks) from one address. */
   loginByIp: { bucket: "login-ip", limit: 20, windowMs: 15 * MINUTE },
-  /** Log-in attempts on one account, from anywhere. */
-  loginByAccount: { bucket: "login-account", limit: 10, windowMs: 15 * MINUTE },
+  /** Log-in attempts on one account from one address: an attacker's guesses lock out that address only. */
+  loginByAccountAndIp: { bucket: "login-account-ip", limit: 10, windowMs: 15 * MINUTE },
+  /**
+   * Log-in attempts on one account, from anywhere: a larger cap against guessing from many addresses,
+   * high enough that one attacker's address cannot lock the owner out.
+   */
+  loginByAccount: { bucket: "login-account", limit: 100, windowMs: 15 * MINUTE },
   signupByIp: { bucket: "signup-ip", limit: 5, windowMs: 60 * MINUTE },
   /** Reset requests from one address. */
   resetByIp: { bucket: "reset-ip", limit: 5, windowMs: 60 * MINUTE },
-  /** Reset requests naming one account or address (counted whether it exists or not). */
-  resetByAccount: { bucket: "reset-account", limit: 3, windowMs: 60 * MINUTE },
+  /** Reset requests naming one account or address from one address (counted whether it exists or not). */
+  resetByAccountAndIp: { bucket: "reset-account-ip", limit: 3, windowMs: 60 * MINUTE },
+  /** Reset requests naming one account or address from anywhere: a larger cap against mail floods. */
+  resetByAccount: { bucket: "reset-account", limit: 10, windowMs: 60 * MINUTE },
   /** New-password submissions through reset links, from one address. */
   resetSubmitByIp: { bucket: "reset-submit-ip", limit: 10, windowMs: 60 * MINUTE },
   /** Pulses per machine token: plugins send one every ~10 s per editor; queued ones come in bursts. */
@@ -26,6 +33,29 @@ export const RATE_POLICIES = {
   /** Pulses with unknown tokens from one address (token guessing never reaches the database). */
   ingestFailuresByIp: { bucket: "ingest-fail-ip", limit: 60, windowMs: MINUTE },
 } as const satisfies Record<string, RatePolicy>;
+
+export interface RateCheck {
+  policy: RatePolicy;
+  subject: string;
+}
+
+/** The counters a log-in attempt (or a current-password check) on `account` from `ip` counts against. */
+export function loginChecks(ip: string, account: string): RateCheck[] {
+  return [
+    { policy: RATE_POLICIES.loginByIp, subject: ip },
+    { policy: RATE_POLICIES.loginByAccountAndIp, subject: `${account}\u0000${ip}` },
+    { policy: RATE_POLICIES.loginByAccount, subject: account },
+  ];
+}
+
+/** The counters a reset request naming `login` (a username or an address key) from `ip` counts against. */
+export function resetRequestChecks(ip: string, login: string): RateCheck[] {
+  return [
+    { policy: RATE_POLICIES.resetByIp, subject: ip },
+    { policy: RATE_POLICIES.resetByAccountAndIp, subject: `${login}\u0000${ip}` },
+    { policy: RATE_POLICIES.resetByAccount, subject: login },
+  ];
+}
 
 /**
  * Fixed-window counters held in memory. The pulse path cannot afford a storage write per request,

@@ -25,3 +25,8 @@ export function normalizePath(pathname: string): string {
   const collapsed = pathname.replace(/\/{2,}/g, "/");
   return collapsed.length > 1 && collapsed.endsWith("/") ? collapsed.slice(0, -1) : collapsed;
 }
+
+/** A WebSocket upgrade request (the header's value is case-insensitive). */
+export function isWebSocketUpgrade(request: Request): boolean {
+  return request.headers.get("upgrade")?.toLowerCase() === "websocket";
+}

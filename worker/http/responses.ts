@@ -1,5 +1,7 @@
 // Responses whose bytes are fixed by the Code::Stats contract, and the JSON error shape used elsewhere.
 
+import { currentRequestId } from "../observability/log";
+
 const encoder = new TextEncoder();
 const JSON_TYPE = "application/json; charset=utf-8";
 
@@ -16,8 +18,11 @@ export function notAuthenticated(): Response {
   return new Response(UNAUTHENTICATED_BODY.slice(), { status: 403 });
 }
 
+/** `{"error": message}`; a 5xx also names the request id (from the log scope) for reports and `wrangler tail`. */
 export function jsonError(status: number, message: string, headers?: Record<string, string>): Response {
-  return new Response(JSON.stringify({ error: message }), { status, headers: { "content-type": JSON_TYPE, ...headers } });
+  const requestId = status >= 500 ? currentRequestId() : undefined;
+  const body = requestId ? { error: message, request_id: requestId } : { error: message };
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": JSON_TYPE, ...headers } });
 }
 
 /** JSON text that is already serialised. */

@@ -54,3 +54,10 @@ export const FORBIDDEN_FORM: StatusPage = {
 };
 
 export const MACHINE_NOT_FOUND: StatusPage = { status: 404, title: "Not found", message: "There is no such machine in your account." };
+
+/** A server without PUBLIC_ORIGIN cannot build reset links (they must never come from the request's Host). */
+export const RESET_UNAVAILABLE: StatusPage = {
+  status: 503,
+  title: "Password reset unavailable",
+  message: "This server cannot send reset links: its public origin (PUBLIC_ORIGIN) is not configured. Please tell the site's operator.",
+};

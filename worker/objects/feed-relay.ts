@@ -5,7 +5,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { PING, PONG, PROTOCOL_VERSION, type ClientMessage, type FeedServerMessage, type FeedView } from "../protocol";
 import type { FeedUpdate } from "./global-feed";
-import { globalFeed } from "./feed-routing";
+import { globalFeed } from "./stubs";
+import { isWebSocketUpgrade } from "../http/negotiation";
 
 export class FeedRelay extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -14,7 +15,7 @@ export class FeedRelay extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    if (!isWebSocketUpgrade(request)) return new Response("expected a WebSocket upgrade", { status: 426 });
     const name = request.headers.get("x-relay-name");
     if (!name) return new Response("missing relay name", { status: 400 });
     await this.ctx.storage.put("name", name);

@@ -4,7 +4,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import type { FeedPulse } from "../domain/feed";
-import { globalFeed } from "./feed-routing";
+import { globalFeed } from "./stubs";
+import { errorMessage, log } from "../observability/log";
 
 export const SHARD_FLUSH_INTERVAL_MS = 500;
 const MAX_BATCH = 1_000;
@@ -53,7 +54,7 @@ export class FeedShard extends DurableObject<Env> {
     try {
       await this.flush();
     } catch (error) {
-      console.error("feed shard flush failed", error instanceof Error ? error.message : String(error));
+      log("error", "feed shard flush failed", { error: errorMessage(error) });
     }
     // Re-arm while anything is left, including after a failed send.
     if (this.pending > 0) {

@@ -21,6 +21,10 @@ import {
 import { loadFeedBaseline, loadFeedWindows } from "../db/live";
 import type { FeedServerMessage, FeedView, MapDot } from "../protocol";
 import { PROTOCOL_VERSION } from "../protocol";
+import { MetaTable } from "./meta-table";
+import { relayNamed } from "./stubs";
+
+type FeedMeta = Record<"format" | "watermark" | "base_total" | "delta_total" | "reconciled_at", number>;
 
 export const FEED_FLUSH_INTERVAL_MS = 500;
 export const RECONCILE_INTERVAL_MS = 10 * 60_000;
@@ -40,7 +44,6 @@ export class GlobalFeed extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);
       CREATE TABLE IF NOT EXISTS deltas (pulse_id INTEGER PRIMARY KEY, xp INTEGER NOT NULL, pulse TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS minutes (minute INTEGER PRIMARY KEY, xp INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS language_hours (hour INTEGER NOT NULL, language TEXT NOT NULL, xp INTEGER NOT NULL, PRIMARY KEY (hour, language));
@@ -101,7 +104,7 @@ export class GlobalFeed extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     await this.ensureBuilt();
     const now = Date.now();
-    if (now - (this.meta("reconciled_at") ?? 0) >= RECONCILE_INTERVAL_MS) {
+    if (now - (this.meta.get("reconciled_at") ?? 0) >= RECONCILE_INTERVAL_MS) {
       await this.rebuild(false);
       this.dirty = true;
     }
@@ -113,22 +116,11 @@ export class GlobalFeed extends DurableObject<Env> {
 
   // ---- internals ----
 
-  /** The meta table, read once per object start (every counted pulse reads and writes it). */
-  private metaCache: Map<string, number> | null = null;
-
-  private meta(key: string): number | null {
-    this.metaCache ??= new Map(this.ctx.storage.sql.exec<{ key: string; value: number }>("SELECT key, value FROM meta").toArray().map((r) => [r.key, r.value]));
-    return this.metaCache.get(key) ?? null;
-  }
-
-  private setMeta(key: string, value: number): void {
-    if (this.meta(key) === value) return;
-    this.ctx.storage.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
-    this.metaCache!.set(key, value);
-  }
+  /** Totals, the D1 watermark and timestamps (every counted pulse reads and writes it). */
+  private readonly meta = new MetaTable<FeedMeta>(this.ctx.storage.sql);
 
   private async ensureBuilt(): Promise<void> {
-    if (this.meta("format") === FORMAT) return;
+    if (this.meta.get("format") === FORMAT) return;
     this.building ??= this.rebuild(true).finally(() => {
       this.building = null;
     });
@@ -148,7 +140,7 @@ export class GlobalFeed extends DurableObject<Env> {
         })
       : null;
     const sql = this.ctx.storage.sql;
-    const watermark = Math.max(baseline.watermark, this.meta("watermark") ?? 0);
+    const watermark = Math.max(baseline.watermark, this.meta.get("watermark") ?? 0);
     sql.exec("DELETE FROM deltas WHERE pulse_id <= ?", watermark);
     if (loaded) {
       sql.exec("DELETE FROM minutes");
@@ -157,21 +149,21 @@ export class GlobalFeed extends DurableObject<Env> {
       for (const l of loaded.languageHours) sql.exec("INSERT INTO language_hours (hour, language, xp) VALUES (?, ?, ?)", l.hour, l.language, l.xp);
       for (const d of sql.exec<{ pulse: string }>("SELECT pulse FROM deltas").toArray()) this.addToWindows(JSON.parse(d.pulse) as FeedPulse, now);
     }
-    this.setMeta("watermark", watermark);
-    this.setMeta("base_total", baseline.totalXp);
-    this.setMeta("delta_total", sql.exec<{ xp: number }>("SELECT coalesce(SUM(xp), 0) AS xp FROM deltas").one().xp);
-    this.setMeta("reconciled_at", now);
-    this.setMeta("format", FORMAT);
+    this.meta.set("watermark", watermark);
+    this.meta.set("base_total", baseline.totalXp);
+    this.meta.set("delta_total", sql.exec<{ xp: number }>("SELECT coalesce(SUM(xp), 0) AS xp FROM deltas").one().xp);
+    this.meta.set("reconciled_at", now);
+    this.meta.set("format", FORMAT);
   }
 
   /** Counts one pulse; false when it is already counted. */
   private count(p: FeedPulse, now: number): boolean {
-    if (p.pulseId <= (this.meta("watermark") ?? 0)) return false;
+    if (p.pulseId <= (this.meta.get("watermark") ?? 0)) return false;
     const sql = this.ctx.storage.sql;
     const stored = { pulseId: p.pulseId, codedAt: p.codedAt, xps: p.xps, coords: null };
     const inserted = sql.exec("INSERT OR IGNORE INTO deltas (pulse_id, xp, pulse) VALUES (?, ?, ?)", p.pulseId, totalXp(p.xps), JSON.stringify(stored)).rowsWritten;
     if (inserted === 0) return false;
-    this.setMeta("delta_total", (this.meta("delta_total") ?? 0) + totalXp(p.xps));
+    this.meta.set("delta_total", (this.meta.get("delta_total") ?? 0) + totalXp(p.xps));
     this.addToWindows(p, now);
     if (p.coords && this.dots.length < MAX_DOTS_PER_UPDATE) this.dots.push({ ...p.coords, xp: totalXp(p.xps) });
     return true;
@@ -201,7 +193,7 @@ export class GlobalFeed extends DurableObject<Env> {
   }
 
   private total(): number {
-    return (this.meta("base_total") ?? 0) + (this.meta("delta_total") ?? 0);
+    return (this.meta.get("base_total") ?? 0) + (this.meta.get("delta_total") ?? 0);
   }
 
   private viewerCount(): number {
@@ -261,7 +253,7 @@ export class GlobalFeed extends DurableObject<Env> {
     };
     this.dots = [];
     if (relays.length === 0) return;
-    const results = await Promise.allSettled(relays.map((r) => this.env.FEED_RELAY.getByName(r.name).publish(update)));
+    const results = await Promise.allSettled(relays.map((r) => relayNamed(this.env, r.name).publish(update)));
     results.forEach((result, i) => {
       // A relay that failed or has no viewers left is dropped; it subscribes again with its next viewer.
       const viewers = result.status === "fulfilled" ? result.value : 0;

@@ -1,9 +1,10 @@
 // The SQLite storage of one UserStats object: its private schema and every query on it.
 // Writes are synchronous, so one applied pulse commits atomically with everything it changes.
-import { localDateAndHour } from "../domain/coded-at";
+import { localDateAndHour, utcDate } from "../domain/coded-at";
 import { buildProfileDocument, RECENT_WINDOW_MS } from "../domain/profile";
 import { CALENDAR_DAYS_SENT, type ProfileView } from "../protocol";
 import type { LoggedPulse, UserAggregates } from "../db/live";
+import { MetaTable } from "./meta-table";
 
 /** Bump when the stored aggregates change shape: the object then rebuilds itself from D1. */
 export const AGGREGATE_FORMAT = 2;
@@ -36,8 +37,8 @@ type Meta = {
 };
 
 export class UserStatsStore {
-  /** The meta table, read once per object start: every pulse reads several of its values. */
-  private readonly metaCache = new Map<string, unknown>();
+  /** Per-object facts: the user's identity, the last applied and broadcast sequence numbers, timestamps. */
+  readonly meta: MetaTable<Meta>;
   /**
    * The profile API document as JSON. It is the one read whose size grows with history (a `dates`
    * entry per coding day), so it is built once and kept until it can change: a new pulse, a change
@@ -46,9 +47,8 @@ export class UserStatsStore {
   private documentCache: { seq: number; validUntil: number; json: string } | null = null;
 
   constructor(private readonly sql: SqlStorage) {
-    sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value)");
-    for (const row of sql.exec<{ key: string; value: SqlStorageValue }>("SELECT key, value FROM meta")) this.metaCache.set(row.key, row.value);
-    if (this.meta("format") !== AGGREGATE_FORMAT) this.reset();
+    this.meta = new MetaTable<Meta>(sql);
+    if (this.meta.get("format") !== AGGREGATE_FORMAT) this.reset();
   }
 
   /** Drops every aggregate; the object is then "unbuilt" until `replaceAll`. */
@@ -56,8 +56,7 @@ export class UserStatsStore {
     for (const table of ["languages", "machines", "dates", "year_days", "hours", "day_languages", "recent", "language_names", "pulse_log"]) {
       this.sql.exec(`DROP TABLE IF EXISTS ${table}`);
     }
-    this.sql.exec("DELETE FROM meta");
-    this.metaCache.clear();
+    this.meta.clear();
     this.documentCache = null;
     this.sql.exec(`
       CREATE TABLE languages (name TEXT PRIMARY KEY, xp INTEGER NOT NULL);
@@ -71,52 +70,42 @@ export class UserStatsStore {
       CREATE TABLE language_names (key TEXT PRIMARY KEY, booked TEXT NOT NULL);
       CREATE TABLE pulse_log (seq INTEGER PRIMARY KEY, logged_at INTEGER NOT NULL, event TEXT NOT NULL);
     `);
-    this.setMeta("format", AGGREGATE_FORMAT);
-  }
-
-  meta<K extends keyof Meta>(key: K): Meta[K] | null {
-    return (this.metaCache.get(key) as Meta[K] | undefined) ?? null;
-  }
-
-  setMeta<K extends keyof Meta>(key: K, value: Meta[K]): void {
-    if (this.metaCache.get(key) === value) return;
-    this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
-    this.metaCache.set(key, value);
+    this.meta.set("format", AGGREGATE_FORMAT);
   }
 
   isBuilt(): boolean {
-    return this.meta("user_id") !== null;
+    return this.meta.get("user_id") !== null;
   }
 
   lastSeq(): number {
-    return this.meta("last_seq") ?? 0;
+    return this.meta.get("last_seq") ?? 0;
   }
 
   identity(): UserIdentity | null {
-    const userId = this.meta("user_id");
+    const userId = this.meta.get("user_id");
     if (userId === null) return null;
-    return { userId, username: this.meta("username")!, private: this.meta("private") === 1, createdAt: this.meta("created_at")! };
+    return { userId, username: this.meta.get("username")!, private: this.meta.get("private") === 1, createdAt: this.meta.get("created_at")! };
   }
 
   setIdentity(id: UserIdentity): void {
     this.documentCache = null;
-    this.setMeta("user_id", id.userId);
-    this.setMeta("username", id.username);
-    this.setMeta("private", id.private ? 1 : 0);
-    this.setMeta("created_at", id.createdAt);
+    this.meta.set("user_id", id.userId);
+    this.meta.set("username", id.username);
+    this.meta.set("private", id.private ? 1 : 0);
+    this.meta.set("created_at", id.createdAt);
   }
 
   /** Replaces every aggregate with a consistent snapshot read from D1. */
   replaceAll(a: UserAggregates, now: number): void {
-    const keepBroadcast = { seq: this.meta("broadcast_seq"), at: this.meta("last_broadcast_at") };
+    const keepBroadcast = { seq: this.meta.get("broadcast_seq"), at: this.meta.get("last_broadcast_at") };
     // The booked names too: a rebuild follows a change of the user's aliases.
     for (const table of ["languages", "machines", "dates", "year_days", "hours", "day_languages", "recent", "pulse_log", "language_names"]) this.sql.exec(`DELETE FROM ${table}`);
     this.documentCache = null;
     this.setIdentity(a.identity);
-    this.setMeta("last_seq", a.pulseSeq);
+    this.meta.set("last_seq", a.pulseSeq);
     // Viewers connected before the rebuild get a fresh snapshot; nothing older is re-sent.
-    this.setMeta("broadcast_seq", Math.max(a.pulseSeq, keepBroadcast.seq ?? 0));
-    this.setMeta("last_broadcast_at", keepBroadcast.at ?? 0);
+    this.meta.set("broadcast_seq", Math.max(a.pulseSeq, keepBroadcast.seq ?? 0));
+    this.meta.set("last_broadcast_at", keepBroadcast.at ?? 0);
     for (const l of a.languages) this.sql.exec("INSERT INTO languages (name, xp) VALUES (?, ?)", l.name, l.xp);
     for (const m of a.machines) this.sql.exec("INSERT INTO machines (id, name, active, xp) VALUES (?, ?, ?, ?)", m.id, m.name, m.active ? 1 : 0, m.xp);
     for (const d of a.dates) {
@@ -196,8 +185,8 @@ export class UserStatsStore {
       this.addYearDay(date, total);
       this.sql.exec("INSERT INTO hours (hour, xp) VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET xp = xp + excluded.xp", hour, total);
     }
-    this.setMeta("last_seq", p.seq);
-    this.setMeta("last_activity_at", now);
+    this.meta.set("last_seq", p.seq);
+    this.meta.set("last_activity_at", now);
     if (watched) this.sql.exec("INSERT INTO pulse_log (seq, logged_at, event) VALUES (?, ?, ?)", p.seq, now, JSON.stringify({ ...p, machine: machineName }));
   }
 
@@ -209,7 +198,7 @@ export class UserStatsStore {
   prune(now: number): void {
     this.sql.exec("DELETE FROM recent WHERE coded_at < ?", now - RECENT_WINDOW_MS);
     this.sql.exec("DELETE FROM pulse_log WHERE logged_at < ?", now - LOG_RETENTION_MS);
-    const oldest = new Date(now - RECENT_DAYS_KEPT * 86_400_000).toISOString().slice(0, 10);
+    const oldest = utcDate(now - RECENT_DAYS_KEPT * 86_400_000);
     this.sql.exec("DELETE FROM day_languages WHERE date < ?", oldest);
   }
 
@@ -217,15 +206,15 @@ export class UserStatsStore {
 
   /** Logged pulses not yet sent to viewers, in order; null when some were pruned (viewers must resync). */
   unsentPulses(): { fromSeq: number; pulses: (AppliedPulse & { machine: string })[] } | null {
-    const from = (this.meta("broadcast_seq") ?? 0) + 1;
+    const from = (this.meta.get("broadcast_seq") ?? 0) + 1;
     const rows = this.sql.exec<{ seq: number; event: string }>("SELECT seq, event FROM pulse_log WHERE seq >= ? ORDER BY seq", from).toArray();
     if (rows.length > 0 && rows[0]!.seq !== from) return null;
     return { fromSeq: from, pulses: rows.map((r) => JSON.parse(r.event) as AppliedPulse & { machine: string }) };
   }
 
   markBroadcast(seq: number, now: number): void {
-    this.setMeta("broadcast_seq", seq);
-    this.setMeta("last_broadcast_at", now);
+    this.meta.set("broadcast_seq", seq);
+    this.meta.set("last_broadcast_at", now);
   }
 
   // ---- reading ----
@@ -269,7 +258,7 @@ export class UserStatsStore {
     for (const d of this.sql.exec<{ date: string; xp: number }>("SELECT date, xp FROM dates WHERE date >= ?", calendarSince)) calendarDays[d.date] = d.xp;
     const hours = Array.from({ length: 24 }, () => 0);
     for (const h of this.sql.exec<{ hour: number; xp: number }>("SELECT hour, xp FROM hours").toArray()) hours[h.hour] = h.xp;
-    const since = new Date(now - recentDays * 86_400_000).toISOString().slice(0, 10);
+    const since = utcDate(now - recentDays * 86_400_000);
     const recentDaysRows = this.sql
       .exec<{ date: string; language: string; xp: number }>("SELECT date, language, xp FROM day_languages WHERE date >= ? ORDER BY date, language", since)
       .toArray();

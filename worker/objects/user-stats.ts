@@ -4,13 +4,15 @@
 // alarm finds it behind, and rebuilds itself from D1 in one call.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { formatLocal, formatUtc } from "../domain/coded-at";
+import { formatLocal, formatUtc, utcDate } from "../domain/coded-at";
+import { isWebSocketUpgrade } from "../http/negotiation";
 import { RECENT_WINDOW_MS } from "../domain/profile";
 import type { FeedPulse } from "../domain/feed";
 import { loadBookedNames, loadMachines, loadPulsesAfter, loadPulseSeq, loadUserAggregates } from "../db/live";
 import { PING, PONG, PROTOCOL_VERSION, type ClientMessage, type ProfileServerMessage, type ProfileView, type PulseEvent } from "../protocol";
 import { RECENT_DAYS_KEPT, UserStatsStore, type AppliedPulse, type UserIdentity } from "./user-stats-store";
-import { feedShardFor } from "./feed-routing";
+import { feedShardFor } from "./stubs";
+import { errorMessage, log } from "../observability/log";
 
 /** At most one message per viewer per this interval; pulses in between are coalesced. */
 export const BROADCAST_INTERVAL_MS = 250;
@@ -91,7 +93,7 @@ export class UserStats extends DurableObject<Env> {
       // The pulse may also have come in through a rebuild or a catch-up: the feed ignores duplicates.
       await this.forwardNoticeToFeed(notice, before);
       // Whatever path applied it, the check against D1 is due a while after this activity.
-      this.store.setMeta("last_activity_at", Date.now());
+      this.store.meta.set("last_activity_at", Date.now());
       await this.rearm(Date.now());
     });
   }
@@ -189,7 +191,7 @@ export class UserStats extends DurableObject<Env> {
   // ---- WebSocket viewers ----
 
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    if (!isWebSocketUpgrade(request)) return new Response("expected a WebSocket upgrade", { status: 426 });
     const ref = JSON.parse(request.headers.get("x-user-ref") ?? "null") as UserRef | null;
     const role = request.headers.get("x-viewer-role") === "owner" ? "owner" : "public";
     if (!ref) return new Response("missing user", { status: 400 });
@@ -233,7 +235,7 @@ export class UserStats extends DurableObject<Env> {
         const seq = await loadPulseSeq(this.env.DB, userId);
         if (seq === null) return; // the account is gone; erase() follows
         if (seq > this.store.lastSeq()) await this.catchUp(userId, seq);
-        this.store.setMeta("verified_at", Date.now());
+        this.store.meta.set("verified_at", Date.now());
       }
       this.broadcastPending(Date.now());
       this.store.prune(Date.now()); // housekeeping here, so reads stay pure reads
@@ -243,8 +245,8 @@ export class UserStats extends DurableObject<Env> {
 
   /** When D1 should next be checked for pulses whose notification never came (Infinity: not needed). */
   private verifyDue(): number {
-    const activity = this.store.meta("last_activity_at");
-    if (activity === null || (this.store.meta("verified_at") ?? 0) >= activity) return Infinity;
+    const activity = this.store.meta.get("last_activity_at");
+    if (activity === null || (this.store.meta.get("verified_at") ?? 0) >= activity) return Infinity;
     return activity + VERIFY_DELAY_MS;
   }
 
@@ -254,7 +256,7 @@ export class UserStats extends DurableObject<Env> {
     const due = [this.verifyDue()];
     if (viewers > 0) {
       due.push(now + VERIFY_INTERVAL_WITH_VIEWERS_MS);
-      if ((this.store.meta("broadcast_seq") ?? 0) < this.store.lastSeq()) due.push((this.store.meta("last_broadcast_at") ?? 0) + BROADCAST_INTERVAL_MS);
+      if ((this.store.meta.get("broadcast_seq") ?? 0) < this.store.lastSeq()) due.push((this.store.meta.get("last_broadcast_at") ?? 0) + BROADCAST_INTERVAL_MS);
     }
     const next = Math.min(...due);
     const at = next === Infinity ? null : Math.max(next, now);
@@ -296,7 +298,7 @@ export class UserStats extends DurableObject<Env> {
 
   private async rebuildFromD1(userId: number): Promise<boolean> {
     const now = Date.now();
-    const daysSince = new Date(now - RECENT_DAYS_KEPT * 86_400_000).toISOString().slice(0, 10);
+    const daysSince = utcDate(now - RECENT_DAYS_KEPT * 86_400_000);
     const aggregates = await loadUserAggregates(this.env.DB, userId, now - RECENT_WINDOW_MS, daysSince);
     if (!aggregates) return false;
     this.store.replaceAll(aggregates, now);
@@ -366,14 +368,14 @@ export class UserStats extends DurableObject<Env> {
       await feedShardFor(this.env, id.userId).addPulses(pulses);
     } catch (error) {
       // The front page reconciles with D1 periodically; a lost forward is repaired there.
-      console.error("feed forward failed", error instanceof Error ? error.message : String(error));
+      log("error", "feed forward failed", { error: errorMessage(error) });
     }
   }
 
   /** Sends now if the last message is old enough; otherwise the alarm sends the coalesced rest. */
   private async scheduleBroadcast(): Promise<void> {
     const now = Date.now();
-    const lastAt = this.store.meta("last_broadcast_at") ?? 0;
+    const lastAt = this.store.meta.get("last_broadcast_at") ?? 0;
     if (this.ctx.getWebSockets("viewer").length === 0) this.store.markBroadcast(this.store.lastSeq(), lastAt);
     else if (now - lastAt >= BROADCAST_INTERVAL_MS) this.broadcastPending(now);
     await this.rearm(now);
@@ -382,7 +384,7 @@ export class UserStats extends DurableObject<Env> {
   /** Sends every logged pulse not yet sent, as one message per viewer. */
   private broadcastPending(now: number): void {
     const last = this.store.lastSeq();
-    if ((this.store.meta("broadcast_seq") ?? 0) >= last) return;
+    if ((this.store.meta.get("broadcast_seq") ?? 0) >= last) return;
     const viewers = this.ctx.getWebSockets("viewer");
     const unsent = this.store.unsentPulses();
     if (!unsent || unsent.pulses.length === 0) {

@@ -7,10 +7,10 @@
 // - pulse-writes reports how many D1 round trips this isolate's shared pulse writes took.
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
-import type { FeedPulse } from "../domain/feed";
 import { jsonError, jsonResponse, pulseCreated } from "../http/responses";
-import { feedShardFor } from "../objects/feed-routing";
+import { insertBenchReference } from "../db/bench";
 import { pulseWriteCounters } from "../db/pulses";
+import { feedSyntheticPulses } from "../services/bench";
 
 export const benchRoutes = new Hono<AppEnv>();
 
@@ -20,7 +20,7 @@ benchRoutes.use("/_bench/*", async (c, next) => {
 });
 
 benchRoutes.post("/_bench/reference-insert", async (c) => {
-  await c.env.DB.prepare("INSERT INTO bench_reference (at) VALUES (?)").bind(Date.now()).run();
+  await insertBenchReference(c.env.DB, Date.now());
   return pulseCreated();
 });
 
@@ -29,22 +29,5 @@ benchRoutes.get("/_bench/pulse-writes", (c) => jsonResponse(pulseWriteCounters()
 benchRoutes.post("/_bench/feed-pulses", async (c) => {
   const { first, count } = await c.req.json<{ first: number; count: number }>();
   if (!Number.isSafeInteger(first) || !Number.isInteger(count) || count < 1 || count > 1000) return jsonError(400, "first and count (1-1000) required.");
-  const byShard = new Map<number, FeedPulse[]>();
-  const now = Date.now();
-  for (let id = first; id < first + count; id++) {
-    const pseudoUser = id % 997; // spreads the pulses over the shards as real users would
-    const pulses = byShard.get(pseudoUser) ?? [];
-    pulses.push({ pulseId: id, codedAt: now - (id % 60) * 1000, xps: [{ language: `Bench${id % 12}`, amount: 1 }], coords: null });
-    byShard.set(pseudoUser, pulses);
-  }
-  const shards = new Map<string, { stub: ReturnType<typeof feedShardFor>; pulses: FeedPulse[] }>();
-  for (const [user, pulses] of byShard) {
-    const stub = feedShardFor(c.env, user);
-    const key = stub.id.toString();
-    const entry = shards.get(key) ?? { stub, pulses: [] };
-    entry.pulses.push(...pulses);
-    shards.set(key, entry);
-  }
-  await Promise.all([...shards.values()].map((s) => s.stub.addPulses(s.pulses)));
-  return jsonResponse({ ok: true, shards: shards.size });
+  return jsonResponse({ ok: true, shards: await feedSyntheticPulses(c.env, first, count, Date.now()) });
 });

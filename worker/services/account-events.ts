@@ -2,8 +2,8 @@
 // the user's live object and the front page follow them here. A failure is logged, never thrown (the
 // change itself is saved, and every live path checks D1 on its next read).
 import type { Env } from "../env";
-import { globalFeed } from "../objects/feed-routing";
-import { userObject } from "./live";
+import { globalFeed, userObject } from "../objects/stubs";
+import { errorMessage, log } from "../observability/log";
 
 export type AccountEvent =
   /** A machine was added, renamed, activated, deactivated, deleted (with its XP) or got a new token. */
@@ -52,7 +52,7 @@ async function attempt(what: string, action: () => Promise<unknown>, tries = 1):
       await action();
       return;
     } catch (error) {
-      if (i === tries) console.error(`account event: ${what} failed`, error instanceof Error ? error.message : String(error));
+      if (i === tries) log("error", `account event: ${what} failed`, { error: errorMessage(error) });
     }
   }
 }

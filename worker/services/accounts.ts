@@ -3,8 +3,8 @@ import type { Env } from "../env";
 import { emailProblem, normalizeEmail } from "../domain/account-fields";
 import { dummyVerify, hashPassword, needsRehash, verifyPassword } from "../domain/password-hash";
 import { MAX_PASSWORD_LENGTH, passwordProblem } from "../domain/password-policy";
-import { RATE_POLICIES } from "../domain/rate-limits";
-import { MAX_USERNAME_LENGTH, usernameKey, usernameProblem } from "../domain/username";
+import { loginChecks, RATE_POLICIES } from "../domain/rate-limits";
+import { MAX_USERNAME_LENGTH, normalizeUsername, usernameKey, usernameProblem } from "../domain/username";
 import {
   deleteAccount as deleteAccountRows,
   findAccount,
@@ -35,7 +35,7 @@ export async function signUp(
   const limit = await checkRateLimits(db, [{ policy: RATE_POLICIES.signupByIp, subject: input.ip }], now);
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
 
-  const username = input.username.normalize("NFC");
+  const username = normalizeUsername(input.username);
   const problem =
     usernameProblem(username) ?? passwordProblem(input.password, username) ?? emailProblem(normalizeEmail(input.email));
   if (problem) return { kind: "invalid", message: problem };
@@ -60,14 +60,7 @@ export async function logIn(
   now: number,
 ): Promise<{ kind: "ok"; userId: number } | { kind: "failed" } | Limited> {
   const name = input.username.slice(0, MAX_USERNAME_LENGTH * 2);
-  const limit = await checkRateLimits(
-    db,
-    [
-      { policy: RATE_POLICIES.loginByIp, subject: input.ip },
-      { policy: RATE_POLICIES.loginByAccount, subject: usernameKey(name) },
-    ],
-    now,
-  );
+  const limit = await checkRateLimits(db, loginChecks(input.ip, usernameKey(name)), now);
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
 
   const password = input.password.slice(0, MAX_PASSWORD_LENGTH * 4);
@@ -86,12 +79,41 @@ export async function logOutEverywhere(db: D1Database, session: ActiveSession): 
   await deleteSessionsOfUser(db, session.userId);
 }
 
-export async function changeEmail(db: D1Database, session: ActiveSession, input: string): Promise<{ kind: "ok" } | FieldError> {
-  const email = normalizeEmail(input);
+/**
+ * Needs the current password (counted like a log-in attempt): a hijacked session must not be able to
+ * redirect the account's mail and then reset its password.
+ */
+export async function changeEmail(
+  db: D1Database,
+  session: ActiveSession,
+  input: { email: string; current: string; ip: string },
+  now: number,
+): Promise<{ kind: "ok" } | FieldError | Limited> {
+  const email = normalizeEmail(input.email);
   const problem = emailProblem(email);
   if (problem) return { kind: "invalid", message: problem };
+  const check = await checkCurrentPassword(db, session, input, now);
+  if (check.kind !== "ok") return check;
   await updateEmail(db, session.userId, email);
   return { kind: "ok" };
+}
+
+export const WRONG_CURRENT_PASSWORD = "The current password is not correct.";
+
+/** The session user's current password, checked under the log-in limits. */
+async function checkCurrentPassword(
+  db: D1Database,
+  session: ActiveSession,
+  input: { current: string; ip: string },
+  now: number,
+): Promise<{ kind: "ok"; username: string } | FieldError | Limited> {
+  const limit = await checkRateLimits(db, loginChecks(input.ip, usernameKey(session.username)), now);
+  if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
+  const creds = await findCredentialsById(db, session.userId);
+  if (!creds || !(await verifyPassword(input.current.slice(0, MAX_PASSWORD_LENGTH * 4), creds.passwordHash))) {
+    return { kind: "invalid", message: WRONG_CURRENT_PASSWORD };
+  }
+  return { kind: "ok", username: creds.username };
 }
 
 export async function changePrivacy(env: Env, session: ActiveSession, isPrivate: boolean): Promise<void> {
@@ -106,20 +128,9 @@ export async function changePassword(
   input: { current: string; next: string; ip: string },
   now: number,
 ): Promise<{ kind: "ok" } | FieldError | Limited> {
-  const limit = await checkRateLimits(
-    env.DB,
-    [
-      { policy: RATE_POLICIES.loginByIp, subject: input.ip },
-      { policy: RATE_POLICIES.loginByAccount, subject: usernameKey(session.username) },
-    ],
-    now,
-  );
-  if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
-  const creds = await findCredentialsById(env.DB, session.userId);
-  if (!creds || !(await verifyPassword(input.current.slice(0, MAX_PASSWORD_LENGTH * 4), creds.passwordHash))) {
-    return { kind: "invalid", message: "The current password is not correct." };
-  }
-  const problem = passwordProblem(input.next, creds.username);
+  const check = await checkCurrentPassword(env.DB, session, input, now);
+  if (check.kind !== "ok") return check;
+  const problem = passwordProblem(input.next, check.username);
   if (problem) return { kind: "invalid", message: problem };
   await replacePassword(env.DB, session.userId, await hashPassword(input.next), session.sessionId);
   await publishAccountEvent(env, { type: "password-changed", userId: session.userId });

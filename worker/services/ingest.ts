@@ -1,12 +1,15 @@
 // Accepting a pulse: body limits, the original's validation order, the atomic write.
 import { MAX_BODY_BYTES, parseJsonBody, validatePulse, type ValidPulse } from "../domain/pulse";
-import { sha256Hex } from "../domain/token";
+import type { Env } from "../env";
+import { hashToken, sha256Hex } from "../domain/token";
 import { RATE_POLICIES, retryAfterSeconds, WindowCounters } from "../domain/rate-limits";
 import { recordPulse, type PulseWrite, type StoredPulseRef } from "../db/pulses";
 import { isConstraintError } from "../db/sql";
 import { findActiveMachineByTokenHash } from "../db/users";
 import { readTextBody } from "../http/body";
+import { clientAddress } from "../http/client-address";
 import { isJsonContentType } from "../http/negotiation";
+import { publishPulse, type KeepAliveContext } from "./live";
 
 export type IngestResult =
   | { kind: "created"; stored: { ref: StoredPulseRef; pulse: ValidPulse } | null }
@@ -19,17 +22,54 @@ const MAX_KNOWN_LANGUAGES = 10_000;
 
 const limits = new WindowCounters();
 
+// Token hashes this isolate has seen authenticate: they pass an address's unknown-token limit unread.
+const knownTokens = new Set<string>();
+const MAX_KNOWN_TOKENS = 10_000;
+
+export type AcceptResult = IngestResult | { kind: "limited"; retryAfter: number };
+
 /**
- * Rate limits of the pulse path, before any database work: per machine token, and per client address
- * for requests whose token turned out not to exist. Returns the Retry-After seconds when refused.
+ * The pulse use case: the token's rate limit, the address's limit for unknown tokens (which a valid
+ * token passes: a neighbour's guessing must not lock it out), the write (sharing D1 round trips with
+ * concurrent pulses unless PULSE_GROUP_COMMIT is "off") and the live notification.
  */
-export function ingestRefusal(tokenHash: string, clientAddress: string, now: number): number | null {
-  if (limits.exceeded(RATE_POLICIES.ingestFailuresByIp, clientAddress, now)) return retryAfterSeconds(now, RATE_POLICIES.ingestFailuresByIp);
-  if (!limits.hit(RATE_POLICIES.ingestByToken, tokenHash, now)) return retryAfterSeconds(now, RATE_POLICIES.ingestByToken);
-  return null;
+export async function acceptPulse(env: Env, ctx: KeepAliveContext, token: string, request: Request, now: number): Promise<AcceptResult> {
+  const tokenHash = await hashToken(token);
+  const client = clientAddress(request);
+  const refusal = await ingestRefusal(env.DB, tokenHash, client, now);
+  if (refusal !== null) return { kind: "limited", retryAfter: refusal };
+  const share = env.PULSE_GROUP_COMMIT === "off" ? undefined : { keepAlive: (work: Promise<unknown>) => ctx.waitUntil(work) };
+  const result = await ingestPulse(env.DB, tokenHash, request, now, share);
+  if (result.kind === "unauthenticated") noteFailedAuthentication(client, now);
+  if (result.kind === "created") {
+    rememberToken(tokenHash); // a write authenticated it (a rejected body may not have been checked)
+    if (result.stored) publishPulse(env, ctx, result.stored, request);
+  }
+  return result;
 }
 
-export function noteFailedAuthentication(clientAddress: string, now: number): void {
+/**
+ * Rate limits of the pulse path: per machine token, then per client address for tokens that turned
+ * out not to exist. Over the address's limit, unknown tokens are refused before any write; a token
+ * this isolate knows passes at once, any other costs one indexed read. Returns Retry-After seconds.
+ */
+async function ingestRefusal(db: D1Database, tokenHash: string, client: string, now: number): Promise<number | null> {
+  if (!limits.hit(RATE_POLICIES.ingestByToken, tokenHash, now)) return retryAfterSeconds(now, RATE_POLICIES.ingestByToken);
+  if (!limits.exceeded(RATE_POLICIES.ingestFailuresByIp, client, now) || knownTokens.has(tokenHash)) return null;
+  if (await findActiveMachineByTokenHash(db, tokenHash)) {
+    rememberToken(tokenHash);
+    return null;
+  }
+  noteFailedAuthentication(client, now);
+  return retryAfterSeconds(now, RATE_POLICIES.ingestFailuresByIp);
+}
+
+function rememberToken(tokenHash: string): void {
+  if (knownTokens.size >= MAX_KNOWN_TOKENS) knownTokens.clear();
+  knownTokens.add(tokenHash);
+}
+
+function noteFailedAuthentication(clientAddress: string, now: number): void {
   limits.hit(RATE_POLICIES.ingestFailuresByIp, clientAddress, now);
 }
 
@@ -38,7 +78,7 @@ export function noteFailedAuthentication(clientAddress: string, now: number): vo
  * its D1 round trip with concurrent pulses; `keepAlive` (the request's `waitUntil`) then lets a write
  * that others' pulses ride on finish even if this client hangs up.
  */
-export async function ingestPulse(
+async function ingestPulse(
   db: D1Database,
   tokenHash: string,
   request: Request,

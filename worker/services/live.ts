@@ -2,29 +2,38 @@
 // profiles from it, and routing WebSocket viewers.
 import type { Env } from "../env";
 import type { StoredPulseRef } from "../db/pulses";
-import type { UserRow } from "../db/users";
+import { findActiveMachineByTokenHash, type UserRow } from "../db/users";
+import { hashToken } from "../domain/token";
 import type { ValidPulse } from "../domain/pulse";
 import { coarseCoords, parseCoords } from "../domain/feed";
 import type { ProfileView } from "../protocol";
 import type { PulseNotice, UserRef, ViewerRole } from "../objects/user-stats";
-import { feedRelayFor } from "../objects/feed-routing";
+import { feedRelayFor, userObject } from "../objects/stubs";
+import { clientAddress } from "../http/client-address";
+import { errorMessage, log } from "../observability/log";
 
-export function userRef(user: UserRow): UserRef {
+function userRef(user: UserRow): UserRef {
   return { userId: user.id, username: user.username, private: user.private, createdAt: user.createdAt, pulseSeq: user.pulseSeq };
 }
 
-export function userObject(env: Env, userId: number) {
-  return env.USER_STATS.getByName(String(userId));
-}
-
 /** Coarse location of the request for the front page's map, or the configured fallback. */
-export function requestCoords(request: Request, env: Env): { lat: number; lon: number } | null {
+function requestCoords(request: Request, env: Env): { lat: number; lon: number } | null {
   const cf = request.cf as { latitude?: unknown; longitude?: unknown } | undefined;
   return coarseCoords(cf?.latitude, cf?.longitude) ?? parseCoords(env.FALLBACK_COORDS);
 }
 
+export interface KeepAliveContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** The caller's own profile document, for a valid machine token; null for any other token. */
+export async function ownProfileDocument(env: Env, token: string): Promise<string | null> {
+  const auth = await findActiveMachineByTokenHash(env.DB, await hashToken(token));
+  return auth ? loadProfileDocument(env, auth.user) : null;
+}
+
 /** Off the response path: the user's object applies the pulse (a lost call is caught up from D1). */
-export function publishPulse(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }, stored: { ref: StoredPulseRef; pulse: ValidPulse }, request: Request): void {
+export function publishPulse(env: Env, ctx: KeepAliveContext, stored: { ref: StoredPulseRef; pulse: ValidPulse }, request: Request): void {
   if (env.LIVE_NOTIFICATIONS === "off") return;
   const { ref, pulse } = stored;
   const notice: PulseNotice = {
@@ -50,7 +59,7 @@ async function notifyWithRetry(env: Env, notice: PulseNotice): Promise<void> {
       return;
     } catch (error) {
       if (attempt >= NOTIFY_ATTEMPTS) {
-        console.error("live notification failed; the object's alarm will catch up", error instanceof Error ? error.message : String(error));
+        log("error", "live notification failed; the object's alarm will catch up", { error: errorMessage(error), user_id: notice.userId });
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
@@ -77,7 +86,7 @@ export function openProfileSocket(env: Env, request: Request, user: UserRow, rol
 
 /** Hands a front-page WebSocket upgrade to a relay. */
 export function openFeedSocket(env: Env, request: Request): Promise<Response> {
-  const key = request.headers.get("cf-connecting-ip") ?? crypto.randomUUID();
+  const key = clientAddress(request);
   const relay = feedRelayFor(env, key);
   const headers = new Headers(request.headers);
   headers.set("x-relay-name", relay.name);

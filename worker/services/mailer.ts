@@ -3,6 +3,7 @@
 import type { Env } from "../env";
 import type { Mail } from "../domain/mail";
 import { insertOutbox } from "../db/outbox";
+import { log } from "../observability/log";
 
 export function outboxMode(env: Env): boolean {
   return !env.MAILER;
@@ -14,13 +15,13 @@ export async function sendMail(env: Env, mail: Mail, now: number): Promise<void>
     return;
   }
   if (!env.MAIL_FROM) {
-    console.error("mail not sent: MAILER is bound but MAIL_FROM is not set");
+    log("error", "mail not sent: MAILER is bound but MAIL_FROM is not set");
     return;
   }
   try {
     await env.MAILER.send({ from: { email: env.MAIL_FROM, name: "Pulse Edge" }, to: mail.to, subject: mail.subject, text: mail.text });
   } catch (error) {
     // The message and recipient are not logged: the text carries a reset link.
-    console.error("mail not sent", error instanceof Error ? error.name : "error");
+    log("error", "mail not sent", { error: error instanceof Error ? error.name : "error" });
   }
 }

@@ -3,7 +3,7 @@
 import type { Env } from "../env";
 import { passwordResetMail, RESET_VALIDITY_MS } from "../domain/mail";
 import { passwordProblem } from "../domain/password-policy";
-import { RATE_POLICIES } from "../domain/rate-limits";
+import { RATE_POLICIES, resetRequestChecks } from "../domain/rate-limits";
 import { randomSecret } from "../domain/secrets";
 import { sha256Hex } from "../domain/token";
 import { usernameKey } from "../domain/username";
@@ -13,6 +13,7 @@ import { hashPassword } from "../domain/password-hash";
 import { publishAccountEvent } from "./account-events";
 import { sendMail } from "./mailer";
 import { checkRateLimits } from "./rate-limit";
+import { errorMessage, log } from "../observability/log";
 import type { FieldError, Limited } from "./accounts";
 
 /** The one answer to every reset request that is not rate-limited. */
@@ -37,24 +38,25 @@ async function resetTokenHash(token: string): Promise<string> {
  */
 export async function requestPasswordReset(
   env: Env,
-  input: { login: string; ip: string; origin: string },
+  input: { login: string; ip: string; origin: string | null },
   now: number,
   defer: (work: Promise<unknown>) => void,
-): Promise<{ kind: "requested" } | Limited> {
+): Promise<{ kind: "requested" } | { kind: "unavailable" } | Limited> {
+  const origin = input.origin;
+  if (origin === null) {
+    // A deployment error, not the visitor's: links from the request's Host could point anywhere.
+    log("error", "password reset refused: PUBLIC_ORIGIN is not set, so reset links have no trusted origin", {
+      fix: "set PUBLIC_ORIGIN (the site's origin) in wrangler.toml [vars]",
+    });
+    return { kind: "unavailable" };
+  }
   const login = input.login.trim().slice(0, 255);
-  const limit = await checkRateLimits(
-    env.DB,
-    [
-      { policy: RATE_POLICIES.resetByIp, subject: input.ip },
-      { policy: RATE_POLICIES.resetByAccount, subject: usernameKey(login) },
-    ],
-    now,
-  );
+  const limit = await checkRateLimits(env.DB, resetRequestChecks(input.ip, usernameKey(login)), now);
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
   if (login !== "") {
     defer(
-      sendResetLinks(env, login, input.origin, now).catch((error: unknown) => {
-        console.error("password reset request failed", error instanceof Error ? error.message : "error");
+      sendResetLinks(env, login, origin, now).catch((error: unknown) => {
+        log("error", "password reset request failed", { error: errorMessage(error) });
       }),
     );
   }

@@ -1,7 +1,7 @@
 // Rate limiting with fixed-window counters in D1. Subjects (IP addresses, account names) are hashed
 // into the counter key, so the table holds no addresses or names.
 import { sha256Hex } from "../domain/token";
-import { retryAfterSeconds, windowStart, type RatePolicy } from "../domain/rate-limits";
+import { retryAfterSeconds, windowStart, type RateCheck, type RatePolicy } from "../domain/rate-limits";
 import { hitCounters } from "../db/rate-limits";
 
 export type RateDecision = { ok: true } | { ok: false; retryAfter: number };
@@ -11,7 +11,7 @@ export async function rateLimitKey(policy: RatePolicy, subject: string): Promise
 }
 
 /** Counts this attempt against every (policy, subject) pair; refused when any count is over its limit. */
-export async function checkRateLimits(db: D1Database, checks: { policy: RatePolicy; subject: string }[], now: number): Promise<RateDecision> {
+export async function checkRateLimits(db: D1Database, checks: RateCheck[], now: number): Promise<RateDecision> {
   const hits = await Promise.all(
     checks.map(async ({ policy, subject }) => {
       const start = windowStart(now, policy);
@@ -25,9 +25,4 @@ export async function checkRateLimits(db: D1Database, checks: { policy: RatePoli
     if (count > policy.limit) retryAfter = Math.max(retryAfter, retryAfterSeconds(now, policy));
   });
   return retryAfter > 0 ? { ok: false, retryAfter } : { ok: true };
-}
-
-/** The client address as Cloudflare reports it; one shared key when absent (then all such clients share a limit). */
-export function clientIp(request: Request): string {
-  return request.headers.get("cf-connecting-ip")?.trim() || "unknown-address";
 }

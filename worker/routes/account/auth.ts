@@ -2,11 +2,11 @@
 import { Hono } from "hono";
 import { safeNextPath } from "../../domain/account-fields";
 import { field } from "../../http/form";
-import { tooManyRequests } from "../../http/web-responses";
+import { RESET_UNAVAILABLE, tooManyRequests } from "../../http/web-responses";
 import { LOGIN_FAILED, logIn, logOutEverywhere, signUp } from "../../services/accounts";
 import { completePasswordReset, requestPasswordReset, RESET_REQUESTED } from "../../services/password-reset";
 import { clearSessionCookie, endSession, startSession } from "../../services/sessions";
-import { formGuard, ip, publicOrigin, redirect, requireSession, statusPage, type WebEnv } from "./context";
+import { formGuard, ip, linkOrigin, redirect, requireSession, statusPage, type WebEnv } from "./context";
 
 export const authRoutes = new Hono<WebEnv>()
   .post("/signup", formGuard("public"), async (c) => {
@@ -53,11 +53,12 @@ export const authRoutes = new Hono<WebEnv>()
   .post("/forgot-password", formGuard("public"), async (c) => {
     const result = await requestPasswordReset(
       c.env,
-      { login: field(c.get("form"), "login"), ip: ip(c), origin: publicOrigin(c) },
+      { login: field(c.get("form"), "login"), ip: ip(c), origin: linkOrigin(c) },
       Date.now(),
       (work) => c.executionCtx.waitUntil(work),
     );
     if (result.kind === "limited") return statusPage(c, tooManyRequests(result.retryAfter));
+    if (result.kind === "unavailable") return statusPage(c, RESET_UNAVAILABLE);
     return redirect("/forgot-password", { kind: "info", message: RESET_REQUESTED });
   })
   .post("/reset-password/:token", formGuard("public"), async (c) => {

@@ -1,11 +1,10 @@
 // What the browser routes share: the Hono environment, the form guard (same origin + CSRF token) and helpers.
 import type { Context, MiddlewareHandler } from "hono";
 import type { Env } from "../../env";
-import type { Flash } from "../../domain/flash";
 import { readForm } from "../../http/form";
-import { sameOrigin } from "../../http/origin";
-import { FORBIDDEN_FORM, redirectWithFlash, type StatusPage, type StatusPageRenderer } from "../../http/web-responses";
-import { clientIp } from "../../services/rate-limit";
+import { configuredOrigins, sameOrigin } from "../../http/origin";
+import { FORBIDDEN_FORM, redirectWithFlash as redirect, type StatusPage, type StatusPageRenderer } from "../../http/web-responses";
+import { clientAddress } from "../../http/client-address";
 import { csrfTokenValid, type ActiveSession } from "../../services/sessions";
 
 export interface WebEnv {
@@ -21,21 +20,20 @@ export interface WebEnv {
 
 export type WebContext = Context<WebEnv>;
 
+/** A 303 back to a page with a flash message (Post/Redirect/Get). */
+export { redirect };
+
 export function statusPage(c: WebContext, page: StatusPage): Promise<Response> {
   return c.get("renderStatus")(c.req.raw, page, c.env, c.executionCtx as ExecutionContext);
 }
 
-export function redirect(location: string, flash: Flash | null, cookies: string[] = []): Response {
-  return redirectWithFlash(location, flash, cookies);
-}
-
 export function ip(c: WebContext): string {
-  return clientIp(c.req.raw);
+  return clientAddress(c.req.raw);
 }
 
-/** The origin for links in mail: the configured public origin, else the request's. */
-export function publicOrigin(c: WebContext): string {
-  return c.env.PUBLIC_ORIGIN ? new URL(c.env.PUBLIC_ORIGIN).origin : new URL(c.req.url).origin;
+/** The origin for links in mail: the first configured public origin, never the request's Host; null when none is set. */
+export function linkOrigin(c: WebContext): string | null {
+  return configuredOrigins(c.env.PUBLIC_ORIGIN)[0] ?? null;
 }
 
 export function requireSession(c: WebContext): ActiveSession {

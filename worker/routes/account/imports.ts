@@ -13,8 +13,6 @@ import { requireSession, type WebEnv } from "./context";
 
 const NO_STORE_HEADERS = { "cache-control": NO_STORE };
 
-export const IMPORT_PATHS = [/^\/my\/imports$/, /^\/my\/imports\/current$/, /^\/my\/imports\/[^/]+\/(?:start|chunks\/[^/]+)$/];
-
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function answer(value: unknown, status = 200): Response {

@@ -17,9 +17,18 @@ function aliasAnswer(result: AliasResult, success: string): Response {
 
 export const preferenceRoutes = new Hono<WebEnv>()
   .post(PAGE, account, async (c) => {
-    const result = await changeEmail(c.env.DB, requireSession(c), field(c.get("form"), "email"));
-    if (result.kind === "invalid") return redirect(PAGE, { kind: "error", message: result.message, fields: { email: field(c.get("form"), "email") } });
-    return redirect(PAGE, { kind: "success", message: "Preferences updated." });
+    const form = c.get("form");
+    const email = field(form, "email");
+    const input = { email, current: field(form, "current_password"), ip: ip(c) };
+    const result = await changeEmail(c.env.DB, requireSession(c), input, Date.now());
+    switch (result.kind) {
+      case "limited":
+        return statusPage(c, tooManyRequests(result.retryAfter));
+      case "invalid":
+        return redirect(PAGE, { kind: "error", message: result.message, fields: { email } });
+      case "ok":
+        return redirect(PAGE, { kind: "success", message: "Preferences updated." });
+    }
   })
   .post(`${PAGE}/privacy`, account, async (c) => {
     const isPrivate = ["on", "yes", "true", "1"].includes(field(c.get("form"), "private"));

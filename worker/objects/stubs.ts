@@ -1,5 +1,6 @@
-// Which aggregator shard and which relay a pulse or a viewer goes to. Counts come from configuration
-// (FEED_SHARDS, FEED_RELAYS in wrangler.toml), so a deployment scales them without code changes.
+// The one place that names Durable Objects: the stub of a user's object, and which aggregator shard
+// and relay a pulse or a viewer goes to. Shard and relay counts come from configuration (FEED_SHARDS,
+// FEED_RELAYS in wrangler.toml), so a deployment scales them without code changes.
 import type { Env } from "../env";
 
 export const GLOBAL_FEED_NAME = "global";
@@ -12,6 +13,11 @@ function configured(value: string | undefined, fallback: number): number {
 export const shardCount = (env: Env) => configured(env.FEED_SHARDS, 2);
 export const relayCount = (env: Env) => configured(env.FEED_RELAYS, 2);
 
+/** The user's live object (named by user id). */
+export function userObject(env: Env, userId: number) {
+  return env.USER_STATS.getByName(String(userId));
+}
+
 export function feedShardFor(env: Env, userId: number) {
   return env.FEED_SHARD.getByName(`shard:${userId % shardCount(env)}`);
 }
@@ -21,7 +27,11 @@ export function feedRelayFor(env: Env, key: string) {
   let h = 2166136261; // FNV-1a: spreads viewers evenly and keeps one viewer on one relay
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
   const name = `relay:${(h >>> 0) % relayCount(env)}`;
-  return { name, stub: env.FEED_RELAY.getByName(name) };
+  return { name, stub: relayNamed(env, name) };
+}
+
+export function relayNamed(env: Env, name: string) {
+  return env.FEED_RELAY.getByName(name);
 }
 
 export function globalFeed(env: Env) {
