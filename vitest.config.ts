@@ -11,6 +11,8 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         // Tests have no request location: pulses get map dots at this fallback, as in local dev.
         miniflare: {
+          // A second, empty database: the backup test restores a dump into it.
+          d1Databases: { RESTORE_DB: "restore-test" },
           bindings: {
             TEST_MIGRATIONS: migrations,
             FALLBACK_COORDS: "60.17,24.94",

@@ -5,6 +5,7 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     FUZZ_ITERATIONS?: string;
     FUZZ_SEED?: string;
+    RESTORE_DB: D1Database;
   }
   interface GlobalProps {
     mainModule: typeof import("../worker/app-entry");

@@ -4,6 +4,7 @@ import type { Env } from "./env";
 import { fetchApi, isApiPath } from "./app";
 import { withSecurityHeaders } from "./http/security-headers";
 import { createWebApp, isWebRequest } from "./web";
+import { runScheduled } from "./services/scheduled";
 
 const web = createWebApp();
 
@@ -18,5 +19,9 @@ export default {
     if (isApiPath(pathname)) return fetchApi(request, env, ctx);
     if (isWebRequest(request.method, pathname)) return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
     return withSecurityHeaders(new Response("Not found (pages are served by the Astro build).", { status: 404 }));
+  },
+  // Cron Triggers (wrangler.toml): the retention sweep, and nightly the backup to R2 first.
+  async scheduled(controller, env) {
+    await runScheduled(controller, env);
   },
 } satisfies ExportedHandler<Env>;

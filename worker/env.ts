@@ -39,6 +39,12 @@ export interface Env {
   EXAMPLE_PROFILE?: string;
   /** The site's public origin (e.g. https://pulse.example) for links in mail; defaults to the request's origin. */
   PUBLIC_ORIGIN?: string;
+  /** Months raw pulses are kept before the scheduled sweep deletes them (default 13; "0" keeps everything). Rollups keep all history. */
+  RAW_RETENTION_MONTHS?: string;
+  /** R2 bucket for the nightly D1 dumps (worker/services/backup.ts); local R2 under `wrangler dev` and the tests. */
+  BACKUPS: R2Bucket;
+  /** Days a nightly dump is kept before it is pruned (default 30). */
+  BACKUP_KEEP_DAYS?: string;
 }
 
 export interface AppEnv {

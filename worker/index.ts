@@ -7,6 +7,7 @@ import { fetchApi, isApiPath } from "./app";
 import { withSecurityHeaders } from "./http/security-headers";
 import { plainStatusPage, type StatusPageRenderer } from "./http/web-responses";
 import { createWebApp, isWebRequest } from "./web";
+import { runScheduled } from "./services/scheduled";
 
 /** Status pages of the web app (429, 403, 404, ...) rendered by the site's Astro pages when one exists. */
 const astroStatusPages: StatusPageRenderer = async (request, page, env, ctx) => {
@@ -41,5 +42,9 @@ export default {
       return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
     }
     return Promise.resolve(astro.fetch(request, env as never, ctx)).then(withSecurityHeaders);
+  },
+  // Cron Triggers (wrangler.toml): the retention sweep, and nightly the backup to R2 first.
+  async scheduled(controller, env) {
+    await runScheduled(controller, env);
   },
 } satisfies ExportedHandler<Env>;

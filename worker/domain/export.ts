@@ -77,3 +77,31 @@ function isoSeconds(ms: number): string {
 function pad(n: number): string {
   return String(n).padStart(2, "0");
 }
+
+/**
+ * XP of one local date, machine and (booked) language, from the rollups: what the export gives for
+ * days whose raw pulses are past retention.
+ */
+export interface ExportDayRow {
+  date: string;
+  machine: string;
+  language: string;
+  amount: number;
+}
+
+/** A day's CSV line in the original's columns: local midnight, offset 0, so it lands on its local date. */
+export function csvDayRow(row: ExportDayRow): string {
+  const midnight = `${row.date} 00:00:00`;
+  return [`${midnight}Z`, midnight, "0", row.language, row.machine, String(row.amount)].map(csvField).join(";") + "\n";
+}
+
+/** The JSON form of a day row. */
+export function jsonDay(row: ExportDayRow): { date: string; machine: string; language: string; amount: number } {
+  return { date: row.date, machine: row.machine, language: row.language, amount: row.amount };
+}
+
+/** Drops XP rows of pulses dated before `keptFrom` (their days come from the rollups; the sweep may not have reached them yet). */
+export function rowsFrom(rows: readonly ExportXpRow[], keptFrom: string | null): ExportXpRow[] {
+  if (keptFrom === null) return [...rows];
+  return rows.filter((r) => isoSeconds(r.codedAt + r.utcOffset * 60_000).slice(0, 10) >= keptFrom);
+}
