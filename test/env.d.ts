@@ -6,6 +6,7 @@ declare namespace Cloudflare {
     FUZZ_ITERATIONS?: string;
     FUZZ_SEED?: string;
     RESTORE_DB: D1Database;
+    RESTORE_DB_2: D1Database;
   }
   interface GlobalProps {
     mainModule: typeof import("../worker/app-entry");

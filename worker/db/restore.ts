@@ -1,9 +1,8 @@
 // Loading a dump (worker/services/backup.ts) into a fresh D1 database: tables, then rows (parents
 // first), then AUTOINCREMENT counters, then indexes, triggers and views, so triggers do not fire on
 // restored rows. Used by `npm run restore` (scripts/restore.mjs, under Node) and the tests (workerd),
-// so it imports only packages and types. Statements come from the dump, hence drizzle `sql.raw`.
-import { sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
+// so it imports only types. The statements come from the dump (its SQL, its table and column names),
+// which drizzle's typed builder cannot express and its batch cannot carry as raw SQL: D1's API it is.
 import type { DumpValue } from "./dump";
 import type { DumpManifest } from "../services/backup";
 
@@ -23,18 +22,17 @@ export interface RestoreReport {
 const ROWS_PER_BATCH = 50;
 
 export async function restoreDump(db: D1Database, source: DumpSource): Promise<RestoreReport> {
-  const d = drizzle(db);
   const manifest = await source.manifest();
-  const existing = await d.all<{ name: string }>(
-    sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'sqlite_*' AND name NOT GLOB '_cf_*'`,
-  );
+  const { results: existing } = await db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'sqlite_*' AND name NOT GLOB '_cf_*'")
+    .all<{ name: string }>();
   if (existing.length > 0) throw new Error(`the target database is not empty (it has ${existing.map((t) => t.name).join(", ")})`);
 
-  await d.batch(manifest.tables.map((t) => d.run(sql.raw(t.sql))) as [never, ...never[]]);
+  await db.batch(manifest.tables.map((t) => db.prepare(t.sql)));
   const report: RestoreReport = { tables: {}, orphans: {} };
   for (const t of manifest.tables) {
-    const insert = (row: DumpValue[]) =>
-      d.run(sql`INSERT INTO ${sql.identifier(t.name)} (${sql.join(t.columns.map((c) => sql.identifier(c)), sql`, `)}) VALUES (${sql.join(row.map(fromDumpValue), sql`, `)})`);
+    const statement = `INSERT INTO ${quoted(t.name)} (${t.columns.map(quoted).join(", ")}) VALUES (${t.columns.map(() => "?").join(", ")})`;
+    const insert = (row: DumpValue[]) => db.prepare(statement).bind(...row.map(fromDumpValue));
     let pending: DumpValue[][] = [];
     let loaded = 0;
     // Rows that fail alone (a parent later in the same table, or none at all) are retried at the end.
@@ -42,12 +40,12 @@ export async function restoreDump(db: D1Database, source: DumpSource): Promise<R
     const flush = async () => {
       if (pending.length === 0) return;
       try {
-        await d.batch(pending.map(insert) as [never, ...never[]]);
+        await db.batch(pending.map(insert));
         loaded += pending.length;
       } catch (error) {
         if (!isForeignKeyError(error)) throw error;
         for (const row of pending) {
-          if (await tryInsert(() => insert(row))) loaded++;
+          if (await tryInsert(() => insert(row).run())) loaded++;
           else retry.push(row);
         }
       }
@@ -62,7 +60,7 @@ export async function restoreDump(db: D1Database, source: DumpSource): Promise<R
     for (let progress = true; retry.length > 0 && progress; ) {
       const again: DumpValue[][] = [];
       for (const row of retry) {
-        if (await tryInsert(() => insert(row))) loaded++;
+        if (await tryInsert(() => insert(row).run())) loaded++;
         else again.push(row);
       }
       progress = again.length < retry.length;
@@ -73,13 +71,12 @@ export async function restoreDump(db: D1Database, source: DumpSource): Promise<R
   }
 
   for (const s of manifest.sequences) {
-    // sqlite_sequence is SQLite's own table: drizzle's schema cannot declare it.
-    await d.batch([
-      d.run(sql`DELETE FROM sqlite_sequence WHERE name = ${s.name}`),
-      d.run(sql`INSERT INTO sqlite_sequence (name, seq) VALUES (${s.name}, ${s.seq})`),
+    await db.batch([
+      db.prepare("DELETE FROM sqlite_sequence WHERE name = ?").bind(s.name),
+      db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)").bind(s.name, s.seq),
     ]);
   }
-  if (manifest.schema.length > 0) await d.batch(manifest.schema.map((o) => d.run(sql.raw(o.sql))) as [never, ...never[]]);
+  if (manifest.schema.length > 0) await db.batch(manifest.schema.map((o) => db.prepare(o.sql)));
   return report;
 }
 
@@ -98,9 +95,13 @@ function isForeignKeyError(error: unknown): boolean {
   return false;
 }
 
-function fromDumpValue(v: DumpValue) {
-  if (v !== null && typeof v === "object") return sql`${Uint8Array.from(atob(v.$blob), (c) => c.charCodeAt(0))}`;
-  return sql`${v}`;
+function fromDumpValue(v: DumpValue): string | number | null | Uint8Array {
+  if (v !== null && typeof v === "object") return Uint8Array.from(atob(v.$blob), (c) => c.charCodeAt(0));
+  return v;
+}
+
+function quoted(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`;
 }
 
 /** The dump's objects read from an R2 bucket (the runtime's binding, locally or in production). */

@@ -50,7 +50,14 @@ export async function backupDatabases(env: Env, now: number): Promise<BackupRepo
  * length): children are read before their parents, so a row written meanwhile finds its parent in the
  * dump unless that parent was deleted in between. For an exact point in time use D1 Time Travel.
  */
-export async function dumpDatabase(db: D1Database, bucket: R2Bucket, database: string, prefix: string, now: number): Promise<DumpManifest> {
+export async function dumpDatabase(
+  db: D1Database,
+  bucket: R2Bucket,
+  database: string,
+  prefix: string,
+  now: number,
+  rowsPerPage = ROWS_PER_PAGE,
+): Promise<DumpManifest> {
   const tables = await listTables(db);
   const dumped = new Map<string, DumpManifest["tables"][number]>();
   for (const t of [...tables].reverse()) {
@@ -58,7 +65,7 @@ export async function dumpDatabase(db: D1Database, bucket: R2Bucket, database: s
     const writer = new R2LineWriter(bucket, object);
     let rows = 0;
     for (let cursor: number | null = 0; cursor !== null; ) {
-      const page = await readRows(db, t, cursor, ROWS_PER_PAGE);
+      const page = await readRows(db, t, cursor, rowsPerPage);
       for (const row of page.rows) await writer.writeLine(JSON.stringify(row));
       rows += page.rows.length;
       cursor = page.next;
