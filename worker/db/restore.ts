@@ -73,7 +73,8 @@ export async function restoreDump(db: D1Database, source: DumpSource): Promise<R
   for (const s of manifest.sequences) {
     await db.batch([
       db.prepare("DELETE FROM sqlite_sequence WHERE name = ?").bind(s.name),
-      db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)").bind(s.name, s.seq),
+      // The column has no type: without the cast a JSON number would be stored as REAL.
+      db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES (?, CAST(? AS INTEGER))").bind(s.name, s.seq),
     ]);
   }
   if (manifest.schema.length > 0) await db.batch(manifest.schema.map((o) => db.prepare(o.sql)));
