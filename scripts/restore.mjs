@@ -1,12 +1,13 @@
-// `npm run restore -- --to DIR [--from DIR | --dir DUMP] [--database DB] [--date YYYY-MM-DD]`: loads a
+// `npm run restore -- --to DIR [--from DIR | --dir DUMP] [--database DB] [--date YYYY-MM-DD] [--env NAME]`: loads a
 // nightly dump (worker/services/backup.ts) into a fresh local D1 database kept under DIR (the layout of
 // `wrangler --persist-to DIR`). The dump comes from the local R2 bucket BACKUPS under --from (default
 // .wrangler/state), or from a folder holding a downloaded dump (manifest.json and tables/*.ndjson).
 // Without --date, the newest complete dump (one with a manifest) is used.
-import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { getPlatformProxy } from "wrangler";
+import { getPlatformProxy, unstable_readConfig } from "wrangler";
 import "./lib.mjs"; // quiet, offline tool settings
 import { r2DumpSource, restoreDump } from "../worker/db/restore.ts";
 
@@ -26,9 +27,19 @@ if (resolve(to) === resolve(option("--from") ?? ".wrangler/state")) {
   process.exit(2);
 }
 
+// The proxy gets a configuration with only the D1 and R2 bindings: the Worker's Durable Objects
+// cannot run in it (and would only add warnings).
+const config = unstable_readConfig({ config: "wrangler.toml", env: option("--env") });
+const configDir = mkdtempSync(join(tmpdir(), "pulse-restore-"));
+const configPath = join(configDir, "wrangler.json");
+writeFileSync(
+  configPath,
+  JSON.stringify({ name: "pulse-edge-restore", compatibility_date: config.compatibility_date, d1_databases: config.d1_databases, r2_buckets: config.r2_buckets }),
+);
+
 const proxies = [];
 const proxy = async (path) => {
-  const p = await getPlatformProxy({ configPath: "wrangler.toml", persist: { path: join(path, "v3") }, remoteBindings: false });
+  const p = await getPlatformProxy({ configPath, persist: { path: resolve(path, "v3") }, remoteBindings: false });
   proxies.push(p);
   return p.env;
 };
@@ -78,4 +89,5 @@ try {
   process.exitCode = 1;
 } finally {
   for (const p of proxies) await p.dispose();
+  rmSync(configDir, { recursive: true, force: true });
 }
