@@ -28,7 +28,7 @@ export async function restoreDump(db: D1Database, source: DumpSource): Promise<R
     .all<{ name: string }>();
   if (existing.length > 0) throw new Error(`the target database is not empty (it has ${existing.map((t) => t.name).join(", ")})`);
 
-  await db.batch(manifest.tables.map((t) => db.prepare(t.sql)));
+  if (manifest.tables.length > 0) await db.batch(manifest.tables.map((t) => db.prepare(t.sql)));
   const report: RestoreReport = { tables: {}, orphans: {} };
   for (const t of manifest.tables) {
     const statement = `INSERT INTO ${quoted(t.name)} (${t.columns.map(quoted).join(", ")}) VALUES (${t.columns.map(() => "?").join(", ")})`;
