@@ -170,10 +170,20 @@ describe("retention", () => {
 
     const json = await (await browser.get("/my/export.json")).json<any>();
     expect(json.raw_pulses_from).toBe(keptFrom);
-    expect(json.days).toHaveLength(6);
-    expect(json.days[0]).toEqual({ date: day0, machine: "Desk", language: "Lisp", amount: 21 });
-    expect(json.days.reduce((s: number, d: any) => s + d.amount, 0)).toBe(66);
-    expect(json.pulses).toHaveLength(1);
-    expect(json.pulses[0].xps).toEqual([{ language: "Go", sent_as: "Go", amount: 9 }]);
+    // Older days as pulses at local midnight marked `daily` (readers of the export take them as pulses), then the pulse.
+    expect(json.pulses).toHaveLength(6 + 1);
+    expect(json.pulses[0]).toEqual({
+      coded_at: `${day0}T00:00:00+00:00`,
+      sent_at: `${day0} 00:00:00Z`,
+      tz_offset: 0,
+      machine: "Desk",
+      xps: [{ language: "Lisp", sent_as: "Lisp", amount: 21 }],
+      daily: true,
+    });
+    const daily = json.pulses.filter((p: any) => p.daily);
+    expect(daily).toHaveLength(6);
+    expect(daily.reduce((s: number, p: any) => s + p.xps[0].amount, 0)).toBe(66);
+    expect(json.pulses.at(-1).daily).toBeUndefined();
+    expect(json.pulses.at(-1).xps).toEqual([{ language: "Go", sent_as: "Go", amount: 9 }]);
   });
 });

@@ -95,9 +95,19 @@ export function csvDayRow(row: ExportDayRow): string {
   return [`${midnight}Z`, midnight, "0", row.language, row.machine, String(row.amount)].map(csvField).join(";") + "\n";
 }
 
-/** The JSON form of a day row. */
-export function jsonDay(row: ExportDayRow): { date: string; machine: string; language: string; amount: number } {
-  return { date: row.date, machine: row.machine, language: row.language, amount: row.amount };
+/**
+ * A day row in the JSON export's pulse shape (so readers of the export, such as the import, take it
+ * as one pulse at local midnight), marked `daily`.
+ */
+export function jsonDay(row: ExportDayRow): ExportPulse & { daily: true } {
+  return {
+    coded_at: `${row.date}T00:00:00+00:00`,
+    sent_at: `${row.date} 00:00:00Z`,
+    tz_offset: 0,
+    machine: row.machine,
+    xps: [{ language: row.language, sent_as: row.language, amount: row.amount }],
+    daily: true,
+  };
 }
 
 /** Drops XP rows of pulses dated before `keptFrom` (their days come from the rollups; the sweep may not have reached them yet). */

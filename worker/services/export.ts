@@ -1,6 +1,6 @@
 // Streaming a user's history as the original's CSV or as JSON, one D1 page at a time. Days before the
-// retention date (raw pulses deleted) come from the rollups, one row per day, machine and language;
-// later days come pulse by pulse.
+// retention date (raw pulses deleted) come first, from the rollups: one row (CSV) or one pulse-shaped
+// object marked `daily` (JSON) per day, machine and language at local midnight; later days pulse by pulse.
 import { CSV_HEADER, csvDayRow, csvRow, groupPulses, jsonDay, rowsFrom, type ExportDayRow, type ExportXpRow } from "../domain/export";
 import { exportPage } from "../db/export";
 import { exportDaysPage, type DayCursor } from "../db/export-days";
@@ -9,7 +9,6 @@ import { readRetention } from "../db/retention";
 interface Formats {
   prefix: (keptFrom: string | null) => string;
   days: (rows: ExportDayRow[], first: boolean) => string;
-  between: string;
   pulses: (rows: ExportXpRow[], first: boolean) => string;
   suffix: string;
 }
@@ -28,15 +27,12 @@ function pagedStream(db: D1Database, userId: number, f: Formats) {
         keptFrom = (await readRetention(db)).rawKeptFrom;
         controller.enqueue(encoder.encode(f.prefix(keptFrom)));
         stage = keptFrom === null ? "pulses" : "days";
-        if (stage === "pulses" && f.between) controller.enqueue(encoder.encode(f.between));
         return;
       }
       if (stage === "days") {
         const rows = await exportDaysPage(db, userId, keptFrom!, dayCursor);
         if (rows.length === 0) {
           stage = "pulses";
-          first = true;
-          if (f.between) controller.enqueue(encoder.encode(f.between));
           return;
         }
         dayCursor = rows.at(-1)!.cursor;
@@ -66,7 +62,6 @@ export function csvExport(db: D1Database, userId: number): ReadableStream<Uint8A
   return pagedStream(db, userId, {
     prefix: () => CSV_HEADER,
     days: (rows) => rows.map(csvDayRow).join(""),
-    between: "",
     pulses: (rows) => rows.map(csvRow).join(""),
     suffix: "",
   });
@@ -79,9 +74,8 @@ export function jsonExport(db: D1Database, userId: number, username: string, now
   };
   return pagedStream(db, userId, {
     prefix: (keptFrom) =>
-      `{"user":${JSON.stringify(username)},"exported_at":${JSON.stringify(new Date(now).toISOString())},"raw_pulses_from":${JSON.stringify(keptFrom)},"days":[`,
+      `{"user":${JSON.stringify(username)},"exported_at":${JSON.stringify(new Date(now).toISOString())},"raw_pulses_from":${JSON.stringify(keptFrom)},"pulses":[`,
     days: (rows, first) => list(rows.map(jsonDay), first),
-    between: "\n],\"pulses\":[",
     pulses: (rows, first) => list(groupPulses(rows), first),
     suffix: "\n]}\n",
   });
