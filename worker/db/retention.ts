@@ -15,7 +15,12 @@ export interface RetainedTable {
   offset: SQLiteColumn;
 }
 
-/** Raw rows deleted once their local date is before `retention.raw_kept_from`; one line per table. */
+/**
+ * Raw rows deleted once their local date is before `retention.raw_kept_from`; one line per table
+ * (heartbeats: `{ name: "heartbeats", table: heartbeats, id: heartbeats.id, time: heartbeats.timeMs,
+ * offset: heartbeats.utcOffset }`). A table whose delete triggers keep rollups must have them skip
+ * their work while `retention.sweeping` is set (see migrations/0010_retention.sql).
+ */
 export const RETAINED_TABLES: readonly RetainedTable[] = [
   { name: "pulses", table: pulses, id: pulses.id, time: pulses.codedAt, offset: pulses.utcOffset },
 ];
