@@ -11,6 +11,8 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         // Tests have no request location: pulses get map dots at this fallback, as in local dev.
         miniflare: {
+          // Empty databases: the backup tests restore dumps into them.
+          d1Databases: { RESTORE_DB: "restore-test", RESTORE_DB_2: "restore-test-2" },
           bindings: {
             TEST_MIGRATIONS: migrations,
             FALLBACK_COORDS: "60.17,24.94",

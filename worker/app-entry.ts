@@ -5,6 +5,7 @@ import { fetchApi, isApiPath } from "./app";
 import { observe } from "./observability/observe";
 import { withSecurityHeaders } from "./http/security-headers";
 import { createWebApp, isWebRequest } from "./web";
+import { runScheduled } from "./services/scheduled";
 
 const web = createWebApp();
 
@@ -17,6 +18,10 @@ export { ImportJob } from "./objects/import-job";
 export default {
   fetch(request, env, ctx) {
     return observe(request, () => dispatch(request, env, ctx));
+  },
+  // Cron Triggers (wrangler.toml): the retention sweep, and nightly the backup to R2 first.
+  async scheduled(controller, env) {
+    await runScheduled(controller, env);
   },
 } satisfies ExportedHandler<Env>;
 

@@ -50,6 +50,12 @@ export interface Env {
   DEV_OUTBOX?: string;
   /** Build version reported by /api/health (set at deploy, e.g. the git commit); defaults to the package version. */
   BUILD_VERSION?: string;
+  /** Months raw pulses are kept before the scheduled sweep deletes them (default 13; "0" keeps everything). Rollups keep all history. */
+  RAW_RETENTION_MONTHS?: string;
+  /** R2 bucket for the nightly D1 dumps (worker/services/backup.ts); local R2 under `wrangler dev` and the tests. */
+  BACKUPS: R2Bucket;
+  /** Days a nightly dump is kept before it is pruned (default 30). */
+  BACKUP_KEEP_DAYS?: string;
 }
 
 export interface AppEnv {

@@ -9,6 +9,7 @@ import { withSecurityHeaders } from "./http/security-headers";
 import { cachedProfilePage } from "./http/page-cache";
 import { plainStatusPage, type StatusPageRenderer } from "./http/web-responses";
 import { createWebApp, isWebRequest } from "./web";
+import { runScheduled } from "./services/scheduled";
 
 /** Status pages of the web app (429, 403, 404, ...) rendered by the site's Astro pages when one exists. */
 const astroStatusPages: StatusPageRenderer = async (request, page, env, ctx) => {
@@ -44,6 +45,10 @@ async function renderPage(request: Request, env: Env, ctx: ExecutionContext): Pr
 export default {
   fetch(request, env, ctx) {
     return observe(request, () => dispatch(request, env, ctx));
+  },
+  // Cron Triggers (wrangler.toml): the retention sweep, and nightly the backup to R2 first.
+  async scheduled(controller, env) {
+    await runScheduled(controller, env);
   },
 } satisfies ExportedHandler<Env>;
 

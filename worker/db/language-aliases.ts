@@ -44,6 +44,13 @@ export async function findUserAliasesOf(db: D1Database, userId: number): Promise
  * Sets (target) or removes (null) the user's alias of `source` and re-points the user's XP sent under
  * it: to the target's booked language, or back to the global booking.
  */
+/**
+ * The first local date whose raw pulses are still kept (retention, worker/db/retention.ts). Rollups of
+ * earlier days are all that is left of them: they are summed by booked language only, so they cannot be
+ * split by the name the XP was sent as, and keep the booking they had when their pulses were deleted.
+ */
+const KEPT_FROM = "coalesce((SELECT raw_kept_from FROM retention), '')";
+
 export async function repointUserAlias(db: D1Database, userId: number, source: LanguageRow, target: LanguageRow | null, now: number): Promise<void> {
   const orm = drizzle(db);
   const globalBooked = source.aliasOf ?? source.id;
@@ -77,7 +84,7 @@ export async function repointUserAlias(db: D1Database, userId: number, source: L
   // local date must be computed by SQLite exactly as the rollup triggers do.
   await db.batch([
     toD1(setAlias),
-    db.prepare(`DELETE FROM machine_daily_xp WHERE user_id = ? AND language_id IN (${ids})`).bind(userId),
+    db.prepare(`DELETE FROM machine_daily_xp WHERE user_id = ? AND language_id IN (${ids}) AND local_date >= ${KEPT_FROM}`).bind(userId),
     db
       .prepare("UPDATE xps SET language_id = ? WHERE original_language_id = ? AND language_id != ? AND pulse_id IN (SELECT id FROM pulses WHERE user_id = ?)")
       .bind(booked, source.id, booked, userId),
@@ -86,7 +93,7 @@ export async function repointUserAlias(db: D1Database, userId: number, source: L
         `INSERT INTO machine_daily_xp (machine_id, user_id, local_date, language_id, xp)
          SELECT p.machine_id, p.user_id, date((p.coded_at + p.utc_offset * 60000) / 1000, 'unixepoch') AS d, x.language_id, SUM(x.amount)
          FROM pulses p JOIN xps x ON x.pulse_id = p.id
-         WHERE p.user_id = ? AND x.language_id IN (${ids})
+         WHERE p.user_id = ? AND x.language_id IN (${ids}) AND d >= ${KEPT_FROM}
          GROUP BY p.machine_id, d, x.language_id`,
       )
       .bind(userId),

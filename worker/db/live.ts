@@ -124,7 +124,8 @@ export interface FeedBaseline {
 export async function loadFeedBaseline(db: D1Database): Promise<FeedBaseline> {
   const [total, max] = await db.batch([
     db.prepare("SELECT coalesce(SUM(total_xp), 0) AS xp FROM users WHERE private = 0"),
-    db.prepare("SELECT coalesce(MAX(id), 0) AS id FROM pulses"),
+    // The highest pulse id ever given (AUTOINCREMENT's counter): MAX(id) falls back when the newest rows are deleted (a deleted machine, retention of a quiet database).
+    db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'pulses'), 0) AS id"),
   ]);
   return { totalXp: (total!.results[0] as { xp: number }).xp, watermark: (max!.results[0] as { id: number }).id };
 }

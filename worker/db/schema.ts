@@ -199,3 +199,18 @@ export const outbox = sqliteTable(
   },
   (t) => [index("outbox_to_address").on(t.toAddress)],
 );
+
+/**
+ * Retention state (migrations/0010_retention.sql), one row. Raw rows dated before `rawKeptFrom` (a
+ * local date) are deleted; `sweeping` is set only inside the deleting transaction, and delete
+ * triggers that maintain rollups skip their work while it is set.
+ */
+export const retention = sqliteTable(
+  "retention",
+  {
+    id: integer("id").primaryKey(),
+    rawKeptFrom: text("raw_kept_from"),
+    sweeping: integer("sweeping", { mode: "boolean" }).notNull().default(false),
+  },
+  (t) => [check("retention_one_row", sql`${t.id} = 1`)],
+);

@@ -78,3 +78,45 @@ export function groupPulses(rows: readonly ExportXpRow[]): ExportPulse[] {
 function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19);
 }
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+/**
+ * XP of one local date, machine and (booked) language, from the rollups: what the export gives for
+ * days whose raw pulses are past retention.
+ */
+export interface ExportDayRow {
+  date: string;
+  machine: string;
+  language: string;
+  amount: number;
+}
+
+/** A day's CSV line in the original's columns: local midnight, offset 0, so it lands on its local date. */
+export function csvDayRow(row: ExportDayRow): string {
+  const midnight = `${row.date} 00:00:00`;
+  return [`${midnight}Z`, midnight, "0", row.language, row.machine, String(row.amount)].map(csvField).join(";") + "\n";
+}
+
+/**
+ * A day row in the JSON export's pulse shape (so readers of the export, such as the import, take it
+ * as one pulse at local midnight), marked `daily`.
+ */
+export function jsonDay(row: ExportDayRow): ExportPulse & { daily: true } {
+  return {
+    coded_at: `${row.date}T00:00:00+00:00`,
+    sent_at: `${row.date} 00:00:00Z`,
+    tz_offset: 0,
+    machine: row.machine,
+    xps: [{ language: row.language, sent_as: row.language, amount: row.amount }],
+    daily: true,
+  };
+}
+
+/** Drops XP rows of pulses dated before `keptFrom` (their days come from the rollups; the sweep may not have reached them yet). */
+export function rowsFrom(rows: readonly ExportXpRow[], keptFrom: string | null): ExportXpRow[] {
+  if (keptFrom === null) return [...rows];
+  return rows.filter((r) => isoSeconds(r.codedAt + r.utcOffset * 60_000).slice(0, 10) >= keptFrom);
+}

@@ -323,6 +323,11 @@ export class UserStats extends DurableObject<Env> {
     while (this.store.lastSeq() < targetSeq) {
       const pulses = await loadPulsesAfter(this.env.DB, userId, this.store.lastSeq(), REPLAY_PAGE);
       if (pulses.length === 0) break;
+      // A hole in the sequence is pulses deleted since (retention, a deleted machine): only the rollups still count them.
+      if (pulses.some((p, i) => p.seq !== this.store.lastSeq() + 1 + i)) {
+        await this.rebuildFromD1(userId);
+        return;
+      }
       await this.applyInOrder(pulses, userId);
       await this.forwardToFeed(pulses.map((p) => ({ pulseId: p.pulseId, codedAt: p.codedAt, xps: p.xps, coords: null })));
     }
