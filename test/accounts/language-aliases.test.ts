@@ -3,7 +3,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createUser, postPulse, profile, pulse } from "../helpers";
-import { userObject } from "../live-helpers";
+import { insertPulseBehindTheWorkersBack, userObject } from "../live-helpers";
+import { runRetention } from "../../worker/services/retention";
 import { signedUp, userIdOf, addMachine } from "./browser";
 
 const DAY = 86_400_000;
@@ -95,5 +96,26 @@ describe("per-user language aliases", () => {
     expect(rows).toBe(1);
     // A form post without the CSRF token is refused.
     expect((await browser.post("/my/preferences/aliases", { language: "a", target: "b" }, { csrf: null })).status).toBe(403);
+  });
+  it("keeps the XP of days whose raw pulses retention deleted, booked as it was, and re-points the rest", async () => {
+    const { browser, username } = await signedUp();
+    const userId = await userIdOf(username);
+    const { token } = await addMachine(browser, "Desk");
+    const machineId = await env.DB.prepare("SELECT id FROM machines WHERE user_id = ?").bind(userId).first<number>("id");
+    const now = Date.now();
+    const old = `Oldv${now.toString(36)}`;
+    const target = `Newv${now.toString(36)}`;
+    // 100 XP 14 months ago (the sweep deletes its raw pulse) and 5 XP today.
+    await insertPulseBehindTheWorkersBack({ userId, machineId: machineId!, codedAt: now - 430 * DAY, xps: [{ language: old, amount: 100 }] });
+    await postPulse(token, pulse([{ language: old, xp: 5 }]));
+    expect((await runRetention(env, now)).deleted.pulses).toBeGreaterThanOrEqual(1);
+    expect((await profile(username)).total_xp).toBe(105);
+
+    await browser.post("/my/preferences/aliases", { language: old.toLowerCase(), target });
+    expect(browser.takeFlash()).toMatchObject({ kind: "success" });
+    const doc = await profile(username);
+    expect(doc.total_xp).toBe(105);
+    expect(doc.languages[target]).toMatchObject({ xps: 5 });
+    expect(doc.languages[old]).toMatchObject({ xps: 100 });
   });
 });
