@@ -8,6 +8,6 @@ declare namespace Cloudflare {
   }
   interface GlobalProps {
     mainModule: typeof import("../worker/app-entry");
-    durableNamespaces: "UserStats" | "FeedShard" | "GlobalFeed" | "FeedRelay";
+    durableNamespaces: "UserStats" | "FeedShard" | "GlobalFeed" | "FeedRelay" | "Leaderboards";
   }
 }

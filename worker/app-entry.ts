@@ -11,6 +11,7 @@ export { UserStats } from "./objects/user-stats";
 export { FeedShard } from "./objects/feed-shard";
 export { GlobalFeed } from "./objects/global-feed";
 export { FeedRelay } from "./objects/feed-relay";
+export { Leaderboards } from "./objects/leaderboards";
 
 export default {
   fetch(request, env, ctx) {

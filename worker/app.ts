@@ -7,6 +7,7 @@ import { pulseRoutes } from "./routes/pulses";
 import { userRoutes } from "./routes/users";
 import { liveRoutes } from "./routes/live";
 import { benchRoutes } from "./routes/bench";
+import { leaderboardRoutes } from "./routes/leaderboards";
 
 const api = new Hono<AppEnv>().basePath("/api");
 
@@ -18,6 +19,7 @@ api.use(async (c, next) => {
 api.get("/health", (c) => jsonResponse({ ok: true }));
 api.route("/", pulseRoutes);
 api.route("/", userRoutes);
+api.route("/", leaderboardRoutes);
 api.route("/", benchRoutes);
 
 api.notFound(() => jsonError(404, "Route not found."));

@@ -3,6 +3,7 @@
 // change itself is saved, and every live path checks D1 on its next read).
 import type { Env } from "../env";
 import { globalFeed } from "../objects/feed-routing";
+import { leaderboardObject } from "./leaderboards";
 import { userObject } from "./live";
 
 export type AccountEvent =
@@ -19,15 +20,18 @@ export async function publishAccountEvent(env: Env, event: AccountEvent): Promis
     case "machines-changed":
       // A deleted machine takes its XP off the user's total, and so off the front page's.
       await attempt("refresh machines", () => user.refreshMachines(event.userId));
+      await attempt("refresh leaderboards", () => leaderboardObject(env).refreshUser(event.userId));
       await attempt("reconcile feed", () => globalFeed(env).reconcile());
       return;
     case "privacy-changed":
       // Closing public viewers' sockets must not be skipped by a passing failure: try twice.
       await attempt("set privacy", () => user.setPrivacy(event.private), 2);
+      await attempt("leaderboard privacy", () => leaderboardObject(env).setPrivacy(event.userId, event.private), 2);
       await attempt("reconcile feed", () => globalFeed(env).reconcile({ windows: true }));
       return;
     case "account-deleted":
       await attempt("erase live state", () => user.erase(), 2);
+      await attempt("leave leaderboards", () => leaderboardObject(env).removeUser(event.userId), 2);
       await attempt("reconcile feed", () => globalFeed(env).reconcile({ windows: true }));
       return;
     case "password-changed":
