@@ -2,6 +2,7 @@
 // It dispatches like worker/index.ts, except that paths for Astro pages answer 404.
 import type { Env } from "./env";
 import { fetchApi, isApiPath } from "./app";
+import { fetchBadgeImage, isBadgeImagePath } from "./routes/badges";
 import { withSecurityHeaders } from "./http/security-headers";
 import { createWebApp, isWebRequest } from "./web";
 
@@ -17,6 +18,7 @@ export default {
   fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
     if (isApiPath(pathname)) return fetchApi(request, env, ctx);
+    if (isBadgeImagePath(pathname)) return Promise.resolve(fetchBadgeImage(request, env, ctx)).then(withSecurityHeaders);
     if (isWebRequest(request.method, pathname)) return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
     return withSecurityHeaders(new Response("Not found (pages are served by the Astro build).", { status: 404 }));
   },

@@ -8,6 +8,7 @@ import { userRoutes } from "./routes/users";
 import { liveRoutes } from "./routes/live";
 import { benchRoutes } from "./routes/bench";
 import { leaderboardRoutes } from "./routes/leaderboards";
+import { badgeApiRoutes } from "./routes/badges";
 
 const api = new Hono<AppEnv>().basePath("/api");
 
@@ -20,6 +21,7 @@ api.get("/health", (c) => jsonResponse({ ok: true }));
 api.route("/", pulseRoutes);
 api.route("/", userRoutes);
 api.route("/", leaderboardRoutes);
+api.route("/", badgeApiRoutes);
 api.route("/", benchRoutes);
 
 api.notFound(() => jsonError(404, "Route not found."));

@@ -4,6 +4,7 @@
 import astro from "@astrojs/cloudflare/entrypoints/server";
 import type { Env } from "./env";
 import { fetchApi, isApiPath } from "./app";
+import { fetchBadgeImage, isBadgeImagePath } from "./routes/badges";
 import { withSecurityHeaders } from "./http/security-headers";
 import { plainStatusPage, type StatusPageRenderer } from "./http/web-responses";
 import { createWebApp, isWebRequest } from "./web";
@@ -38,6 +39,7 @@ export default {
   fetch(request, env, ctx) {
     const { pathname } = new URL(request.url);
     if (isApiPath(pathname)) return fetchApi(request, env, ctx);
+    if (isBadgeImagePath(pathname)) return Promise.resolve(fetchBadgeImage(request, env, ctx)).then(withSecurityHeaders);
     if (isWebRequest(request.method, pathname)) {
       return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
     }

@@ -159,6 +159,11 @@ export class LeaderboardStore {
     }
   }
 
+  /** The earliest instant a user moves to their next local day (null: nobody needs to). */
+  nextRollAt(): number | null {
+    return this.sql.exec<{ at: number | null }>("SELECT min(roll_at) AS at FROM lb_users").one().at;
+  }
+
   /** Moves every user whose local midnight has passed to their new day. Returns how many moved. */
   rollDue(now: number): number {
     const due = this.sql.exec<{ user_id: number; utc_offset: number }>("SELECT user_id, utc_offset FROM lb_users WHERE roll_at <= ?", now).toArray();

@@ -26,6 +26,8 @@ export class Leaderboards extends DurableObject<Env> {
   private lastSyncAt = 0;
   private lastPrivacyCheckAt = 0;
   private pages = new Map<string, string>();
+  /** Cached `store.nextRollAt()`, so a cached read runs no SQL at all. */
+  private nextRollAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -60,14 +62,14 @@ export class Leaderboards extends DurableObject<Env> {
 
   async setPrivacy(userId: number, isPrivate: boolean): Promise<void> {
     await this.serialized(async () => {
-      if (this.store.setPrivacy(userId, isPrivate)) this.pages.clear();
+      if (this.store.setPrivacy(userId, isPrivate)) this.changed();
     });
   }
 
   async removeUser(userId: number): Promise<void> {
     await this.serialized(async () => {
       this.store.removeUser(userId);
-      this.pages.clear();
+      this.changed();
     });
   }
 
@@ -79,7 +81,7 @@ export class Leaderboards extends DurableObject<Env> {
       const snapshot = await readBoardSnapshot(this.env.DB, addDays(localDate(now, 0), -(LONGEST_WINDOW_DAYS + 1)), userId);
       await this.learnLanguages(snapshot.totals.map((t) => t.languageId));
       this.store.replace(snapshot, now, userId);
-      this.pages.clear();
+      this.changed();
     });
   }
 
@@ -107,7 +109,14 @@ export class Leaderboards extends DurableObject<Env> {
   }
 
   private rollPending(now: number): boolean {
-    return this.store.rollDue(now) > 0 && (this.pages.clear(), true);
+    this.nextRollAt ??= this.store.nextRollAt();
+    return this.nextRollAt !== null && this.nextRollAt <= now;
+  }
+
+  /** Any change to the rows: cached pages and the next roll time are stale. */
+  private changed(): void {
+    this.pages.clear();
+    this.nextRollAt = undefined;
   }
 
   private async syncFromD1(now: number, maxPages: number): Promise<void> {
@@ -115,6 +124,7 @@ export class Leaderboards extends DurableObject<Env> {
       const snapshot = await readBoardSnapshot(this.env.DB, addDays(localDate(now, 0), -(LONGEST_WINDOW_DAYS + 1)));
       await this.learnLanguages(snapshot.totals.map((t) => t.languageId));
       this.store.replace(snapshot, now);
+      this.changed();
       this.lastPrivacyCheckAt = now;
     } else if (now - this.lastSyncAt < this.maxAge() && maxPages !== Number.POSITIVE_INFINITY) {
       // Another request synced while this one waited.
@@ -130,15 +140,15 @@ export class Leaderboards extends DurableObject<Env> {
         await this.learnLanguages(rows.map((r) => r.languageId));
         this.store.applyXp(rows, now);
         this.store.setMeta("watermark", rows.at(-1)!.pulseId);
-        this.pages.clear();
+        this.changed();
       }
       if (pages === maxPages) await this.ctx.storage.setAlarm(Date.now() + 100);
       if (now - this.lastPrivacyCheckAt >= PRIVACY_RECHECK_MS) {
         this.lastPrivacyCheckAt = now;
-        if (this.store.reconcilePrivacy(new Set(await readPrivateUserIds(this.env.DB)))) this.pages.clear();
+        if (this.store.reconcilePrivacy(new Set(await readPrivateUserIds(this.env.DB)))) this.changed();
       }
     }
-    if (this.store.rollDue(now) > 0) this.pages.clear();
+    if (this.store.rollDue(now) > 0) this.changed();
     this.lastSyncAt = now;
   }
 

@@ -1,6 +1,6 @@
 // GET /api/leaderboards (this service's document) and GET /api/v1/leaders (WakaTime-compatible, Wakapi's
 // shape): public users ranked by XP; CORS open like the profile API.
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../env";
 import { parseLeaderboardQuery } from "../domain/leaderboard";
@@ -8,7 +8,7 @@ import { jsonError, jsonTextResponse } from "../http/responses";
 import { loadBoard } from "../services/leaderboards";
 import type { LeaderboardShape } from "../objects/leaderboards";
 
-const board = (shape: LeaderboardShape) => async (c: { req: { query(name: string): string | undefined }; env: AppEnv["Bindings"] }) => {
+const board = (shape: LeaderboardShape) => async (c: Context<AppEnv>) => {
   const query = parseLeaderboardQuery({ range: c.req.query("range"), language: c.req.query("language"), page: c.req.query("page") });
   if ("error" in query) return jsonError(400, query.error);
   return jsonTextResponse(await loadBoard(c.env, query, shape));
