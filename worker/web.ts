@@ -20,7 +20,7 @@ const FORM_POSTS = [
   /^\/my\/machines$/,
   /^\/my\/machines\/[^/]+\/(?:rename|activate|deactivate|delete|regenerate)$/,
   /^\/my\/preferences$/,
-  /^\/my\/preferences\/(?:privacy|password|delete-account)$/,
+  /^\/my\/preferences\/(?:privacy|streak|password|delete-account)$/,
 ];
 const GETS = new Set(["/my/export.csv", "/my/export.json", "/my/profile"]);
 

@@ -15,6 +15,8 @@ export const users = sqliteTable("users", {
   pulseSeq: integer("pulse_seq").notNull().default(0),
   totalXp: integer("total_xp").notNull().default(0),
   createdAt: integer("created_at").notNull(),
+  /** A local day counts towards the streak when its XP reaches this (migrations/0007_streak_threshold.sql). */
+  streakMinXp: integer("streak_min_xp").notNull().default(1),
 }, (t) => [
   // Password-reset requests may name the address, in any case.
   index("users_email_lower").on(sql`lower(${t.email})`),

@@ -6,6 +6,7 @@ import { findActiveMachineByTokenHash } from "../db/users";
 import { jsonError, jsonTextResponse, notAuthenticated, pulseCreated } from "../http/responses";
 import { ingestPulse, ingestRefusal, noteFailedAuthentication } from "../services/ingest";
 import { loadProfileDocument, publishPulse } from "../services/live";
+import { loadStreaks, withStreakFields } from "../services/streaks";
 
 export const pulseRoutes = new Hono<AppEnv>()
   .post("/my/pulses", async (c) => {
@@ -33,5 +34,6 @@ export const pulseRoutes = new Hono<AppEnv>()
     const token = canonicalToken(c.req.header("x-api-token"));
     const auth = token ? await findActiveMachineByTokenHash(c.env.DB, await hashToken(token)) : null;
     if (!auth) return notAuthenticated();
-    return jsonTextResponse(await loadProfileDocument(c.env, auth.user));
+    const [document, streaks] = await Promise.all([loadProfileDocument(c.env, auth.user), loadStreaks(c.env.DB, auth.user)]);
+    return jsonTextResponse(withStreakFields(document, streaks));
   });

@@ -5,6 +5,7 @@ import type { AppEnv } from "../env";
 import { jsonError, jsonTextResponse } from "../http/responses";
 import { loadProfileDocument } from "../services/live";
 import { lookupProfileUser } from "../services/profiles";
+import { loadStreaks, withStreakFields } from "../services/streaks";
 
 export const userRoutes = new Hono<AppEnv>()
   .use("/users/*", cors({ origin: "*", allowMethods: ["GET", "HEAD"], allowHeaders: [] }))
@@ -17,6 +18,7 @@ export const userRoutes = new Hono<AppEnv>()
       case "redirect":
         return c.redirect(`/api/users/${encodeURIComponent(found.canonical)}`, 302);
       case "found":
-        return jsonTextResponse(await loadProfileDocument(c.env, found.user));
+        const [document, streaks] = await Promise.all([loadProfileDocument(c.env, found.user), loadStreaks(c.env.DB, found.user)]);
+        return jsonTextResponse(withStreakFields(document, streaks));
     }
   });
