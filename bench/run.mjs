@@ -40,7 +40,7 @@ if (!args.includes("--only")) resetState();
 
 const results = { date: new Date().toISOString(), options: { ...options, localTracing: process.env.X_LOCAL_OBSERVABILITY !== "false" }, machine: machineInfo() };
 const ctx = { persistTo, options };
-// `--only feed` or `--only ingestQuiet` reruns one suite that needs no shared server into the last results.
+// `--only feed`, `--only ingestQuiet` or `--only leaderboard` reruns one suite that needs no shared server into the last results.
 let partial = false;
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
 if (only) {

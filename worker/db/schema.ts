@@ -87,7 +87,12 @@ export const xps = sqliteTable(
     originalLanguageId: integer("original_language_id").notNull().references(() => languages.id),
     amount: integer("amount").notNull(),
   },
-  (t) => [index("xps_pulse").on(t.pulseId), check("xps_amount_non_negative", sql`${t.amount} >= 0`)],
+  (t) => [
+    index("xps_pulse").on(t.pulseId),
+    check("xps_amount_non_negative", sql`${t.amount} >= 0`),
+    // The aliases page: was a name sent by a public profile? (migrations/0007_public_language_indexes.sql)
+    index("xps_original_language").on(t.originalLanguageId),
+  ],
 );
 
 // Rollups, kept exact by triggers on every XP row (migrations/0001_rollup_triggers.sql), so they can
@@ -103,7 +108,12 @@ export const machineDailyXp = sqliteTable(
     languageId: integer("language_id").notNull().references(() => languages.id),
     xp: integer("xp").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.machineId, t.localDate, t.languageId] }), index("machine_daily_xp_user_date").on(t.userId, t.localDate)],
+  (t) => [
+    primaryKey({ columns: [t.machineId, t.localDate, t.languageId] }),
+    index("machine_daily_xp_user_date").on(t.userId, t.localDate),
+    // The aliases page: does a public profile have XP in this language? (migrations/0007_public_language_indexes.sql)
+    index("machine_daily_xp_language").on(t.languageId, t.userId),
+  ],
 );
 
 export const machineHourlyXp = sqliteTable(
