@@ -151,7 +151,7 @@ describe("leaderboard store", () => {
       const offset = -300; // UTC-5
       const now = Date.parse("2026-03-10T12:00:00Z"); // 07:00 local on 2026-03-10
       store.replace({ watermark: 0, users: [], daily: [], totals: [] }, now);
-      store.addUser({ userId: 1, username: "zoe", private: false }, now);
+      store.addUser({ userId: 1, username: "zoe", private: false });
       // 2026-03-04 23:30 local (04:30 UTC on the 5th): the week's first day until local midnight of the 10th.
       store.applyXp([{ pulseId: 1, userId: 1, codedAt: Date.parse("2026-03-05T04:30:00Z"), utcOffset: offset, languageId: 7, amount: 9 }], now);
       store.applyXp([{ pulseId: 2, userId: 1, codedAt: now - 60_000, utcOffset: offset, languageId: 7, amount: 1 }], now);
@@ -170,6 +170,11 @@ describe("leaderboard store", () => {
       store.applyXp([{ pulseId: 5, userId: 2, codedAt: afterMidnight, utcOffset: 0, languageId: 7, amount: 4 }], afterMidnight);
       expect(store.score(2, "week", 0)).toBe(4);
       expect(store.score(2, "all", 0)).toBe(4);
+      // A user first seen west of UTC, while their local date is still the day before UTC's.
+      const early = Date.parse("2026-03-10T05:00:00Z"); // 2026-03-09 19:00 at UTC-10
+      store.addUser({ userId: 3, username: "kai", private: false });
+      store.applyXp([{ pulseId: 6, userId: 3, codedAt: Date.parse("2026-03-03T20:00:00Z"), utcOffset: -600, languageId: 7, amount: 5 }], early); // local 03-03 10:00
+      expect(store.score(3, "week", 0)).toBe(5); // the week is 03-03 ... 03-09 in their zone
     });
   });
 });

@@ -89,6 +89,19 @@ describe("streaks in the profile API", () => {
     expect(await env.DB.prepare("SELECT streak_min_xp AS n FROM users WHERE username = ?").bind(username).first("n")).toBe(25);
   });
 
+  it("drops the days of a deleted machine", async () => {
+    const { browser, username } = await signedUp();
+    const a = await addMachine(browser, "A");
+    const b = await addMachine(browser, "B");
+    const today = localDate(Date.now(), 0);
+    await send(a.token, at(addDays(today, -3), "10:00", 0), 0);
+    await send(b.token, at(addDays(today, -2), "10:00", 0), 0);
+    await send(a.token, at(addDays(today, -1), "10:00", 0), 0);
+    expect(await streaks(username)).toEqual({ current: 3, longest: 3 });
+    await browser.post(`/my/machines/${b.machineId}/delete`, { confirm: "yes" });
+    expect(await streaks(username)).toEqual({ current: 1, longest: 1 });
+  });
+
   it("finds the longest streak in old history from the daily rollups, and the own-profile API has the fields too", async () => {
     const u = await createUser();
     const language = await env.DB.prepare("INSERT INTO languages (name, name_key) VALUES ('StreakLang', 'streaklang') ON CONFLICT (name_key) DO UPDATE SET name = name RETURNING id").first<number>("id");

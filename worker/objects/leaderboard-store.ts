@@ -9,6 +9,8 @@ import { usernameKey } from "../domain/username";
 export const BOARD_FORMAT = 1;
 /** Score rows of all languages together use this language id. */
 export const ALL_LANGUAGES = 0;
+/** Sorts before every date: the first pulse applied sets the user's today. */
+const NO_DAY_YET = "0000-00-00";
 const WINDOWED: { board: LeaderboardRange; days: number }[] = [
   { board: "week", days: 7 },
   { board: "month", days: 30 },
@@ -30,6 +32,9 @@ export interface KnownUser {
 }
 
 export class LeaderboardStore {
+  /** `built_at` is read once per object start: every board read asks. */
+  private built: boolean | undefined;
+
   constructor(private readonly sql: SqlStorage) {
     sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value)");
     if (this.meta("format") !== BOARD_FORMAT) this.reset();
@@ -38,6 +43,7 @@ export class LeaderboardStore {
   reset(): void {
     for (const t of ["lb_users", "daily", "scores", "languages"]) this.sql.exec(`DROP TABLE IF EXISTS ${t}`);
     this.sql.exec("DELETE FROM meta");
+    this.built = false;
     this.sql.exec(`
       CREATE TABLE lb_users (user_id INTEGER PRIMARY KEY, username TEXT NOT NULL, username_key TEXT NOT NULL, private INTEGER NOT NULL,
         utc_offset INTEGER NOT NULL, coded_at INTEGER NOT NULL, today TEXT NOT NULL, roll_at INTEGER,
@@ -64,7 +70,8 @@ export class LeaderboardStore {
   }
 
   isBuilt(): boolean {
-    return this.meta("built_at") !== null;
+    this.built ??= this.meta("built_at") !== null;
+    return this.built;
   }
 
   watermark(): number {
@@ -79,6 +86,7 @@ export class LeaderboardStore {
       for (const t of ["lb_users", "daily", "scores"]) this.sql.exec(`DELETE FROM ${t}`);
       this.setMeta("watermark", snapshot.watermark);
       this.setMeta("built_at", now);
+      this.built = true;
     } else this.removeUser(userId);
     for (const u of snapshot.users) {
       const offset = u.utcOffset ?? 0;
@@ -102,10 +110,11 @@ export class LeaderboardStore {
     return known;
   }
 
-  addUser(user: KnownUser, now: number): void {
+  /** A user first seen in new pulses: their zone and today come with the first pulse applied. */
+  addUser(user: KnownUser): void {
     this.sql.exec(
       "INSERT OR IGNORE INTO lb_users (user_id, username, username_key, private, utc_offset, coded_at, today, roll_at) VALUES (?, ?, ?, ?, 0, 0, ?, NULL)",
-      user.userId, user.username, usernameKey(user.username), user.private ? 1 : 0, localDate(now, 0),
+      user.userId, user.username, usernameKey(user.username), user.private ? 1 : 0, NO_DAY_YET,
     );
   }
 

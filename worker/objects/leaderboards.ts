@@ -136,7 +136,7 @@ export class Leaderboards extends DurableObject<Env> {
         const fresh = rows.map((r) => r.userId).filter((id, i, all) => all.indexOf(id) === i);
         const known = this.store.knownUsers(fresh);
         const missing = fresh.filter((id) => !known.has(id));
-        if (missing.length > 0) for (const u of await readBoardUsers(this.env.DB, missing)) this.store.addUser(u, now);
+        if (missing.length > 0) for (const u of await readBoardUsers(this.env.DB, missing)) this.store.addUser(u);
         await this.learnLanguages(rows.map((r) => r.languageId));
         this.store.applyXp(rows, now);
         this.store.setMeta("watermark", rows.at(-1)!.pulseId);
