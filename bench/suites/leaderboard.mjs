@@ -3,7 +3,7 @@
 // first read that builds the object from D1's rollups, and reads that take in new pulses (their cost
 // follows the new pulses, not users × history).
 import { openSync, rmSync } from "node:fs";
-import { compare } from "../load.mjs";
+import { compareEach } from "../load.mjs";
 import { d1File } from "../fixtures.mjs";
 import { startDevServer, waitForHealth, wrangler } from "../../scripts/lib.mjs";
 
@@ -73,14 +73,16 @@ export async function leaderboardSuite(ctx, users = 10_000) {
       incremental.push({ newPulses: count, ms: (await timedGet(`${server.url}/api/leaderboards?range=month`)).ms });
     }
     const paths = ["/api/leaderboards", "/api/leaderboards?range=month&page=3", "/api/leaderboards?range=all&language=Lang3", "/api/v1/leaders?page=2", "/api/leaderboards?range=year&page=200"];
-    for (const p of paths) await timedGet(`${server.url}${p}`);
-    const result = await compare({
+    // For scale, in the same rounds: a profile API read (one D1 lookup and one call to the user's object).
+    const profilePath = "/api/users/ranked1";
+    for (const p of [...paths, profilePath]) await timedGet(`${server.url}${p}`);
+    const { board: result, profile } = await compareEach({
       url: server.url,
       connections: 32,
       seconds: ctx.options.seconds,
       rounds: ctx.options.rounds,
       baseline: HEALTH,
-      subject: paths.map((path) => ({ method: "GET", path })),
+      subjects: { board: paths.map((path) => ({ method: "GET", path })), profile: [{ method: "GET", path: profilePath }] },
     });
     return {
       rankedUsers: users,
@@ -91,6 +93,7 @@ export async function leaderboardSuite(ctx, users = 10_000) {
       board: result.subject,
       p50Ratio: result.subject.p50 / Math.max(1, result.baseline.p50),
       rounds: result.rounds,
+      profileApi: { health: profile.baseline, profile: profile.subject, p50Ratio: profile.subject.p50 / Math.max(1, profile.baseline.p50), rounds: profile.rounds },
       target: 1.2,
     };
   } finally {
