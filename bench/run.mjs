@@ -84,7 +84,8 @@ if (only) {
 }
 
 mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/latest.json", JSON.stringify(results, null, 2));
+// A partial run never becomes the "last full run" that later `--only` runs merge into.
+writeFileSync(partial ? "bench/results/partial.json" : "bench/results/latest.json", JSON.stringify(results, null, 2));
 const report = renderReport(results);
 // Quick runs are for development; only full runs replace the published report.
 writeFileSync(quick || partial ? "bench/results/latest.md" : "docs/benchmarks.md", report);
