@@ -52,12 +52,11 @@ export class Leaderboards extends DurableObject<Env> {
   /** A public user's XP on a board (badges); null for unknown or private users. */
   async score(userId: number, range: LeaderboardRange, language: string | null): Promise<number | null> {
     await this.fresh();
-    if (language === null) return this.store.score(userId, range, ALL_LANGUAGES);
-    const ids = this.store.languageIds(language);
-    let total: number | null = this.store.score(userId, range, ALL_LANGUAGES) === null ? null : 0;
-    if (total === null) return null;
-    for (const id of ids) total += this.store.score(userId, range, id) ?? 0;
-    return total;
+    const overall = this.store.score(userId, range, ALL_LANGUAGES);
+    if (overall === null || language === null) return overall;
+    // Names are unique case-insensitively: at most one booked language matches.
+    const [id] = this.store.languageIds(language);
+    return id === undefined ? 0 : (this.store.score(userId, range, id) ?? 0);
   }
 
   async setPrivacy(userId: number, isPrivate: boolean): Promise<void> {
