@@ -244,6 +244,12 @@ function leaderboardSection(lb) {
     `Ratio of p50s (board / health): **${lb.p50Ratio.toFixed(2)}** (throughput ${pct(lb.board.rps / Math.max(1, lb.health.rps))} of the baseline, rounds ${lb.rounds.map(pct).join(", ")}); target at most ${lb.target}: **${met ? "met" : "not met"}**.` +
       (lb.profileApi ? ` The profile API's p50 ratio in the same rounds: ${lb.profileApi.p50Ratio.toFixed(2)} (rounds ${lb.profileApi.rounds.map(pct).join(", ")}).` : ""),
     "",
+    ...(lb.cpuMsPerRequest
+      ? [
+          `CPU time of the server's workerd processes per request (2,000 requests at 32 connections, the lower of two rounds): health ${lb.cpuMsPerRequest.health} ms, the week's board ${lb.cpuMsPerRequest.board} ms, a far year page ${lb.cpuMsPerRequest.boardFarPage} ms, the profile API ${lb.cpuMsPerRequest.profile} ms (board / health: ${(lb.cpuMsPerRequest.board / lb.cpuMsPerRequest.health).toFixed(2)}).`,
+          "",
+        ]
+      : []),
     `Maintenance: the first read built the object from D1's rollups for all ${lb.rankedUsers.toLocaleString("en")} users in ${lb.buildMs} ms (once per object);`,
     `a cached read took ${lb.cachedReadMs} ms; ` +
       lb.incremental.map((r) => `the read that took in ${r.newPulses.toLocaleString("en")} new pulses ${r.ms} ms`).join(", ") +

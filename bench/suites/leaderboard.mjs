@@ -2,7 +2,9 @@
 // (pages are ranked by index in the leaderboard object and cached until something changes), the
 // first read that builds the object from D1's rollups, and reads that take in new pulses (their cost
 // follows the new pulses, not users × history).
-import { openSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { openSync, readFileSync, rmSync } from "node:fs";
+import autocannon from "autocannon";
 import { compareEach } from "../load.mjs";
 import { d1File } from "../fixtures.mjs";
 import { startDevServer, waitForHealth, wrangler } from "../../scripts/lib.mjs";
@@ -39,6 +41,42 @@ FROM users u JOIN machines m ON m.user_id = u.id WHERE u.username_key LIKE 'rank
 INSERT INTO xps (pulse_id, language_id, original_language_id, amount)
 SELECT p.id, l.id, l.id, p.xp FROM pulses p JOIN languages l ON l.name_key = 'lang' || (p.id % 10) WHERE p.fingerprint = 'new-${round}';`,
   );
+}
+
+/** CPU time (ms) used so far by the server's workerd processes (Linux /proc), or null elsewhere. */
+function serverCpuMs(server) {
+  try {
+    const pids = execFileSync("ps", ["-o", "pid=,comm=", "-g", String(server.child.pid)], { encoding: "utf8" })
+      .split("\n")
+      .filter((line) => line.includes("workerd"))
+      .map((line) => line.trim().split(/\s+/)[0]);
+    if (pids.length === 0) return null;
+    const ticks = pids.reduce((sum, pid) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      return sum + Number(fields[11]) + Number(fields[12]);
+    }, 0);
+    return ticks * 10; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The server's CPU time per request for each path (2,000 requests at 32 connections, two rounds, the
+ * lower kept): a figure that the machine's other load disturbs far less than latency.
+ */
+async function cpuPerRequest(server, paths) {
+  const out = {};
+  for (let round = 0; round < 2; round++) {
+    for (const [name, path] of Object.entries(paths)) {
+      const before = serverCpuMs(server);
+      if (before === null) return null;
+      await new Promise((resolve, reject) => autocannon({ url: `${server.url}${path}`, connections: 32, amount: 2000 }, (e, r) => (e ? reject(e) : resolve(r))));
+      const ms = Number(((serverCpuMs(server) - before) / 2000).toFixed(2));
+      out[name] = Math.min(out[name] ?? Infinity, ms);
+    }
+  }
+  return out;
 }
 
 async function timedGet(url) {
@@ -84,7 +122,9 @@ export async function leaderboardSuite(ctx, users = 10_000) {
       baseline: HEALTH,
       subjects: { board: paths.map((path) => ({ method: "GET", path })), profile: [{ method: "GET", path: profilePath }] },
     });
+    const cpu = await cpuPerRequest(server, { health: "/api/health", board: "/api/leaderboards", boardFarPage: "/api/leaderboards?range=year&page=200", profile: profilePath });
     return {
+      cpuMsPerRequest: cpu,
       rankedUsers: users,
       buildMs: build.ms,
       cachedReadMs: cachedRead.ms,
