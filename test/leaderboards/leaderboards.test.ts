@@ -143,6 +143,28 @@ describe("leaderboards", () => {
   });
 });
 
+describe("building from the rollups", () => {
+  it("pages through users in batches, and counts pulses sent after a rebuild once", async () => {
+    const lang = uniqueName("Build");
+    const users = await Promise.all([3, 1, 2].map(async (xp) => ({ ...(await createUser()), xp })));
+    for (const u of users) await send(u.token, lang, u.xp * 10);
+    const fresh = env.LEADERBOARDS.getByName(uniqueName("rebuild"));
+    const xps = async () => {
+      const doc = JSON.parse(await fresh.board({ range: "week", language: lang, page: 1 })) as Board;
+      return Object.fromEntries(doc.users.map((e) => [e.username, e.xp]));
+    };
+    await fresh.rebuild(2); // two user ids per batch: many batches
+    expect(await xps()).toEqual(Object.fromEntries(users.map((u) => [u.username, u.xp * 10])));
+    await send(users[1]!.token, lang, 5);
+    await fresh.sync();
+    expect((await xps())[users[1]!.username]).toBe(15);
+    await fresh.rebuild(1000);
+    expect((await xps())[users[1]!.username]).toBe(15);
+    await fresh.sync();
+    expect((await xps())[users[1]!.username]).toBe(15);
+  });
+});
+
 describe("leaderboard store", () => {
   it("moves a user to the next local day at their midnight: XP leaves the week exactly then", async () => {
     const stub = env.LEADERBOARDS.getByName(uniqueName("store"));
@@ -150,7 +172,8 @@ describe("leaderboard store", () => {
       const store = new LeaderboardStore(state.storage.sql);
       const offset = -300; // UTC-5
       const now = Date.parse("2026-03-10T12:00:00Z"); // 07:00 local on 2026-03-10
-      store.replace({ watermark: 0, users: [], daily: [], totals: [] }, now);
+      store.beginBuild(0);
+      store.finishBuild(now);
       store.addUser({ userId: 1, username: "zoe", private: false });
       // 2026-03-04 23:30 local (04:30 UTC on the 5th): the week's first day until local midnight of the 10th.
       store.applyXp([{ pulseId: 1, userId: 1, codedAt: Date.parse("2026-03-05T04:30:00Z"), utcOffset: offset, languageId: 7, amount: 9 }], now);
@@ -166,7 +189,7 @@ describe("leaderboard store", () => {
       expect(store.score(1, "month", 0)).toBe(10);
       expect(store.score(1, "all", 7)).toBe(10);
       // A pulse already covered by a snapshot of the user is not counted twice.
-      store.replace({ watermark: 5, users: [{ userId: 2, username: "ann", private: false, utcOffset: 0, codedAt: now }], daily: [{ userId: 2, date: "2026-03-11", languageId: 7, xp: 4 }], totals: [{ userId: 2, languageId: 7, xp: 4 }] }, afterMidnight, 2);
+      store.addSnapshot({ watermark: 5, users: [{ userId: 2, username: "ann", private: false, utcOffset: 0, codedAt: now }], daily: [{ userId: 2, date: "2026-03-11", languageId: 7, xp: 4 }], totals: [{ userId: 2, languageId: 7, xp: 4 }] }, afterMidnight);
       store.applyXp([{ pulseId: 5, userId: 2, codedAt: afterMidnight, utcOffset: 0, languageId: 7, amount: 4 }], afterMidnight);
       expect(store.score(2, "week", 0)).toBe(4);
       expect(store.score(2, "all", 0)).toBe(4);

@@ -1,6 +1,6 @@
 // D1 reads for the leaderboard object: XP rows of pulses after a watermark (the pulse id), user and
 // language names, and consistent snapshots from the daily rollups to build or re-read users.
-import { and, asc, eq, gt, gte, inArray, max, sum } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, lte, max, sum } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { languages, machineDailyXp, pulses, users, xps } from "./schema";
 import { chunk } from "./sql";
@@ -83,32 +83,36 @@ export async function readPrivateUserIds(d1: D1Database): Promise<number[]> {
   return rows.map((r) => r.id);
 }
 
+/** Which users a snapshot covers: one user, or the ids in (after, after + span]. */
+export type SnapshotScope = { userId: number } | { afterUserId: number; span: number };
+
 /**
- * One consistent snapshot (one batch, one transaction) from the rollups: every user, or one. Daily XP
- * only from `since` on; all-time XP per language over the whole history.
+ * One consistent snapshot (one batch, one transaction) from the rollups for some users: daily XP from
+ * `since` on, all-time XP per language over the whole history, and the highest user id (to page on).
  */
-export async function readBoardSnapshot(d1: D1Database, since: string, userId: number | null = null): Promise<BoardSnapshot> {
+export async function readBoardSnapshot(d1: D1Database, since: string, scope: SnapshotScope): Promise<BoardSnapshot & { maxUserId: number }> {
   const db = drizzle(d1);
-  const forUser = <T>(column: T) => (userId === null ? undefined : eq(column as typeof users.id, userId));
-  const [mark, userRows, daily, totals] = await db.batch([
+  const within = (column: typeof users.id | typeof machineDailyXp.userId) =>
+    "userId" in scope ? eq(column, scope.userId) : and(gt(column, scope.afterUserId), lte(column, scope.afterUserId + scope.span));
+  const [mark, maxUser, userRows, daily, totals] = await db.batch([
     db.select({ watermark: max(pulses.id) }).from(pulses),
+    db.select({ id: max(users.id) }).from(users),
     db
       .select({ userId: users.id, username: users.username, private: users.private, utcOffset: pulses.utcOffset, codedAt: pulses.codedAt })
       .from(users)
       // The latest pulse by the per-user sequence (unique index): one row per user, whatever the history.
       .leftJoin(pulses, and(eq(pulses.userId, users.id), eq(pulses.seq, users.pulseSeq)))
-      .where(forUser(users.id)),
+      .where(within(users.id)),
     db
       .select({ userId: machineDailyXp.userId, date: machineDailyXp.localDate, languageId: machineDailyXp.languageId, xp: sum(machineDailyXp.xp).mapWith(Number) })
       .from(machineDailyXp)
-      .where(and(gte(machineDailyXp.localDate, since), forUser(machineDailyXp.userId)))
+      .where(and(gte(machineDailyXp.localDate, since), within(machineDailyXp.userId)))
       .groupBy(machineDailyXp.userId, machineDailyXp.localDate, machineDailyXp.languageId),
     db
       .select({ userId: machineDailyXp.userId, languageId: machineDailyXp.languageId, xp: sum(machineDailyXp.xp).mapWith(Number) })
       .from(machineDailyXp)
-      .where(forUser(machineDailyXp.userId))
+      .where(within(machineDailyXp.userId))
       .groupBy(machineDailyXp.userId, machineDailyXp.languageId),
   ]);
-  return { watermark: mark[0]?.watermark ?? 0, users: userRows, daily, totals };
+  return { watermark: mark[0]?.watermark ?? 0, maxUserId: maxUser[0]?.id ?? 0, users: userRows, daily, totals };
 }
-

@@ -80,14 +80,24 @@ export class LeaderboardStore {
 
   // ---- building ----
 
-  /** Replaces everything (all users) or one user's rows with a snapshot read from D1's rollups. */
-  replace(snapshot: BoardSnapshot, now: number, userId: number | null = null): void {
-    if (userId === null) {
-      for (const t of ["lb_users", "daily", "scores"]) this.sql.exec(`DELETE FROM ${t}`);
-      this.setMeta("watermark", snapshot.watermark);
-      this.setMeta("built_at", now);
-      this.built = true;
-    } else this.removeUser(userId);
+  /** Starts a build: drops every row; pulses after `watermark` are read as XP rows afterwards. */
+  beginBuild(watermark: number): void {
+    for (const t of ["lb_users", "daily", "scores"]) this.sql.exec(`DELETE FROM ${t}`);
+    this.sql.exec("DELETE FROM meta WHERE key = 'built_at'");
+    this.built = false;
+    this.setMeta("watermark", watermark);
+  }
+
+  finishBuild(now: number): void {
+    this.setMeta("built_at", now);
+    this.built = true;
+  }
+
+  /**
+   * Adds the users of a snapshot read from D1's rollups (their earlier rows must be gone). Pulses up
+   * to the snapshot's watermark are in it, so the XP rows of those pulses are skipped later.
+   */
+  addSnapshot(snapshot: BoardSnapshot, now: number): void {
     for (const u of snapshot.users) {
       const offset = u.utcOffset ?? 0;
       this.sql.exec(

@@ -19,6 +19,11 @@ const PRIVACY_RECHECK_MS = 60_000;
 /** Pulse pages (500 pulses each) taken in per sync; a larger backlog continues in the alarm. */
 const PAGES_PER_SYNC = 20;
 const LANGUAGES_PER_ENTRY = 5;
+/** User ids per snapshot batch while building (bounds the rows one D1 answer carries). */
+const BUILD_SPAN = 2_000;
+
+/** Daily rows older than the longest window (in any zone) are not needed. */
+const snapshotSince = (now: number) => addDays(localDate(now, 0), -(LONGEST_WINDOW_DAYS + 1));
 
 export class Leaderboards extends DurableObject<Env> {
   private store: LeaderboardStore;
@@ -77,9 +82,10 @@ export class Leaderboards extends DurableObject<Env> {
     await this.serialized(async () => {
       if (!this.store.isBuilt()) return;
       const now = Date.now();
-      const snapshot = await readBoardSnapshot(this.env.DB, addDays(localDate(now, 0), -(LONGEST_WINDOW_DAYS + 1)), userId);
+      const snapshot = await readBoardSnapshot(this.env.DB, snapshotSince(now), { userId });
       await this.learnLanguages(snapshot.totals.map((t) => t.languageId));
-      this.store.replace(snapshot, now, userId);
+      this.store.removeUser(userId);
+      this.store.addSnapshot(snapshot, now);
       this.changed();
     });
   }
@@ -88,6 +94,11 @@ export class Leaderboards extends DurableObject<Env> {
   async sync(): Promise<{ watermark: number }> {
     await this.serialized(() => this.syncFromD1(Date.now(), Number.POSITIVE_INFINITY));
     return { watermark: this.store.watermark() };
+  }
+
+  /** Rebuilds everything from D1's rollups (on demand; `span` user ids per batch). */
+  async rebuild(span = BUILD_SPAN): Promise<void> {
+    await this.serialized(() => this.buildFromD1(Date.now(), Math.max(1, Math.floor(span))));
   }
 
   override async alarm(): Promise<void> {
@@ -120,11 +131,7 @@ export class Leaderboards extends DurableObject<Env> {
 
   private async syncFromD1(now: number, maxPages: number): Promise<void> {
     if (!this.store.isBuilt()) {
-      const snapshot = await readBoardSnapshot(this.env.DB, addDays(localDate(now, 0), -(LONGEST_WINDOW_DAYS + 1)));
-      await this.learnLanguages(snapshot.totals.map((t) => t.languageId));
-      this.store.replace(snapshot, now);
-      this.changed();
-      this.lastPrivacyCheckAt = now;
+      await this.buildFromD1(now, BUILD_SPAN);
     } else if (now - this.lastSyncAt < this.maxAge() && maxPages !== Number.POSITIVE_INFINITY) {
       // Another request synced while this one waited.
     } else {
@@ -148,6 +155,24 @@ export class Leaderboards extends DurableObject<Env> {
       }
     }
     if (this.store.rollDue(now) > 0) this.changed();
+    this.lastSyncAt = now;
+  }
+
+  /**
+   * Builds everything from the rollups, `span` user ids per batch. The first batch's watermark is the
+   * lowest: later batches cover later pulses of their users, whose XP rows are then skipped (`covered_to`).
+   */
+  private async buildFromD1(now: number, span: number): Promise<void> {
+    for (let after = 0, first = true, maxUserId = 0; first || after < maxUserId; after += span, first = false) {
+      const snapshot = await readBoardSnapshot(this.env.DB, snapshotSince(now), { afterUserId: after, span });
+      if (first) this.store.beginBuild(snapshot.watermark);
+      maxUserId = snapshot.maxUserId;
+      await this.learnLanguages(snapshot.totals.map((t) => t.languageId));
+      this.store.addSnapshot(snapshot, now);
+    }
+    this.store.finishBuild(now);
+    this.changed();
+    this.lastPrivacyCheckAt = now;
     this.lastSyncAt = now;
   }
 
