@@ -5,8 +5,8 @@ import { canonicalToken, hashToken } from "../domain/token";
 import { findActiveMachineByTokenHash } from "../db/users";
 import { jsonError, jsonTextResponse, notAuthenticated, pulseCreated } from "../http/responses";
 import { ingestPulse, ingestRefusal, noteFailedAuthentication } from "../services/ingest";
-import { loadProfileDocument, publishPulse } from "../services/live";
-import { loadStreaks, withStreakFields } from "../services/streaks";
+import { publishPulse } from "../services/live";
+import { loadProfileDocumentWithStreaks } from "../services/streaks";
 
 export const pulseRoutes = new Hono<AppEnv>()
   .post("/my/pulses", async (c) => {
@@ -34,6 +34,5 @@ export const pulseRoutes = new Hono<AppEnv>()
     const token = canonicalToken(c.req.header("x-api-token"));
     const auth = token ? await findActiveMachineByTokenHash(c.env.DB, await hashToken(token)) : null;
     if (!auth) return notAuthenticated();
-    const [document, streaks] = await Promise.all([loadProfileDocument(c.env, auth.user), loadStreaks(c.env.DB, auth.user)]);
-    return jsonTextResponse(withStreakFields(document, streaks));
+    return jsonTextResponse(await loadProfileDocumentWithStreaks(c.env, auth.user));
   });

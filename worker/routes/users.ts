@@ -3,9 +3,8 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../env";
 import { jsonError, jsonTextResponse } from "../http/responses";
-import { loadProfileDocument } from "../services/live";
 import { lookupProfileUser } from "../services/profiles";
-import { loadStreaks, withStreakFields } from "../services/streaks";
+import { loadProfileDocumentWithStreaks } from "../services/streaks";
 
 export const userRoutes = new Hono<AppEnv>()
   .use("/users/*", cors({ origin: "*", allowMethods: ["GET", "HEAD"], allowHeaders: [] }))
@@ -18,7 +17,6 @@ export const userRoutes = new Hono<AppEnv>()
       case "redirect":
         return c.redirect(`/api/users/${encodeURIComponent(found.canonical)}`, 302);
       case "found":
-        const [document, streaks] = await Promise.all([loadProfileDocument(c.env, found.user), loadStreaks(c.env.DB, found.user)]);
-        return jsonTextResponse(withStreakFields(document, streaks));
+        return jsonTextResponse(await loadProfileDocumentWithStreaks(c.env, found.user));
     }
   });

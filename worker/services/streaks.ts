@@ -1,7 +1,9 @@
 // Streak use case: runs are computed from D1's daily rollups once per (user, pulse sequence, total, threshold)
 // and kept in the isolate, so repeated profile reads cost nothing; "current" is then evaluated for the
 // user's local today (the zone of their latest pulse) at each read.
+import type { Env } from "../env";
 import type { UserRow } from "../db/users";
+import { loadProfileDocument } from "./live";
 import { readStreakDays, readStreakThreshold, updateStreakThreshold } from "../db/streaks";
 import { localDate } from "../domain/leaderboard";
 import { parseStreakThreshold, streakRuns, streaksOn, type StreakRuns, type Streaks } from "../domain/streaks";
@@ -20,6 +22,12 @@ export async function loadStreaks(db: D1Database, user: UserRow, now = Date.now(
     cache.set(key, entry);
   }
   return streaksOn(entry.runs, localDate(now, entry.utcOffset));
+}
+
+/** The profile API document with this service's streak fields after the original's. */
+export async function loadProfileDocumentWithStreaks(env: Env, user: UserRow): Promise<string> {
+  const [document, streaks] = await Promise.all([loadProfileDocument(env, user), loadStreaks(env.DB, user)]);
+  return withStreakFields(document, streaks);
 }
 
 /** The profile API's extra fields, beside the original's (clients ignore unknown fields). */
