@@ -220,6 +220,8 @@ export function renderReport(results) {
   }
   const imp = results.import;
   if (imp) lines.push(...importSection(imp));
+  const lb = results.leaderboard;
+  if (lb) lines.push(...leaderboardSection(lb));
   for (const note of results.notes ?? []) lines.push(note, "");
   return lines.join("\n");
 }
@@ -237,6 +239,40 @@ export function importSection(imp) {
     row(["rows", "upload s", "processing s", "rows/s (processing)", "rows/s (end to end)", "health req/s", "rows/s per health req/s"]),
     row(["---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
     row([imp.rows.toLocaleString("en"), imp.uploadSeconds, imp.processSeconds, imp.rowsPerSecond.toLocaleString("en"), imp.endToEndRowsPerSecond.toLocaleString("en"), imp.health.rps, imp.rowsPerHealthRequest]),
+    "",
+  ];
+}
+
+/** The leaderboard suite's section (bench/suites/leaderboard.mjs). */
+function leaderboardSection(lb) {
+  const met = lb.p50Ratio <= lb.target;
+  return [
+    "## Leaderboards",
+    "",
+    `${lb.rankedUsers.toLocaleString("en")} public users with XP (5 pulses each over 20 days, 10 languages, 25 zones), seeded straight`,
+    "into D1. At 32 connections, five board requests in turn (the week, a month page, all time in one language,",
+    "the WakaTime `GET /api/v1/leaders`, a far year page) against `GET /api/health` in the same rounds. A board",
+    "request is one call to the leaderboard object, which ranks by index and keeps each page until anything changes.",
+    "",
+    row(["endpoint", "req/s", "p50 ms", "p99 ms", "non-2xx"]),
+    row(["---", "---:", "---:", "---:", "---:"]),
+    row(["`GET /api/health` (baseline)", lb.health.rps, lb.health.p50, lb.health.p99, lb.health.non2xx]),
+    row(["leaderboard requests", lb.board.rps, lb.board.p50, lb.board.p99, lb.board.non2xx]),
+    ...(lb.profileApi ? [row(["`GET /api/users/ranked1` (profile API, for scale; its own median round)", lb.profileApi.profile.rps, lb.profileApi.profile.p50, lb.profileApi.profile.p99, lb.profileApi.profile.non2xx])] : []),
+    "",
+    `Ratio of p50s (board / health): **${lb.p50Ratio.toFixed(2)}** (throughput ${pct(lb.board.rps / Math.max(1, lb.health.rps))} of the baseline, rounds ${lb.rounds.map(pct).join(", ")}); target at most ${lb.target}: **${met ? "met" : "not met"}**.` +
+      (lb.profileApi ? ` The profile API's p50 ratio in the same rounds: ${lb.profileApi.p50Ratio.toFixed(2)} (rounds ${lb.profileApi.rounds.map(pct).join(", ")}).` : ""),
+    "",
+    ...(lb.cpuMsPerRequest
+      ? [
+          `CPU time of the server's workerd processes per request (2,000 requests at 32 connections, the lower of two rounds): health ${lb.cpuMsPerRequest.health} ms, the week's board ${lb.cpuMsPerRequest.board} ms, a far year page ${lb.cpuMsPerRequest.boardFarPage} ms, the profile API ${lb.cpuMsPerRequest.profile} ms (board / health: ${(lb.cpuMsPerRequest.board / lb.cpuMsPerRequest.health).toFixed(2)}).`,
+          "",
+        ]
+      : []),
+    `Maintenance: the first read built the object from D1's rollups for all ${lb.rankedUsers.toLocaleString("en")} users in ${lb.buildMs} ms (once per object);`,
+    `a cached read took ${lb.cachedReadMs} ms; ` +
+      lb.incremental.map((r) => `the read that took in ${r.newPulses.toLocaleString("en")} new pulses ${r.ms} ms`).join(", ") +
+      " (its cost follows the new pulses, not the users or their history).",
     "",
   ];
 }

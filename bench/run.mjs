@@ -10,6 +10,7 @@ import { feedSuite } from "./suites/feed.mjs";
 import { loadCurveSuite, loadCurveSvg } from "./suites/load-curve.mjs";
 import { pagesSuite } from "./suites/pages.mjs";
 import { importSuite } from "./suites/import.mjs";
+import { leaderboardSuite } from "./suites/leaderboard.mjs";
 import { machineInfo, renderReport } from "./report.mjs";
 import { seedUsers } from "./fixtures.mjs";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -43,51 +44,45 @@ function resetState() {
   rmSync(persistTo, { recursive: true, force: true });
   wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
 }
-// `--only pages` reruns the pages suite on a fresh state of its own (it needs its seeded users only).
-if (!args.includes("--only") || args.includes("pages")) resetState();
-
 const results = { date: new Date().toISOString(), options: { ...options, localTracing: process.env.X_LOCAL_OBSERVABILITY !== "false" }, machine: machineInfo() };
 const ctx = { persistTo, options };
-// `--only feed`, `--only ingestQuiet` or `--only pages` reruns one suite into the last results;
-// `--only import` runs the import suite alone on a server of its own (no earlier results needed).
-const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
-if (only === "import") {
-  resetState();
-  const server = startDevServer({ port: Number(process.env.BENCH_PORT ?? 8799), args: ["--persist-to", persistTo, "--log-level", "warn"], log: openSync(".wrangler/bench-server.log", "w") });
-  try {
-    await waitForHealth(server.url);
-    log("import: a 1,000,000-row pulses.csv ...");
-    results.import = await importSuite({ ...ctx, url: server.url });
-  } finally {
-    await server.stop();
-  }
-  console.log(JSON.stringify(results, null, 2));
-  process.exit(0);
-} else if (only) {
-  const last = existsSync("bench/results/latest.json") ? JSON.parse(readFileSync("bench/results/latest.json", "utf8")) : {};
-  Object.assign(results, last, { date: results.date, options: results.options });
-  if (only === "feed") results.feed = await feedSuite(ctx, [1, 2, 4]);
-  else if (only === "ingestQuiet") {
-    resetState();
-    ctx.ingestUsers = seedUsers(persistTo, options.users);
-    results.ingestQuiet = await ingestWithoutLiveSuite(ctx);
-  } else if (only === "pages") {
-    const server = startDevServer({ port: Number(process.env.BENCH_PORT ?? 8799), args: ["--persist-to", persistTo, "--log-level", "warn"], log: openSync(".wrangler/bench-server.log", "w") });
-    try {
-      await waitForHealth(server.url);
-      Object.assign(ctx, { url: server.url });
-      results.pages = await pagesSuite(ctx);
-    } finally {
-      await server.stop();
-    }
-  } else throw new Error(`--only supports: feed, ingestQuiet, pages, import`);
-} else {
-  const serverLog = openSync(".wrangler/bench-server.log", "w");
-  // BENCH_PORT: run beside another server (or another checkout's benchmark) without a port clash.
-  const server = startDevServer({ port: Number(process.env.BENCH_PORT ?? 8799), args: ["--persist-to", persistTo, "--log-level", "warn"], log: serverLog });
+const serverPort = Number(process.env.BENCH_PORT ?? 8799); // BENCH_PORT: run beside another server without a port clash
+
+/** Runs `body` against a `wrangler dev` of the production build on the bench state. */
+async function withServer(body) {
+  const server = startDevServer({ port: serverPort, args: ["--persist-to", persistTo, "--log-level", "warn"], log: openSync(".wrangler/bench-server.log", "w") });
   try {
     await waitForHealth(server.url);
     Object.assign(ctx, { url: server.url });
+    return await body();
+  } finally {
+    await server.stop();
+  }
+}
+
+// `--only NAME` reruns one suite into the last full run's results (or alone, when there is none).
+// Suites marked `reset` start from a fresh state; `pages` and `import` run on a server of their own here, the others start theirs.
+const SINGLE = {
+  feed: { run: () => feedSuite(ctx, [1, 2, 4]) },
+  ingestQuiet: { run: () => ((ctx.ingestUsers = seedUsers(persistTo, options.users)), ingestWithoutLiveSuite(ctx)), reset: true },
+  leaderboard: { run: () => leaderboardSuite(ctx) },
+  pages: { run: () => withServer(() => pagesSuite(ctx)), reset: true },
+  import: { run: () => withServer(() => importSuite(ctx)), reset: true },
+};
+const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
+let partial = false;
+if (only) {
+  const suite = SINGLE[only];
+  if (!suite) throw new Error(`--only supports: ${Object.keys(SINGLE).join(", ")}`);
+  // Without a previous full run there is nothing to merge into: the report then goes to bench/results/.
+  if (existsSync("bench/results/latest.json")) Object.assign(results, JSON.parse(readFileSync("bench/results/latest.json", "utf8")), { date: results.date, options: results.options });
+  else partial = true;
+  if (suite.reset) resetState();
+  log(`${only} ...`);
+  results[only] = await suite.run();
+} else {
+  resetState();
+  await withServer(async () => {
     log("ingest: health baseline vs pulses (with live notifications) ...");
     results.ingest = await ingestSuite(ctx);
     log("profile API: 100-pulse user vs heavy user ...");
@@ -100,18 +95,19 @@ if (only === "import") {
     results.loadCurve = await loadCurveSuite(ctx, ctx.ingestUsers);
     log("import: a 1,000,000-row pulses.csv ...");
     results.import = await importSuite(ctx);
-  } finally {
-    await server.stop();
-  }
+  });
   // These suites run their own servers (other settings, or a fresh state per row).
   log("ingest without live notifications (the pulse path alone) ...");
   results.ingestQuiet = await ingestWithoutLiveSuite(ctx);
   log("front-page feed with 1, 2 and 4 shards ...");
   results.feed = await feedSuite(ctx, [1, 2, 4]);
+  log("leaderboards with 10,000 ranked users ...");
+  results.leaderboard = await leaderboardSuite(ctx);
 }
 
 mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/latest.json", JSON.stringify(results, null, 2));
+// A partial run never becomes the "last full run" that later `--only` runs merge into.
+writeFileSync(partial ? "bench/results/partial.json" : "bench/results/latest.json", JSON.stringify(results, null, 2));
 const report = renderReport(results);
 // Quick and single-suite runs are for development; only full runs replace the published report.
 const draft = quick || only !== null;

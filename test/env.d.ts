@@ -10,6 +10,6 @@ declare namespace Cloudflare {
   }
   interface GlobalProps {
     mainModule: typeof import("../worker/app-entry");
-    durableNamespaces: "UserStats" | "FeedShard" | "GlobalFeed" | "FeedRelay" | "ImportJob";
+    durableNamespaces: "UserStats" | "FeedShard" | "GlobalFeed" | "FeedRelay" | "ImportJob" | "Leaderboards";
   }
 }

@@ -3,6 +3,7 @@
 import type { Env } from "./env";
 import { fetchApi, isApiPath } from "./app";
 import { observe } from "./observability/observe";
+import { fetchBadgeImage, isBadgeImagePath } from "./routes/badges";
 import { withSecurityHeaders } from "./http/security-headers";
 import { createWebApp, isWebRequest } from "./web";
 import { runScheduled } from "./services/scheduled";
@@ -14,6 +15,7 @@ export { FeedShard } from "./objects/feed-shard";
 export { GlobalFeed } from "./objects/global-feed";
 export { FeedRelay } from "./objects/feed-relay";
 export { ImportJob } from "./objects/import-job";
+export { Leaderboards } from "./objects/leaderboards";
 
 export default {
   fetch(request, env, ctx) {
@@ -28,6 +30,7 @@ export default {
 function dispatch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
   const { pathname } = new URL(request.url);
   if (isApiPath(pathname)) return fetchApi(request, env, ctx);
+  if (isBadgeImagePath(pathname)) return Promise.resolve(fetchBadgeImage(request, env, ctx)).then(withSecurityHeaders);
   if (isWebRequest(request.method, pathname)) return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
   return withSecurityHeaders(new Response("Not found (pages are served by the Astro build).", { status: 404 }));
 }

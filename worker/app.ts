@@ -9,6 +9,8 @@ import { liveRoutes } from "./routes/live";
 import { benchRoutes } from "./routes/bench";
 import { errorMessage, log } from "./observability/log";
 import { health } from "./services/health";
+import { leaderboardRoutes } from "./routes/leaderboards";
+import { badgeApiRoutes } from "./routes/badges";
 
 const api = new Hono<AppEnv>().basePath("/api");
 
@@ -23,6 +25,8 @@ api.get("/health", async (c) => {
 });
 api.route("/", pulseRoutes);
 api.route("/", userRoutes);
+api.route("/", leaderboardRoutes);
+api.route("/", badgeApiRoutes);
 api.route("/", benchRoutes);
 
 api.notFound(() => jsonError(404, "Route not found."));

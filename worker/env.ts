@@ -3,6 +3,7 @@ import type { FeedRelay } from "./objects/feed-relay";
 import type { FeedShard } from "./objects/feed-shard";
 import type { GlobalFeed } from "./objects/global-feed";
 import type { ImportJob } from "./objects/import-job";
+import type { Leaderboards } from "./objects/leaderboards";
 import type { UserStats } from "./objects/user-stats";
 
 export interface Env {
@@ -13,6 +14,8 @@ export interface Env {
   FEED_RELAY: DurableObjectNamespace<FeedRelay>;
   /** One per user (named by user id): the user's import, uploaded in chunks and processed on its alarm. */
   IMPORT_JOB: DurableObjectNamespace<ImportJob>;
+  /** One object: the leaderboards (worker/objects/leaderboards.ts). */
+  LEADERBOARDS: DurableObjectNamespace<Leaderboards>;
   /** Number of aggregator shards between user objects and the global feed (default 2). */
   FEED_SHARDS?: string;
   /** Number of relay objects holding front-page viewers (default 2). */
@@ -32,6 +35,11 @@ export interface Env {
   PULSE_GROUP_COMMIT?: string;
   /** "1" turns on the benchmark-only endpoints (set only for the servers of `npm run bench` and the browser tests). */
   BENCH_ENDPOINTS?: string;
+  /**
+   * How stale (ms) a leaderboard may be before a read makes the leaderboard object take in D1's new
+   * pulses first (default 2000). The tests set 0: every read sees every pulse.
+   */
+  LEADERBOARD_MAX_AGE_MS?: string;
   /** "lat,lon" used for map dots when the platform gives no location (local development). */
   FALLBACK_COORDS?: string;
   /** Cloudflare Email Service `send_email` binding. Without it, mail is captured in the D1 `outbox` table. */

@@ -5,6 +5,7 @@ import astro from "@astrojs/cloudflare/entrypoints/server";
 import type { Env } from "./env";
 import { fetchApi, isApiPath } from "./app";
 import { observe } from "./observability/observe";
+import { fetchBadgeImage, isBadgeImagePath } from "./routes/badges";
 import { withSecurityHeaders } from "./http/security-headers";
 import { cachedProfilePage } from "./http/page-cache";
 import { plainStatusPage, type StatusPageRenderer } from "./http/web-responses";
@@ -36,6 +37,7 @@ export { FeedShard } from "./objects/feed-shard";
 export { GlobalFeed } from "./objects/global-feed";
 export { FeedRelay } from "./objects/feed-relay";
 export { ImportJob } from "./objects/import-job";
+export { Leaderboards } from "./objects/leaderboards";
 
 /** A page: from the page cache when it holds a signed-out profile view (worker/http/page-cache.ts), else Astro. */
 async function renderPage(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -55,6 +57,7 @@ export default {
 function dispatch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
   const { pathname } = new URL(request.url);
   if (isApiPath(pathname)) return fetchApi(request, env, ctx);
+  if (isBadgeImagePath(pathname)) return Promise.resolve(fetchBadgeImage(request, env, ctx)).then(withSecurityHeaders);
   if (isWebRequest(request.method, pathname)) {
     return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
   }

@@ -33,7 +33,11 @@ describe("GET /api/users/:username", () => {
       machines: { Työkone: { xps: 118, new_xps: 3 }, "Best Machine": { xps: 40, new_xps: 0 } },
       languages: { XML: { xps: 15, new_xps: 0 }, "Plain text": { xps: 143, new_xps: 3 } },
       dates,
+      // This service's streaks ride along after the original's fields (test/streaks/ checks the numbers).
+      current_streak: expect.any(Number),
+      longest_streak: expect.any(Number),
     });
+    expect(Object.keys(body)).toEqual(["user", "total_xp", "new_xp", "machines", "languages", "dates", "current_streak", "longest_streak"]);
 
     // Deactivated machines disappear from `machines`; their XP stays in the totals.
     await env.DB.prepare("UPDATE machines SET active = 0 WHERE id = ?").bind(u.machineId).run();
@@ -47,7 +51,7 @@ describe("GET /api/users/:username", () => {
   it("serves a user without pulses", async () => {
     const u = await createUser({ machine: "Desk" });
     expect(await (await api(`/api/users/${u.username}`)).json()).toEqual({
-      user: u.username, total_xp: 0, new_xp: 0, machines: { Desk: { xps: 0, new_xps: 0 } }, languages: {}, dates: {},
+      user: u.username, total_xp: 0, new_xp: 0, machines: { Desk: { xps: 0, new_xps: 0 } }, languages: {}, dates: {}, current_streak: 0, longest_streak: 0,
     });
   });
 

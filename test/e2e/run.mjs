@@ -1,6 +1,6 @@
 // The browser tests (`npm test` runs them after vitest): builds the site, serves the production build
 // with `wrangler dev` on a fresh local state, seeds users, drives Chromium through the checks in
-// test/e2e/site.mjs and test/e2e/import.mjs and the account flow in test/e2e/accounts.mjs, then stops the server.
+// test/e2e/site.mjs, walkthrough.mjs, import.mjs and showcase.mjs and the account flow in test/e2e/accounts.mjs, then stops the server.
 // Screenshots and page weights go to test-results/. Chromium: /usr/bin/chromium or $CHROMIUM.
 //   node test/e2e/run.mjs [--no-build] [--keep-state]
 import { spawnSync } from "node:child_process";
@@ -12,6 +12,7 @@ import { postPulse, siteChecks } from "./site.mjs";
 import { ingestChecks } from "./ingest.mjs";
 import { importChecks } from "./import.mjs";
 import { walkthroughChecks } from "./walkthrough.mjs";
+import { showcaseChecks } from "./showcase.mjs";
 
 const args = process.argv.slice(2);
 const PORT = Number(process.env.E2E_PORT ?? 8782);
@@ -63,7 +64,7 @@ try {
   const ctx = { base: server.url, browser, seeded: { history, feeder, live, burst }, resultsDir, restartServer, serverLogPath };
   // E2E_ONLY: a pattern that picks checks by name (and skips the account flow), for a quick rerun.
   const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, "i") : null;
-  result = await runChecks([...ingestChecks, ...siteChecks, ...walkthroughChecks, ...importChecks].filter(([name]) => !only || only.test(name)), ctx);
+  result = await runChecks([...ingestChecks, ...siteChecks, ...walkthroughChecks, ...importChecks, ...showcaseChecks].filter(([name]) => !only || only.test(name)), ctx);
   if (!only) {
     console.log("e2e: account flow (test/e2e/accounts.mjs) ...");
     const accounts = spawnSync(process.execPath, ["test/e2e/accounts.mjs", server.url], { stdio: "inherit" });

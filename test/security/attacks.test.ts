@@ -1,6 +1,7 @@
 // The security suite: a catalogue of attacks, each tried through every route it applies to. An attack
 // "succeeds" when it changes or reveals anything it should not. Pass condition: zero successes.
 import { env, exports } from "cloudflare:workers";
+import { searchPublicUsers } from "../../worker/db/user-search";
 import { describe, expect, it } from "vitest";
 import { BASE, api, count, postPulse, pulse } from "../helpers";
 import { openSocket, waitForSeq } from "../live-helpers";
@@ -91,7 +92,7 @@ describe("security suite", () => {
     expect(t.succeeded).toEqual([]);
   });
 
-  it("a private profile leaks through no path: API, HEAD, casing, sockets, front page, other tokens", async () => {
+  it("a private profile leaks through no path: API, HEAD, casing, sockets, badges, leaderboards, search, front page, other tokens", async () => {
     const t = tally();
     const owner = await signedUp();
     const ownerId = await userIdOf(owner.username);
@@ -106,7 +107,23 @@ describe("security suite", () => {
         t.attempt(`${method} /api/users/${name}`, res.status !== 404);
       }
       t.attempt(`socket /live/users/${name}`, (await openSocket(`/live/users/${name}`)).status !== 404);
+      t.attempt(`badge /users/${name}/badge.svg`, (await api(`/users/${name}/badge.svg`)).status !== 404);
+      t.attempt(`shields endpoint /api/badges/${name}`, (await api(`/api/badges/${name}`)).status !== 404);
     }
+    // Leaderboards (every range, overall and in the private user's language), WakaTime's leaders, user search.
+    for (const range of ["week", "month", "year", "all"]) {
+      for (const language of ["", "&language=Classified"]) {
+        const pages = [];
+        for (let page = 1, total = 1; page <= total; page++) {
+          const doc = await (await api(`/api/leaderboards?range=${range}${language}&page=${page}`)).json<{ total_pages: number; users: { username: string }[] }>();
+          total = doc.total_pages;
+          pages.push(...doc.users.map((u) => u.username));
+        }
+        t.attempt(`leaderboard ${range}${language}`, pages.includes(owner.username));
+      }
+    }
+    t.attempt("WakaTime leaders", (await (await api("/api/v1/leaders?language=Classified")).text()).includes(owner.username));
+    t.attempt("user search", (await searchPublicUsers(env.DB, owner.username, 1)).usernames.includes(owner.username));
     const stranger = await signedUp();
     const strangerToken = (await addMachine(stranger.browser, "Other")).token;
     const mine = await (await api("/api/my/profile", { headers: { "x-api-token": strangerToken } })).text();

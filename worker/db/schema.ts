@@ -15,6 +15,8 @@ export const users = sqliteTable("users", {
   pulseSeq: integer("pulse_seq").notNull().default(0),
   totalXp: integer("total_xp").notNull().default(0),
   createdAt: integer("created_at").notNull(),
+  /** A local day counts towards the streak when its XP reaches this (migrations/0007_streak_threshold.sql). */
+  streakMinXp: integer("streak_min_xp").notNull().default(1),
 }, (t) => [
   // Password-reset requests may name the address, in any case.
   index("users_email_lower").on(sql`lower(${t.email})`),
@@ -90,7 +92,12 @@ export const xps = sqliteTable(
     originalLanguageId: integer("original_language_id").notNull().references(() => languages.id),
     amount: integer("amount").notNull(),
   },
-  (t) => [index("xps_pulse").on(t.pulseId), check("xps_amount_non_negative", sql`${t.amount} >= 0`)],
+  (t) => [
+    index("xps_pulse").on(t.pulseId),
+    check("xps_amount_non_negative", sql`${t.amount} >= 0`),
+    // The aliases page: was a name sent by a public profile? (migrations/0007_public_language_indexes.sql)
+    index("xps_original_language").on(t.originalLanguageId),
+  ],
 );
 
 // Rollups, kept exact by triggers on every XP row (migrations/0001_rollup_triggers.sql), so they can
@@ -106,7 +113,12 @@ export const machineDailyXp = sqliteTable(
     languageId: integer("language_id").notNull().references(() => languages.id),
     xp: integer("xp").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.machineId, t.localDate, t.languageId] }), index("machine_daily_xp_user_date").on(t.userId, t.localDate)],
+  (t) => [
+    primaryKey({ columns: [t.machineId, t.localDate, t.languageId] }),
+    index("machine_daily_xp_user_date").on(t.userId, t.localDate),
+    // The aliases page: does a public profile have XP in this language? (migrations/0007_public_language_indexes.sql)
+    index("machine_daily_xp_language").on(t.languageId, t.userId),
+  ],
 );
 
 export const machineHourlyXp = sqliteTable(

@@ -7,9 +7,13 @@ export interface UserRow {
   private: boolean;
   pulseSeq: number;
   createdAt: number;
+  /** Streak threshold: XP a local day needs to count. */
+  streakMinXp: number;
+  /** Changes with every pulse and when a machine's XP is deleted (streaks are cached by it). */
+  totalXp: number;
 }
 
-const USER_COLUMNS = "id, username, private, pulse_seq AS pulseSeq, created_at AS createdAt";
+const USER_COLUMNS = "id, username, private, pulse_seq AS pulseSeq, created_at AS createdAt, streak_min_xp AS streakMinXp, total_xp AS totalXp";
 
 type RawUser = Omit<UserRow, "private"> & { private: number };
 const toUser = (r: RawUser): UserRow => ({ ...r, private: r.private === 1 });
@@ -28,7 +32,7 @@ export interface MachineAuth {
 export async function findActiveMachineByTokenHash(db: D1Database, tokenHash: string): Promise<MachineAuth | null> {
   const row = await db
     .prepare(
-      `SELECT m.id AS machineId, u.id, u.username, u.private, u.pulse_seq AS pulseSeq, u.created_at AS createdAt
+      `SELECT m.id AS machineId, u.id, u.username, u.private, u.pulse_seq AS pulseSeq, u.created_at AS createdAt, u.streak_min_xp AS streakMinXp, u.total_xp AS totalXp
        FROM machines m JOIN users u ON u.id = m.user_id WHERE m.token_hash = ? AND m.active = 1`,
     )
     .bind(tokenHash)

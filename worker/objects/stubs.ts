@@ -1,9 +1,10 @@
-// The one place that names Durable Objects: the stub of a user's object, and which aggregator shard
-// and relay a pulse or a viewer goes to. Shard and relay counts come from configuration (FEED_SHARDS,
+// The one place that names Durable Objects: the stubs of a user's objects (live aggregates, import),
+// of the leaderboards, and which aggregator shard and relay a pulse or a viewer goes to. Shard and relay counts come from configuration (FEED_SHARDS,
 // FEED_RELAYS in wrangler.toml), so a deployment scales them without code changes.
 import type { Env } from "../env";
 
 export const GLOBAL_FEED_NAME = "global";
+export const LEADERBOARD_NAME = "global";
 
 function configured(value: string | undefined, fallback: number): number {
   const n = Number.parseInt(value ?? "", 10);
@@ -36,4 +37,14 @@ export function relayNamed(env: Env, name: string) {
 
 export function globalFeed(env: Env) {
   return env.GLOBAL_FEED.getByName(GLOBAL_FEED_NAME);
+}
+
+/** The user's import (named by user id): upload chunks, staged rows, progress. */
+export function importObject(env: Env, userId: number) {
+  return env.IMPORT_JOB.getByName(String(userId));
+}
+
+/** The one leaderboards object (every board is a view of its scores). */
+export function leaderboardObject(env: Env) {
+  return env.LEADERBOARDS.getByName(LEADERBOARD_NAME);
 }

@@ -2,7 +2,7 @@
 // the user's live object and the front page follow them here. A failure is logged, never thrown (the
 // change itself is saved, and every live path checks D1 on its next read).
 import type { Env } from "../env";
-import { globalFeed, userObject } from "../objects/stubs";
+import { globalFeed, importObject, leaderboardObject, userObject } from "../objects/stubs";
 import { errorMessage, log } from "../observability/log";
 
 export type AccountEvent =
@@ -21,16 +21,19 @@ export async function publishAccountEvent(env: Env, event: AccountEvent): Promis
     case "machines-changed":
       // A deleted machine takes its XP off the user's total, and so off the front page's.
       await attempt("refresh machines", () => user.refreshMachines(event.userId));
+      await attempt("refresh leaderboards", () => leaderboardObject(env).refreshUser(event.userId));
       await attempt("reconcile feed", () => globalFeed(env).reconcile());
       return;
     case "privacy-changed":
       // Closing public viewers' sockets must not be skipped by a passing failure: try twice.
       await attempt("set privacy", () => user.setPrivacy(event.private), 2);
+      await attempt("leaderboard privacy", () => leaderboardObject(env).setPrivacy(event.userId, event.private), 2);
       await attempt("reconcile feed", () => globalFeed(env).reconcile({ windows: true }));
       return;
     case "account-deleted":
       await attempt("erase live state", () => user.erase(), 2);
-      await attempt("erase import", () => env.IMPORT_JOB.getByName(String(event.userId)).erase(), 2);
+      await attempt("erase import", () => importObject(env, event.userId).erase(), 2);
+      await attempt("leave leaderboards", () => leaderboardObject(env).removeUser(event.userId), 2);
       await attempt("reconcile feed", () => globalFeed(env).reconcile({ windows: true }));
       return;
     case "password-changed":

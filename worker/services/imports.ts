@@ -2,10 +2,7 @@
 import type { Env } from "../env";
 import type { BeginResult, ChunkResult, StartResult } from "../objects/import-job";
 import type { ImportStatus } from "../domain/import/progress";
-
-function importObject(env: Env, userId: number) {
-  return env.IMPORT_JOB.getByName(String(userId));
-}
+import { importObject } from "../objects/stubs";
 
 export function beginImport(env: Env, userId: number, file: { name: string; size: number }): Promise<BeginResult> {
   return importObject(env, userId).begin(userId, file, Date.now());

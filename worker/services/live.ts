@@ -11,6 +11,7 @@ import type { PulseNotice, UserRef, ViewerRole } from "../objects/user-stats";
 import { feedRelayFor, userObject } from "../objects/stubs";
 import { clientAddress } from "../http/client-address";
 import { errorMessage, log } from "../observability/log";
+import { loadProfileDocumentWithStreaks } from "./streaks";
 
 function userRef(user: UserRow): UserRef {
   return { userId: user.id, username: user.username, private: user.private, createdAt: user.createdAt, pulseSeq: user.pulseSeq };
@@ -29,7 +30,7 @@ export interface KeepAliveContext {
 /** The caller's own profile document, for a valid machine token; null for any other token. */
 export async function ownProfileDocument(env: Env, token: string): Promise<string | null> {
   const auth = await findActiveMachineByTokenHash(env.DB, await hashToken(token));
-  return auth ? loadProfileDocument(env, auth.user) : null;
+  return auth ? loadProfileDocumentWithStreaks(env, auth.user) : null;
 }
 
 /** Off the response path: the user's object applies the pulse (a lost call is caught up from D1). */

@@ -1,11 +1,12 @@
-// POST /my/preferences (e-mail), /my/preferences/{privacy,password,delete-account} and the language
-// aliases /my/preferences/aliases (add or change) and /my/preferences/aliases/delete.
+// POST /my/preferences (e-mail), /my/preferences/{privacy,streak,password,delete-account} and the
+// language aliases /my/preferences/aliases (add or change) and /my/preferences/aliases/delete.
 import { Hono } from "hono";
 import { field } from "../../http/form";
 import { tooManyRequests } from "../../http/web-responses";
 import { changeEmail, changePassword, changePrivacy, deleteAccount } from "../../services/accounts";
 import { clearSessionCookie } from "../../services/sessions";
 import { removeAlias, setAlias, type AliasResult } from "../../services/language-aliases";
+import { changeStreakThreshold } from "../../services/streaks";
 import { formGuard, ip, redirect, requireSession, statusPage, type WebEnv } from "./context";
 
 const PAGE = "/my/preferences";
@@ -37,6 +38,11 @@ export const preferenceRoutes = new Hono<WebEnv>()
       kind: "success",
       message: isPrivate ? "Your profile is now private: only you can see it." : "Your profile is now public.",
     });
+  })
+  .post(`${PAGE}/streak`, account, async (c) => {
+    const result = await changeStreakThreshold(c.env.DB, requireSession(c).userId, field(c.get("form"), "streak_min_xp"));
+    if (result.kind === "invalid") return redirect(PAGE, { kind: "error", message: result.message });
+    return redirect(PAGE, { kind: "success", message: `A day now counts towards your streak with at least ${result.minXp} XP.` });
   })
   .post(`${PAGE}/password`, account, async (c) => {
     const form = c.get("form");
