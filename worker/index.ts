@@ -1,16 +1,12 @@
 // The production Worker: /api goes to the API (Hono), form posts, exports and /my/profile to the web
-// app (Hono), every other path to the Astro site. Non-API responses get the security headers.
+// app (Hono), every other path to the Astro site (dispatch in worker/handler.ts). Non-API responses get
+// the security headers.
 // It also exports the Durable Object classes (wrangler.toml binds them).
 import astro from "@astrojs/cloudflare/entrypoints/server";
 import type { Env } from "./env";
-import { fetchApi, isApiPath } from "./app";
-import { observe } from "./observability/observe";
-import { fetchBadgeImage, isBadgeImagePath } from "./routes/badges";
-import { withSecurityHeaders } from "./http/security-headers";
+import { createHandler } from "./handler";
 import { cachedProfilePage } from "./http/page-cache";
 import { plainStatusPage, type StatusPageRenderer } from "./http/web-responses";
-import { createWebApp, isWebRequest } from "./web";
-import { runScheduled } from "./services/scheduled";
 
 /** Status pages of the web app (429, 403, 404, ...) rendered by the site's Astro pages when one exists. */
 const astroStatusPages: StatusPageRenderer = async (request, page, env, ctx) => {
@@ -30,8 +26,6 @@ const astroStatusPages: StatusPageRenderer = async (request, page, env, ctx) => 
   return new Response(rendered.body, { status: page.status, headers });
 };
 
-const web = createWebApp(astroStatusPages);
-
 export { UserStats } from "./objects/user-stats";
 export { FeedShard } from "./objects/feed-shard";
 export { GlobalFeed } from "./objects/global-feed";
@@ -44,22 +38,4 @@ async function renderPage(request: Request, env: Env, ctx: ExecutionContext): Pr
   return (await cachedProfilePage(env.DB, request, Date.now())) ?? astro.fetch(request, env as never, ctx);
 }
 
-export default {
-  fetch(request, env, ctx) {
-    return observe(request, () => dispatch(request, env, ctx));
-  },
-  // Cron Triggers (wrangler.toml): the retention sweep, and nightly the backup to R2 first.
-  async scheduled(controller, env) {
-    await runScheduled(controller, env);
-  },
-} satisfies ExportedHandler<Env>;
-
-function dispatch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
-  const { pathname } = new URL(request.url);
-  if (isApiPath(pathname)) return fetchApi(request, env, ctx);
-  if (isBadgeImagePath(pathname)) return Promise.resolve(fetchBadgeImage(request, env, ctx)).then(withSecurityHeaders);
-  if (isWebRequest(request.method, pathname)) {
-    return Promise.resolve(web.fetch(request, env, ctx)).then(withSecurityHeaders);
-  }
-  return renderPage(request, env, ctx).then(withSecurityHeaders);
-}
+export default createHandler({ renderPage, statusPages: astroStatusPages });
