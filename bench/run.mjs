@@ -64,7 +64,13 @@ async function withServer(body) {
 // Suites marked `reset` start from a fresh state; `pages` and `import` run on a server of their own here, the others start theirs.
 const SINGLE = {
   feed: { run: () => feedSuite(ctx, [1, 2, 4]) },
-  ingestQuiet: { run: () => ((ctx.ingestUsers = seedUsers(persistTo, options.users)), ingestWithoutLiveSuite(ctx)), reset: true },
+  ingestQuiet: {
+    run: () => {
+      ctx.ingestUsers = seedUsers(persistTo, options.users);
+      return ingestWithoutLiveSuite(ctx);
+    },
+    reset: true,
+  },
   leaderboard: { run: () => leaderboardSuite(ctx) },
   pages: { run: () => withServer(() => pagesSuite(ctx)), reset: true },
   import: { run: () => withServer(() => importSuite(ctx)), reset: true },

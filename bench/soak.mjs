@@ -40,7 +40,9 @@ function openSockets(url) {
     };
     sockets.push(ws);
   }
-  return { stats, close: () => sockets.forEach((ws) => ws.close(1000)) };
+  return { stats, close: () => {
+      for (const ws of sockets) ws.close(1000);
+    } };
 }
 
 function mixedRequest() {

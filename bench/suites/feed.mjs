@@ -39,6 +39,11 @@ async function measureShards(shards, seconds) {
     await feed.state.ready;
     const start = feed.state.total;
     let next = 2 ** 40 + shards * 2 ** 30; // far above real pulse ids
+    const takeBatch = () => {
+      const first = next;
+      next += BATCH;
+      return first;
+    };
     const started = performance.now();
     const load = await new Promise((resolve, reject) =>
       autocannon(
@@ -46,7 +51,7 @@ async function measureShards(shards, seconds) {
           url: server.url,
           connections: 8,
           duration: seconds,
-          requests: [{ method: "POST", path: "/api/_bench/feed-pulses", setupRequest: (req) => ({ ...req, headers: { "content-type": "application/json" }, body: JSON.stringify({ first: (next += BATCH) - BATCH, count: BATCH }) }) }],
+          requests: [{ method: "POST", path: "/api/_bench/feed-pulses", setupRequest: (req) => ({ ...req, headers: { "content-type": "application/json" }, body: JSON.stringify({ first: takeBatch(), count: BATCH }) }) }],
         },
         (e, r) => (e ? reject(e) : resolve(r)),
       ),

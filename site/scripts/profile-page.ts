@@ -164,7 +164,9 @@ function start(root: HTMLElement): void {
   if (styleGroup) {
     styleGroup.hidden = false;
     const buttons = [...styleGroup.querySelectorAll<HTMLButtonElement>("button[data-style]")];
-    const press = () => buttons.forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.style === hoursStyle)));
+    const press = () => {
+      for (const b of buttons) b.setAttribute("aria-pressed", String(b.dataset.style === hoursStyle));
+    };
     press();
     for (const button of buttons) {
       button.addEventListener("click", () => {

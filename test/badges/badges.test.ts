@@ -12,9 +12,8 @@ const send = (token: string, language: string, xp: number, at = Date.now() - 60_
 function assertWellFormedXml(xml: string): void {
   const stack: string[] = [];
   const token = /<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|([^<]+)/gy;
-  let m: RegExpExecArray | null;
   let consumed = 0;
-  while ((m = token.exec(xml)) !== null) {
+  for (let m = token.exec(xml); m !== null; m = token.exec(xml)) {
     consumed = token.lastIndex;
     const [, closing, name, attrs, selfClosing, text] = m;
     const checked = text ?? attrs ?? "";

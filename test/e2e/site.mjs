@@ -69,7 +69,10 @@ function chartDrift(page, name) {
       if (meta.hidden) return;
       dataset.data.forEach((value, j) => {
         const el = meta.data[j];
-        if (!el) return drift.push(`${dataset.label}[${j}]: no element`);
+        if (!el) {
+          drift.push(`${dataset.label}[${j}]: no element`);
+          return;
+        }
         const drawn = radial ? el.outerRadius - el.innerRadius : Math.abs(el.base - el.y);
         const expected = radial
           ? chart.scales.r.getDistanceFromCenterForValue(value)

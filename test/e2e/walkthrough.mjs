@@ -10,7 +10,7 @@ const WIDE = { width: 1440, height: 900 };
 /** Parses "rgb(r, g, b)" into numbers. */
 const rgb = (css) => (css.match(/[\d.]+/g) ?? []).slice(0, 3).map(Number);
 const luminance = ([r, g, b]) => {
-  const f = (c) => ((c /= 255) <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+  const f = (c) => (c / 255 <= 0.04045 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
   return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
 };
 const contrast = (a, b) => {

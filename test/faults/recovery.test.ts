@@ -39,7 +39,8 @@ describe("recovery from faults", () => {
 
     for (let step = 0; step < STEPS; step++) {
       const u = r.pick(users);
-      const body = { coded_at: codedAt((second += 1000), r.pick([0, 120, -300])), xps: [{ language: r.pick(["Go", "Rust", "Zig"]), xp: 1 + r.int(30) }] };
+      second += 1000;
+      const body = { coded_at: codedAt(second, r.pick([0, 120, -300])), xps: [{ language: r.pick(["Go", "Rust", "Zig"]), xp: 1 + r.int(30) }] };
       const roll = r.next();
       if (roll < 0.1) {
         // A notification that never arrives: the pulse is in D1, the object never hears of it.

@@ -37,7 +37,8 @@ let nextSecond = Date.now() - 6 * 86_400_000;
 
 async function postMany(token: string, count: number, xpOf: (i: number) => number, concurrency = 10) {
   for (let i = 0; i < count; i += concurrency) {
-    const batch = Array.from({ length: Math.min(concurrency, count - i) }, (_, j) => ({ k: i + j, at: (nextSecond += 1000) }));
+    const batch = Array.from({ length: Math.min(concurrency, count - i) }, (_, j) => ({ k: i + j, at: nextSecond + (j + 1) * 1000 }));
+    nextSecond += batch.length * 1000;
     const statuses = await Promise.all(batch.map(({ k, at }) => postPulse(token, pulse([{ language: k % 3 ? "Go" : "Zig", xp: xpOf(k) }], at)).then((r) => r.status)));
     expect(statuses.every((s) => s === 201)).toBe(true);
   }

@@ -202,7 +202,10 @@ export class ImportJob extends DurableObject<Env> {
     const groups = this.store.nextGroups(PULSES_PER_STEP);
     // Bounded by rows too, so a file of huge pulses cannot make one step hold too much.
     let rows = 0;
-    const fit = groups.findIndex((g) => (rows += g.rows) > ROWS_PER_STEP);
+    const fit = groups.findIndex((g) => {
+      rows += g.rows;
+      return rows > ROWS_PER_STEP;
+    });
     if (fit > 0) groups.length = fit;
     if (groups.length === 0) {
       this.store.set("phase", "finishing");

@@ -49,14 +49,23 @@ export class PulseEdgeJsonParser implements ImportParser {
     const offset = checkOffset(p.tz_offset);
     const pulse = machine.ok && sentAt.ok ? { machine: machine.value, sentAtMs: sentAt.value } : undefined;
     const head = [machine, sentAt, offset].find((c) => !c.ok);
-    if (head && !head.ok) return sink.problem({ at, message: head.message, ...(pulse ? { pulse } : {}) });
-    if (!Array.isArray(p.xps)) return sink.problem({ at, message: "xps is not a list", pulse });
+    if (head && !head.ok) {
+      sink.problem({ at, message: head.message, ...(pulse ? { pulse } : {}) });
+      return;
+    }
+    if (!Array.isArray(p.xps)) {
+      sink.problem({ at, message: "xps is not a list", pulse });
+      return;
+    }
     const rows = [];
     for (const x of p.xps as Record<string, unknown>[]) {
       const language = checkLanguage(x?.sent_as ?? x?.language);
       const amount = checkAmount(x?.amount);
       const bad = [language, amount].find((c) => !c.ok);
-      if (bad && !bad.ok) return sink.problem({ at, message: bad.message, pulse });
+      if (bad && !bad.ok) {
+      sink.problem({ at, message: bad.message, pulse });
+      return;
+    }
       rows.push({ language: language.ok ? language.value : "", amount: amount.ok ? amount.value : 0 });
     }
     // A pulse without XP rows (the export lists them) has nothing to import.
