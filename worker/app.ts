@@ -7,6 +7,7 @@ import { pulseRoutes } from "./routes/pulses";
 import { userRoutes } from "./routes/users";
 import { liveRoutes } from "./routes/live";
 import { benchRoutes } from "./routes/bench";
+import { wakatimeRoutes } from "./routes/wakatime";
 
 const api = new Hono<AppEnv>().basePath("/api");
 
@@ -17,6 +18,8 @@ api.use(async (c, next) => {
 
 api.get("/health", (c) => jsonResponse({ ok: true }));
 api.route("/", pulseRoutes);
+// Before the profile routes: their CORS middleware on /users/* would answer the heartbeat preflights.
+api.route("/", wakatimeRoutes);
 api.route("/", userRoutes);
 api.route("/", benchRoutes);
 

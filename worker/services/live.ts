@@ -40,6 +40,14 @@ export function publishPulse(env: Env, ctx: { waitUntil(promise: Promise<unknown
   ctx.waitUntil(notifyWithRetry(env, notice));
 }
 
+/**
+ * The one place heartbeats reach the live objects: the XP slots a heartbeat request booked are
+ * pulses, told to the user's object exactly like pulses from Code::Stats plugins.
+ */
+export function publishHeartbeatXp(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }, stored: readonly { ref: StoredPulseRef; pulse: ValidPulse }[], request: Request): void {
+  for (const s of stored) publishPulse(env, ctx, s, request);
+}
+
 const NOTIFY_ATTEMPTS = 3;
 
 /** An object being evicted or restarted fails the call: try again on a fresh stub, then give up. */
