@@ -74,7 +74,8 @@ export function durationFields(ms: number): DurationFields {
   return {
     total_seconds: totalSeconds,
     digital: `${hours}:${String(minutes).padStart(2, "0")}`,
-    decimal: (Math.floor((totalSeconds / 3600) * 100) / 100).toFixed(2),
+    // WakaTime's decimal ignores the seconds: 2:17:36 is "2.28".
+    decimal: (Math.floor((hours + minutes / 60) * 100) / 100).toFixed(2),
     text: humanDuration(totalSeconds),
     hours,
     minutes,
