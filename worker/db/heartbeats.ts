@@ -122,7 +122,26 @@ export async function codingTimeRows(db: D1Database, userId: number, from: strin
     .from(codingTimeDaily)
     .leftJoin(named, and(eq(codingTimeDaily.dim, "machine"), eq(named.id, sql`CAST(${codingTimeDaily.name} AS INTEGER)`)))
     .where(and(eq(codingTimeDaily.userId, userId), gte(codingTimeDaily.localDate, from), lte(codingTimeDaily.localDate, to), gt(codingTimeDaily.ms, 0)));
-  return rows.map((r) => ({ localDate: r.localDate, dim: r.dim, name: r.dim === "machine" ? r.machine ?? "Unknown" : r.name, ms: r.ms }));
+  return rows.map(cellOf);
+}
+
+/**
+ * A user's settings and coding-time rows between two local dates, in one round trip. Machine rows keep
+ * their id as the name (in a D1 batch, drizzle maps rows by column name, so a joined `name` would clash).
+ */
+export async function settingsAndCodingTime(db: D1Database, userId: number, from: string, to: string): Promise<{ settings: CodingTimeSettingsRow | null; cells: CodingTimeCell[] }> {
+  const [settings, cells] = await orm(db).batch([
+    orm(db).select().from(codingTimeSettings).where(eq(codingTimeSettings.userId, userId)).limit(1),
+    orm(db)
+      .select({ localDate: codingTimeDaily.localDate, dim: codingTimeDaily.dim, name: codingTimeDaily.name, ms: codingTimeDaily.ms })
+      .from(codingTimeDaily)
+      .where(and(eq(codingTimeDaily.userId, userId), gte(codingTimeDaily.localDate, from), lte(codingTimeDaily.localDate, to), gt(codingTimeDaily.ms, 0))),
+  ]);
+  return { settings: settings[0] ?? null, cells };
+}
+
+function cellOf(r: { localDate: string; dim: string; name: string; ms: number; machine: string | null }): CodingTimeCell {
+  return { localDate: r.localDate, dim: r.dim, name: r.dim === "machine" ? r.machine ?? "Unknown" : r.name, ms: r.ms };
 }
 
 /**

@@ -5,7 +5,8 @@ import { canonicalToken, hashToken } from "../domain/token";
 import { findActiveMachineByTokenHash } from "../db/users";
 import { jsonError, jsonTextResponse, notAuthenticated, pulseCreated } from "../http/responses";
 import { ingestPulse, ingestRefusal, noteFailedAuthentication } from "../services/ingest";
-import { loadProfileDocument, publishPulse } from "../services/live";
+import { publishPulse } from "../services/live";
+import { profileDocumentWithCodingTime } from "../services/coding-time";
 
 export const pulseRoutes = new Hono<AppEnv>()
   .post("/my/pulses", async (c) => {
@@ -33,5 +34,5 @@ export const pulseRoutes = new Hono<AppEnv>()
     const token = canonicalToken(c.req.header("x-api-token"));
     const auth = token ? await findActiveMachineByTokenHash(c.env.DB, await hashToken(token)) : null;
     if (!auth) return notAuthenticated();
-    return jsonTextResponse(await loadProfileDocument(c.env, auth.user));
+    return jsonTextResponse(await profileDocumentWithCodingTime(c.env, auth.user, true));
   });

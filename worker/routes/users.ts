@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../env";
 import { jsonError, jsonTextResponse } from "../http/responses";
-import { loadProfileDocument } from "../services/live";
+import { profileDocumentWithCodingTime } from "../services/coding-time";
 import { lookupProfileUser } from "../services/profiles";
 
 export const userRoutes = new Hono<AppEnv>()
@@ -17,6 +17,6 @@ export const userRoutes = new Hono<AppEnv>()
       case "redirect":
         return c.redirect(`/api/users/${encodeURIComponent(found.canonical)}`, 302);
       case "found":
-        return jsonTextResponse(await loadProfileDocument(c.env, found.user));
+        return jsonTextResponse(await profileDocumentWithCodingTime(c.env, found.user, false));
     }
   });

@@ -2,7 +2,10 @@
 // stats, all-time and current-user documents, and the coding-time fields of the profile.
 import { dayTotalMs, durationFields, mergeDays, namedDurations, DEFAULT_TIMEOUT_MINUTES, type DayTotals } from "../domain/coding-time";
 import { addDays, isIsoDate, localDate, startOfLocalDay, validZone } from "../domain/zoned-time";
-import { codingTimeAllTime, codingTimeOfDayByToken, codingTimeRows, findKeyOwner, findSettings, type CodingTimeCell, type KeyOwner } from "../db/heartbeats";
+import { codingTimeAllTime, codingTimeOfDayByToken, codingTimeRows, findKeyOwner, settingsAndCodingTime, type CodingTimeCell, type KeyOwner } from "../db/heartbeats";
+import type { UserRow } from "../db/users";
+import type { Env } from "../env";
+import { loadProfileDocument } from "./live";
 import type { CodingTimeSettingsRow } from "../db/schema";
 
 const DIM_FIELDS = [
@@ -249,12 +252,15 @@ export interface ProfileCodingTime {
   };
 }
 
-/** Null for users who never sent a heartbeat in the last 7 days. */
+/** Null for users without coding time in the last 7 days. One D1 round trip. */
 export async function profileCodingTime(db: D1Database, userId: number, viewerIsOwner: boolean, now: number): Promise<ProfileCodingTime | null> {
-  const settings = await findSettings(db, userId);
+  // Read a window that holds "the last 7 days" in any zone, then cut it in the user's zone.
+  const utcToday = localDate("UTC", now);
+  const { settings, cells } = await settingsAndCodingTime(db, userId, addDays(utcToday, -7), addDays(utcToday, 1));
   const zone = userZone(settings, null);
   const today = localDate(zone, now);
-  const days = toDays(await codingTimeRows(db, userId, addDays(today, -6), today));
+  const from = addDays(today, -6);
+  const days = toDays(cells.filter((c) => c.localDate >= from && c.localDate <= today));
   if (days.size === 0) return null;
   const week = mergeDays(days.values());
   const weekMs = dayTotalMs(week);
@@ -267,4 +273,13 @@ export async function profileCodingTime(db: D1Database, userId: number, viewerIs
   };
   if (viewerIsOwner || settings?.showProjects) result.last_7_days.projects = brief(week.get("project"));
   return result;
+}
+
+/** The Code::Stats profile document with `coding_time` appended (its own fields stay byte for byte). */
+export async function profileDocumentWithCodingTime(env: Env, user: UserRow, viewerIsOwner: boolean): Promise<string> {
+  const [doc, codingTime] = await Promise.all([loadProfileDocument(env, user), profileCodingTime(env.DB, user.id, viewerIsOwner, Date.now())]);
+  if (!codingTime) return doc;
+  const end = doc.lastIndexOf("}");
+  const separator = doc.slice(0, end).trim().endsWith("{") ? "" : ",";
+  return `${doc.slice(0, end)}${separator}"coding_time":${JSON.stringify(codingTime)}}`;
 }
