@@ -20,9 +20,9 @@ const FORM_POSTS = [
   /^\/my\/machines$/,
   /^\/my\/machines\/[^/]+\/(?:rename|activate|deactivate|delete|regenerate)$/,
   /^\/my\/preferences$/,
-  /^\/my\/preferences\/(?:privacy|password|delete-account)$/,
+  /^\/my\/preferences\/(?:privacy|coding-time|password|delete-account)$/,
 ];
-const GETS = new Set(["/my/export.csv", "/my/export.json", "/my/profile"]);
+const GETS = new Set(["/my/export.csv", "/my/export.json", "/my/export-heartbeats.json", "/my/profile"]);
 
 /** Does this request belong to the web app (rather than to an Astro page)? */
 export function isWebRequest(method: string, pathname: string): boolean {

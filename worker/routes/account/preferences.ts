@@ -1,9 +1,10 @@
-// POST /my/preferences (e-mail) and /my/preferences/{privacy,password,delete-account}.
+// POST /my/preferences (e-mail) and /my/preferences/{privacy,coding-time,password,delete-account}.
 import { Hono } from "hono";
 import { field } from "../../http/form";
 import { tooManyRequests } from "../../http/web-responses";
 import { changeEmail, changePassword, changePrivacy, deleteAccount } from "../../services/accounts";
 import { clearSessionCookie } from "../../services/sessions";
+import { changeCodingTimeSettings } from "../../services/coding-time-settings";
 import { formGuard, ip, redirect, requireSession, statusPage, type WebEnv } from "./context";
 
 const PAGE = "/my/preferences";
@@ -22,6 +23,16 @@ export const preferenceRoutes = new Hono<WebEnv>()
       kind: "success",
       message: isPrivate ? "Your profile is now private: only you can see it." : "Your profile is now public.",
     });
+  })
+  .post(`${PAGE}/coding-time`, account, async (c) => {
+    const form = c.get("form");
+    const result = await changeCodingTimeSettings(c.env.DB, requireSession(c).userId, {
+      timeout: field(form, "timeout"),
+      timeZone: field(form, "time_zone"),
+      showProjects: ["on", "yes", "true", "1"].includes(field(form, "show_projects")),
+    });
+    if (result.kind === "invalid") return redirect(PAGE, { kind: "error", message: result.message });
+    return redirect(PAGE, { kind: "success", message: "Coding-time settings saved." });
   })
   .post(`${PAGE}/password`, account, async (c) => {
     const form = c.get("form");
