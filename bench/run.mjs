@@ -9,9 +9,10 @@ import { profileApiSuite } from "./suites/profile.mjs";
 import { feedSuite } from "./suites/feed.mjs";
 import { loadCurveSuite, loadCurveSvg } from "./suites/load-curve.mjs";
 import { pagesSuite } from "./suites/pages.mjs";
+import { heartbeatsQuietSuite, heartbeatsSuite } from "./suites/heartbeats.mjs";
 import { machineInfo, renderReport } from "./report.mjs";
 import { seedUsers } from "./fixtures.mjs";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 // `wrangler dev` records every span of every request into a local trace store (for its local
 // observability explorer), on the workerd thread that also runs the Worker, its objects and D1. It is
@@ -39,16 +40,35 @@ if (!args.includes("--only")) resetState();
 
 const results = { date: new Date().toISOString(), options: { ...options, localTracing: process.env.X_LOCAL_OBSERVABILITY !== "false" }, machine: machineInfo() };
 const ctx = { persistTo, options };
-// `--only feed` or `--only ingestQuiet` reruns one suite that needs no shared server into the last results.
+// `--only feed`, `--only ingestQuiet` or `--only heartbeats` reruns one suite into the last results.
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
+let loadedFullRun = false;
 if (only) {
-  Object.assign(results, JSON.parse(readFileSync("bench/results/latest.json", "utf8")), { date: results.date, options: results.options });
+  const fresh = { date: results.date, options: results.options };
+  const last = existsSync("bench/results/latest.json") ? JSON.parse(readFileSync("bench/results/latest.json", "utf8")) : {};
+  // Merged into a full run's results (every suite present), a rerun may replace the published report.
+  loadedFullRun = Boolean(last.ingest && last.feed && last.loadCurve);
+  Object.assign(results, last);
+  Object.assign(results, fresh);
   if (only === "feed") results.feed = await feedSuite(ctx, [1, 2, 4]);
   else if (only === "ingestQuiet") {
     resetState();
     ctx.ingestUsers = seedUsers(persistTo, options.users);
     results.ingestQuiet = await ingestWithoutLiveSuite(ctx);
-  } else throw new Error(`--only supports: feed, ingestQuiet`);
+  } else if (only === "heartbeats") {
+    // Its own server on a fresh state (the suite needs seeded users and a running API).
+    resetState();
+    ctx.ingestUsers = seedUsers(persistTo, options.users);
+    const server = startDevServer({ port: Number(process.env.BENCH_PORT ?? 8799), args: ["--persist-to", persistTo, "--log-level", "warn"], log: openSync(".wrangler/bench-server.log", "w") });
+    try {
+      await waitForHealth(server.url);
+      Object.assign(ctx, { url: server.url });
+      results.heartbeats = await heartbeatsSuite(ctx);
+    } finally {
+      await server.stop();
+    }
+    results.heartbeatsQuiet = await heartbeatsQuietSuite(ctx);
+  } else throw new Error(`--only supports: feed, ingestQuiet, heartbeats`);
 } else {
   const serverLog = openSync(".wrangler/bench-server.log", "w");
   // BENCH_PORT: run beside another server (or another checkout's benchmark) without a port clash.
@@ -58,6 +78,8 @@ if (only) {
     Object.assign(ctx, { url: server.url });
     log("ingest: health baseline vs pulses (with live notifications) ...");
     results.ingest = await ingestSuite(ctx);
+    log("WakaTime API: heartbeats.bulk (10 per request) and statusbar/today for a year of heartbeats vs health ...");
+    results.heartbeats = await heartbeatsSuite(ctx);
     log("profile API: 100-pulse user vs heavy user ...");
     results.profileApi = await profileApiSuite(ctx);
     log("pages: profile and front page vs health, 100-pulse vs heavy profile page, transferred bytes ...");
@@ -72,6 +94,8 @@ if (only) {
   // These suites run their own servers (other settings, or a fresh state per row).
   log("ingest without live notifications (the pulse path alone) ...");
   results.ingestQuiet = await ingestWithoutLiveSuite(ctx);
+  log("heartbeats.bulk without live notifications (the heartbeat path alone) ...");
+  results.heartbeatsQuiet = await heartbeatsQuietSuite(ctx);
   log("front-page feed with 1, 2 and 4 shards ...");
   results.feed = await feedSuite(ctx, [1, 2, 4]);
 }
@@ -79,7 +103,9 @@ if (only) {
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/latest.json", JSON.stringify(results, null, 2));
 const report = renderReport(results);
-// Quick runs are for development; only full runs replace the published report.
-writeFileSync(quick ? "bench/results/latest.md" : "docs/benchmarks.md", report);
-writeFileSync(quick ? "bench/results/latency-over-load.svg" : "docs/latency-over-load.svg", loadCurveSvg(results.loadCurve));
+// Quick runs are for development; only full runs replace the published report (a single suite
+// rerun only when it was merged into a full run's results).
+const publish = !quick && (!only || loadedFullRun);
+writeFileSync(publish ? "docs/benchmarks.md" : "bench/results/latest.md", report);
+if (results.loadCurve) writeFileSync(!publish ? "bench/results/latency-over-load.svg" : "docs/latency-over-load.svg", loadCurveSvg(results.loadCurve));
 console.log(json ? JSON.stringify(results, null, 2) : report);

@@ -23,11 +23,9 @@ export function requestCoords(request: Request, env: Env): { lat: number; lon: n
   return coarseCoords(cf?.latitude, cf?.longitude) ?? parseCoords(env.FALLBACK_COORDS);
 }
 
-/** Off the response path: the user's object applies the pulse (a lost call is caught up from D1). */
-export function publishPulse(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }, stored: { ref: StoredPulseRef; pulse: ValidPulse }, request: Request): void {
-  if (env.LIVE_NOTIFICATIONS === "off") return;
+function pulseNotice(env: Env, stored: { ref: StoredPulseRef; pulse: ValidPulse }, request: Request): PulseNotice {
   const { ref, pulse } = stored;
-  const notice: PulseNotice = {
+  return {
     userId: ref.userId,
     pulseId: ref.pulseId,
     seq: ref.seq,
@@ -37,24 +35,32 @@ export function publishPulse(env: Env, ctx: { waitUntil(promise: Promise<unknown
     entries: pulse.entries.map((e) => ({ key: e.key, amount: e.xp })),
     coords: requestCoords(request, env),
   };
-  ctx.waitUntil(notifyWithRetry(env, notice));
+}
+
+/** Off the response path: the user's object applies the pulse (a lost call is caught up from D1). */
+export function publishPulse(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }, stored: { ref: StoredPulseRef; pulse: ValidPulse }, request: Request): void {
+  if (env.LIVE_NOTIFICATIONS === "off") return;
+  const notice = pulseNotice(env, stored, request);
+  ctx.waitUntil(notifyWithRetry(env, notice.userId, (object) => object.applyPulse(notice)));
 }
 
 /**
  * The one place heartbeats reach the live objects: the XP slots a heartbeat request booked are
- * pulses, told to the user's object exactly like pulses from Code::Stats plugins.
+ * pulses, told to the user's object like pulses from Code::Stats plugins, all in one call.
  */
 export function publishHeartbeatXp(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }, stored: readonly { ref: StoredPulseRef; pulse: ValidPulse }[], request: Request): void {
-  for (const s of stored) publishPulse(env, ctx, s, request);
+  if (env.LIVE_NOTIFICATIONS === "off" || stored.length === 0) return;
+  const notices = stored.map((s) => pulseNotice(env, s, request));
+  ctx.waitUntil(notifyWithRetry(env, notices[0]!.userId, (object) => object.applyPulses(notices)));
 }
 
 const NOTIFY_ATTEMPTS = 3;
 
 /** An object being evicted or restarted fails the call: try again on a fresh stub, then give up. */
-async function notifyWithRetry(env: Env, notice: PulseNotice): Promise<void> {
+async function notifyWithRetry(env: Env, userId: number, call: (object: ReturnType<typeof userObject>) => Promise<void>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await userObject(env, notice.userId).applyPulse(notice);
+      await call(userObject(env, userId));
       return;
     } catch (error) {
       if (attempt >= NOTIFY_ATTEMPTS) {
