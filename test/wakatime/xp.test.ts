@@ -85,4 +85,20 @@ describe("XP from heartbeats", () => {
     socket!.ws.close(1000);
     await waitFor(async () => (await profile(u.username)).total_xp === XP_PER_SLOT, "profile total");
   });
+
+  it("delivers the several slots of one offline batch to viewers, in sequence and summing exactly", async () => {
+    const u = await createUser({ machine: "Desk" });
+    const { socket } = await openSocket(`/live/users/${u.username}`);
+    await socket!.next((m) => m.type === "profile.snapshot");
+    const start = slotAgo(3);
+    // Five slots in one request (an offline re-sync of 10 minutes of work).
+    expect((await postHeartbeats(u.token, Array.from({ length: 10 }, (_, i) => hb(start + i * 60, { entity: `o${i}`, language: "Ada" })))).status).toBe(201);
+    await waitFor(async () => socket!.messages.filter((m) => m.type === "profile.pulses").flatMap((m) => m.pulses).length >= 5 || null, "five slot pulses");
+    const deltas = socket!.messages.filter((m) => m.type === "profile.pulses");
+    const seqs = deltas.flatMap((m) => m.pulses.map((p: any) => p.seq));
+    expect(seqs).toEqual([1, 2, 3, 4, 5]);
+    expect(deltas.flatMap((m) => m.pulses).reduce((sum: number, p: any) => sum + p.xps[0].amount, 0)).toBe(5 * XP_PER_SLOT);
+    socket!.ws.close(1000);
+    expect((await profile(u.username)).total_xp).toBe(5 * XP_PER_SLOT);
+  });
 });
