@@ -87,6 +87,18 @@ describe("stats/{range}", () => {
     expect((await get(`/api/v1/users/${u.username}/stats/last_7_days`, u.token)).status).toBe(200);
   });
 
+  it("answers odd user segments with a JSON 4xx, never a 5xx", async () => {
+    const u = await createUser();
+    for (const segment of ["%E0%A4%A", "100%25", "a%2Fb", "%00", "x".repeat(300)]) {
+      const res = await get(`/api/v1/users/${segment}/stats/last_7_days`);
+      expect(res.status, segment).toBeGreaterThanOrEqual(400);
+      expect(res.status, segment).toBeLessThan(500);
+      const post = await postHeartbeats(u.token, [hb(Math.floor(Date.now() / 1000) - 60)], { path: `/api/v1/users/${segment}/heartbeats.bulk` });
+      expect(post.status, segment).toBeGreaterThanOrEqual(400);
+      expect(post.status, segment).toBeLessThan(500);
+    }
+  });
+
   it("refuses an unknown range with a JSON 400", async () => {
     const u = await createUser();
     const res = await get(`/api/v1/users/${u.username}/stats/last_century`);

@@ -3,7 +3,7 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
 import { hashToken } from "../domain/token";
-import { usernameKey } from "../domain/username";
+import { usernameFromPath, usernameKey } from "../domain/username";
 import { wakatimeToken } from "../domain/wakatime-key";
 import { findKeyOwner, findSettings, type KeyOwner } from "../db/heartbeats";
 import { jsonError, jsonResponse } from "../http/responses";
@@ -48,7 +48,7 @@ async function ownerFor(c: Context<AppEnv>, tokenHash: string): Promise<KeyOwner
   const owner = await findKeyOwner(c.env.DB, tokenHash);
   if (!owner) return "unauthenticated";
   const user = c.req.param("user");
-  if (user !== undefined && user !== "current" && usernameKey(decodeURIComponent(user)) !== usernameKey(owner.username)) return "forbidden";
+  if (user !== undefined && user !== "current" && usernameKey(usernameFromPath(user)) !== usernameKey(owner.username)) return "forbidden";
   return owner;
 }
 
@@ -154,7 +154,7 @@ export const wakatimeRoutes = new Hono<AppEnv>()
       if (!viewer) return unauthorized();
       subject = { id: viewer.userId, username: viewer.username, createdAt: 0 };
     } else {
-      const found = await lookupProfileUser(c.env.DB, decodeURIComponent(segment), viewer?.userId ?? null);
+      const found = await lookupProfileUser(c.env.DB, segment, viewer?.userId ?? null);
       if (found.kind === "missing") return jsonError(404, "User not found or private.", CORS_HEADERS);
       subject = found.user;
     }
