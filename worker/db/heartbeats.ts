@@ -9,7 +9,7 @@ import type { XpSlot } from "../domain/heartbeat-xp";
 import { XP_PER_SLOT } from "../domain/heartbeat-xp";
 import { codingTimeByDay, DIMENSIONS, type TimedHeartbeat } from "../domain/coding-time";
 import { codingTimeDaily, codingTimeSettings, heartbeats, machines, users, type CodingTimeSettingsRow, type HeartbeatRow } from "./schema";
-import { languageUpserts, pulseInsert, runPulseWrite, isActiveToken, type PulseWrite, type StoredPulseRef } from "./pulses";
+import { languageUpserts, pulsesInsert, runPulseWrite, isActiveToken, type PulseWrite, type StoredPulseRef } from "./pulses";
 import type { Statement } from "./group-commit";
 import { chunk } from "./sql";
 
@@ -27,12 +27,12 @@ export type HeartbeatWriteOutcome =
 
 /**
  * One transaction: the heartbeats (selected from the active machine whose token hash matches, so a
- * revoked key writes nothing; a known hash is skipped), then the languages and one pulse per XP slot
- * (a slot already booked is skipped by the pulses' unique fingerprint). Every statement is idempotent.
+ * revoked key writes nothing; a known hash is skipped), then the languages and, in one statement, one
+ * pulse per XP slot (a slot already booked is skipped by its fingerprint). Every statement is idempotent.
  */
 export async function recordHeartbeats(
   db: D1Database,
-  w: { tokenHash: string; heartbeats: HeartbeatToStore[]; slots: XpSlot[]; receivedAt: number; share?: PulseWrite["share"] },
+  w: { tokenHash: string; heartbeats: HeartbeatToStore[]; slots: XpSlot[]; receivedAt: number; languagesKnown: boolean; share?: PulseWrite["share"] },
 ): Promise<HeartbeatWriteOutcome> {
   const rows = w.heartbeats.map((h) => [
     h.timeMs, h.localDate, h.utcOffset, h.entity, h.type, h.category, h.project, h.branch, h.language, h.editor, h.os,
@@ -55,17 +55,15 @@ export async function recordHeartbeats(
       params: [w.receivedAt, JSON.stringify(rows), w.tokenHash],
     });
   }
-  if (w.slots.length > 0) statements.push(...languageUpserts(w.tokenHash, w.slots));
-  const slotStart = statements.length;
+  if (w.slots.length > 0 && !w.languagesKnown) statements.push(...languageUpserts(w.tokenHash, w.slots));
   const slotPulses: ValidPulse[] = w.slots.map((s) => ({ instantMs: s.slotStartMs, utcOffset: s.utcOffset, sentMicros: s.slotStartMs * 1000, entries: [{ language: s.language, key: s.key, xp: XP_PER_SLOT }] }));
-  w.slots.forEach((s, i) => statements.push(pulseInsert(w.tokenHash, slotPulses[i]!, s.fingerprint, w.receivedAt)));
+  if (w.slots.length > 0) statements.push(pulsesInsert(w.tokenHash, w.slots.map((s, i) => ({ pulse: slotPulses[i]!, fingerprint: s.fingerprint })), w.receivedAt));
   if (statements.length === 0) return (await isActiveToken(db, w.tokenHash)) ? { status: "written", insertedHashes: new Set(), pulses: [] } : { status: "unauthenticated" };
   const results = await runPulseWrite(db, statements, w.share);
   const insertedHashes = new Set(rows.length > 0 ? (results[0]!.results as { hash: string }[]).map((r) => r.hash) : []);
-  const pulses = results.slice(slotStart).flatMap((r, i) => {
-    const ref = r.results[0] as StoredPulseRef | undefined;
-    return ref ? [{ ref, pulse: slotPulses[i]! }] : [];
-  });
+  const byFingerprint = new Map(w.slots.map((s, i) => [s.fingerprint, slotPulses[i]!]));
+  const returned = w.slots.length > 0 ? (results.at(-1)!.results as (StoredPulseRef & { fingerprint: string })[]) : [];
+  const pulses = returned.map(({ fingerprint, ...ref }) => ({ ref, pulse: byFingerprint.get(fingerprint)! }));
   if (insertedHashes.size === 0 && pulses.length === 0 && !(await isActiveToken(db, w.tokenHash))) return { status: "unauthenticated" };
   return { status: "written", insertedHashes, pulses };
 }

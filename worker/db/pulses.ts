@@ -101,6 +101,26 @@ export function pulseInsert(tokenHash: string, pulse: ValidPulse, fingerprint: s
   };
 }
 
+/**
+ * Several pulses of one machine in one statement (the XP slots of a heartbeat request), each with its
+ * own fingerprint: those the machine already has are skipped before numbering, so the new ones take
+ * consecutive sequence numbers (the window function numbers the whole selection before any row is
+ * inserted and its trigger moves `users.pulse_seq`). RETURNING gives each stored one's ref and fingerprint.
+ */
+export function pulsesInsert(tokenHash: string, pulses: readonly { pulse: ValidPulse; fingerprint: string }[], receivedAt: number): Statement {
+  const rows = pulses.map(({ pulse, fingerprint }) => [pulse.instantMs, pulse.utcOffset, pulseXp(pulse.entries), fingerprint, JSON.stringify(pulse.entries.map((e) => [e.key, e.xp]))]);
+  return {
+    sql: `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
+         SELECT m.user_id, m.id, u.pulse_seq + row_number() OVER (ORDER BY s.key), s.value ->> 0, s.value ->> 1, ?, s.value ->> 2, s.value ->> 3, s.value ->> 4
+         FROM machines m JOIN users u ON u.id = m.user_id JOIN json_each(?) s
+         WHERE m.token_hash = ? AND m.active = 1
+           AND NOT EXISTS (SELECT 1 FROM pulses p WHERE p.machine_id = m.id AND p.fingerprint = s.value ->> 3)
+         ON CONFLICT DO NOTHING
+         RETURNING id AS pulseId, seq, user_id AS userId, machine_id AS machineId, fingerprint`,
+    params: [receivedAt, JSON.stringify(rows), tokenHash],
+  };
+}
+
 /** Whether a token belongs to an active machine (to tell a write that changed nothing from a refused one). */
 export async function isActiveToken(db: D1Database, tokenHash: string): Promise<boolean> {
   return (await db.prepare(`SELECT ${ACTIVE_MACHINE} AS active`).bind(tokenHash).first<number>("active")) === 1;

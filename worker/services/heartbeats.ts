@@ -8,6 +8,7 @@ import { findKeyOwner, placeholderSources, recordHeartbeats, type HeartbeatToSto
 import type { PulseWrite, StoredPulseRef } from "../db/pulses";
 import type { ValidPulse } from "../domain/pulse";
 import { readTextBody } from "../http/body";
+import { rememberLanguages, withKnownLanguages } from "./ingest";
 
 export type HeartbeatItemResult = [Record<string, unknown>, number];
 
@@ -70,8 +71,12 @@ export async function ingestHeartbeats(db: D1Database, r: HeartbeatRequest): Pro
     const hash = (await sha256Hex(heartbeatIdentity(heartbeat))).slice(0, 32);
     toStore.push({ ...heartbeat, index, utcOffset, localDate: dateAtOffset(heartbeat.timeMs, utcOffset), hash });
   }
-  const outcome = await recordHeartbeats(db, { tokenHash: r.tokenHash, heartbeats: toStore, slots: xpSlots(toStore), receivedAt: r.now, share: r.share });
+  const slots = xpSlots(toStore);
+  const keys = slots.map((s) => s.key);
+  const outcome = await withKnownLanguages(keys, (languagesKnown) => recordHeartbeats(db, { tokenHash: r.tokenHash, heartbeats: toStore, slots, receivedAt: r.now, languagesKnown, share: r.share }));
   if (outcome.status === "unauthenticated") return { kind: "unauthenticated" };
+  rememberLanguages(keys); // the write succeeded, so its languages exist
+
 
   const results: HeartbeatItemResult[] = readings.map((x) => (x.ok ? [{}, 201] : [{ error: x.error }, 400]));
   // A stored or already-known heartbeat is a success: the CLI then drops it from its queue.

@@ -19,6 +19,28 @@ const MAX_KNOWN_LANGUAGES = 10_000;
 
 const limits = new WindowCounters();
 
+/** Whether this isolate has seen every one of these language keys stored (the upsert can be skipped). */
+export function languagesKnown(keys: readonly string[]): boolean {
+  return keys.every((k) => knownLanguages.has(k));
+}
+
+export function rememberLanguages(keys: readonly string[]): void {
+  if (knownLanguages.size > MAX_KNOWN_LANGUAGES) knownLanguages.clear();
+  for (const k of keys) knownLanguages.add(k);
+}
+
+/**
+ * Runs a write that skips the language upsert when the languages are known; if a language this isolate
+ * believed stored is missing (the database was reset), forgets them all and writes again with the upsert.
+ */
+export async function withKnownLanguages<T>(keys: readonly string[], write: (known: boolean) => Promise<T>): Promise<T> {
+  return write(languagesKnown(keys)).catch((error: unknown) => {
+    if (!isConstraintError(error, "NOT NULL constraint failed: xps.")) throw error;
+    knownLanguages.clear();
+    return write(false);
+  });
+}
+
 /**
  * Rate limits of the pulse path, before any database work: per machine token, and per client address
  * for requests whose token turned out not to exist. Returns the Retry-After seconds when refused.
@@ -66,19 +88,11 @@ export async function ingestPulse(
 
   const pulse = validation.pulse;
   const write = { tokenHash, pulse, fingerprint: await fingerprint(pulse), receivedAt: now, share };
-  const languagesKnown = pulse.entries.every((e) => knownLanguages.has(e.key));
-  const outcome = await recordPulse(db, { ...write, languagesKnown }).catch(
-    (error: unknown) => {
-      // A language this isolate believed stored is missing (the database was reset): forget and retry.
-      if (!isConstraintError(error, "NOT NULL constraint failed: xps.")) throw error;
-      knownLanguages.clear();
-      return recordPulse(db, { ...write, languagesKnown: false });
-    },
-  );
+  const keys = pulse.entries.map((e) => e.key);
+  const outcome = await withKnownLanguages(keys, (languagesKnown) => recordPulse(db, { ...write, languagesKnown }));
   switch (outcome.status) {
     case "stored":
-      if (knownLanguages.size > MAX_KNOWN_LANGUAGES) knownLanguages.clear();
-      for (const e of pulse.entries) knownLanguages.add(e.key);
+      rememberLanguages(keys);
       return { kind: "created", stored: { ref: outcome.ref, pulse } };
     case "duplicate":
       return { kind: "created", stored: null };
