@@ -65,6 +65,16 @@ describe("statusbar/today", () => {
     expect((await statusbar(there.token, zoneName(east))).data.grand_total.total_seconds).toBe(22 * MIN);
   });
 
+  it("shows a new heartbeat's time at once after a read (the isolate's short-lived answer is dropped by the write)", async () => {
+    const { zone, midnightSec: M } = zoneJustPastMidnight();
+    const u = await createUser();
+    await postHeartbeats(u.token, [hb(M + 60), hb(M + 120, { entity: "b" })], { headers: { timezone: zone } });
+    expect((await statusbar(u.token, zone)).data.grand_total.total_seconds).toBe(60);
+    expect((await statusbar(u.token, zone)).data.grand_total.total_seconds).toBe(60);
+    await postHeartbeats(u.token, [hb(M + 300, { entity: "c" })], { headers: { timezone: zone } });
+    expect((await statusbar(u.token, zone)).data.grand_total.total_seconds).toBe(240);
+  });
+
   it("always has categories and the other arrays, even with no heartbeats today", async () => {
     const u = await createUser();
     const body = await statusbar(u.token);

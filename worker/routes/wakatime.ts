@@ -9,7 +9,7 @@ import { findKeyOwner, findSettings, type KeyOwner } from "../db/heartbeats";
 import { jsonError, jsonResponse } from "../http/responses";
 import { ingestHeartbeats } from "../services/heartbeats";
 import { ingestRefusal, noteFailedAuthentication } from "../services/ingest";
-import { allTimeSinceToday, stats, statusbarToday, summaries } from "../services/coding-time";
+import { allTimeSinceToday, forgetStatusbar, stats, statusbarToday, summaries } from "../services/coding-time";
 import { publishHeartbeatXp } from "../services/live";
 import { lookupProfileUser } from "../services/profiles";
 
@@ -82,6 +82,7 @@ export const wakatimeRoutes = new Hono<AppEnv>()
       case "rejected":
         return jsonError(result.status, result.message, CORS_HEADERS);
       case "done": {
+        forgetStatusbar(tokenHash);
         publishHeartbeatXp(c.env, c.executionCtx, result.pulses, c.req.raw);
         if (result.single) {
           const [item, status] = result.items[0]!;

@@ -56,6 +56,20 @@ function summaryDocument(day: DayTotals | undefined, showProjects: boolean) {
 
 export type StatusbarResult = { kind: "ok"; body: unknown } | { kind: "unauthenticated" };
 
+/**
+ * Status-bar answers of this isolate, for `STATUSBAR_CACHE_MS` (every open editor polls about once a
+ * minute, and again after each heartbeat). A heartbeat request through this isolate drops its key's
+ * entry at once; elsewhere an answer is at most that old (a key revoked a moment ago may read its own
+ * status bar that long). Writes never use it.
+ */
+const statusbarCache = new Map<string, { zone: string; date: string; expires: number; data: unknown }>();
+export const STATUSBAR_CACHE_MS = 2_000;
+const MAX_CACHED_STATUSBARS = 10_000;
+
+export function forgetStatusbar(tokenHash: string): void {
+  statusbarCache.delete(tokenHash);
+}
+
 /** `GET /users/current/statusbar/today`: one D1 read of today's aggregates (authentication included). */
 export async function statusbarToday(db: D1Database, tokenHash: string, timezoneHeader: string | null, now: number): Promise<StatusbarResult> {
   let zone = validZone(timezoneHeader);
@@ -63,7 +77,15 @@ export async function statusbarToday(db: D1Database, tokenHash: string, timezone
   let date: string;
   if (zone) {
     date = localDate(zone, now);
+    const cached = statusbarCache.get(tokenHash);
+    if (cached && cached.zone === zone && cached.date === date && cached.expires > now) return { kind: "ok", body: statusbarBody(cached.data, now) };
     cells = await codingTimeOfDayByToken(db, tokenHash, date);
+    if (cells !== null) {
+      const data = statusbarData(cells, date, zone);
+      if (statusbarCache.size >= MAX_CACHED_STATUSBARS) statusbarCache.clear();
+      statusbarCache.set(tokenHash, { zone, date, expires: now + STATUSBAR_CACHE_MS, data });
+      return { kind: "ok", body: statusbarBody(data, now) };
+    }
   } else {
     const owner = await findKeyOwner(db, tokenHash);
     if (!owner) return { kind: "unauthenticated" };
@@ -72,8 +94,15 @@ export async function statusbarToday(db: D1Database, tokenHash: string, timezone
     cells = await codingTimeRows(db, owner.userId, date, date);
   }
   if (cells === null) return { kind: "unauthenticated" };
-  const data = { ...summaryDocument(toDays(cells).get(date), true), range: { date, ...rangeOf(date, date, zone), text: dateText(date) } };
-  return { kind: "ok", body: { cached_at: new Date(now).toISOString(), data, has_team_features: false } };
+  return { kind: "ok", body: statusbarBody(statusbarData(cells, date, zone), now) };
+}
+
+function statusbarData(cells: readonly CodingTimeCell[], date: string, zone: string) {
+  return { ...summaryDocument(toDays(cells).get(date), true), range: { date, ...rangeOf(date, date, zone), text: dateText(date) } };
+}
+
+function statusbarBody(data: unknown, now: number) {
+  return { cached_at: new Date(now).toISOString(), data, has_team_features: false };
 }
 
 export function userZone(settings: CodingTimeSettingsRow | null, requested: string | null): string {
