@@ -49,6 +49,20 @@ export function localDate(zone: string, instantMs: number): string {
   return dateAtOffset(instantMs, offsetMinutes(zone, instantMs));
 }
 
+// The current local date per zone, for the minute it was computed in (offsets change on whole minutes).
+const todayByZone = new Map<string, { minute: number; date: string }>();
+
+/** `localDate` for an instant near now, remembered per zone for the minute (the status bar asks it on every read). */
+export function localDateNow(zone: string, nowMs: number): string {
+  const minute = Math.floor(nowMs / 60_000);
+  const known = todayByZone.get(zone);
+  if (known && known.minute === minute) return known.date;
+  const date = localDate(zone, nowMs);
+  if (todayByZone.size >= MAX_CACHED_ZONES) todayByZone.clear();
+  todayByZone.set(zone, { minute, date });
+  return date;
+}
+
 /** The first instant of a local date (YYYY-MM-DD) in `zone`. */
 export function startOfLocalDay(zone: string, date: string): number {
   const midnightUtc = Date.parse(`${date}T00:00:00Z`);

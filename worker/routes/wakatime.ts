@@ -6,7 +6,7 @@ import { hashToken } from "../domain/token";
 import { usernameFromPath, usernameKey } from "../domain/username";
 import { wakatimeToken } from "../domain/wakatime-key";
 import { findKeyOwner, findSettings, type KeyOwner } from "../db/heartbeats";
-import { jsonError, jsonResponse } from "../http/responses";
+import { jsonError, jsonResponse, jsonTextResponse } from "../http/responses";
 import { ingestHeartbeats } from "../services/heartbeats";
 import { ingestRefusal, noteFailedAuthentication } from "../services/ingest";
 import { allTimeSinceToday, forgetStatusbar, stats, statusbarToday, summaries } from "../services/coding-time";
@@ -101,7 +101,7 @@ export const wakatimeRoutes = new Hono<AppEnv>()
       if (owner === "forbidden") return forbidden();
     }
     const result = await statusbarToday(c.env.DB, tokenHash, c.req.header("timezone") ?? null, Date.now());
-    return result.kind === "ok" ? jsonResponse(result.body, 200, CORS_HEADERS) : unauthorized();
+    return result.kind === "ok" ? jsonTextResponse(result.json, 200, CORS_HEADERS) : unauthorized();
   })
   .on("GET", SUMMARIES_PATHS, async (c) => {
     const tokenHash = await keyHash(c);

@@ -1,7 +1,7 @@
 // Coding time read from the hot per-day aggregates, shaped as WakaTime's status bar, summaries,
 // stats, all-time and current-user documents, and the coding-time fields of the profile.
 import { dayTotalMs, durationFields, mergeDays, namedDurations, DEFAULT_TIMEOUT_MINUTES, type DayTotals } from "../domain/coding-time";
-import { addDays, isIsoDate, localDate, startOfLocalDay, validZone } from "../domain/zoned-time";
+import { addDays, isIsoDate, localDate, localDateNow, startOfLocalDay, validZone } from "../domain/zoned-time";
 import { codingTimeAllTime, codingTimeOfDayByToken, codingTimeRows, findKeyOwner, settingsAndCodingTime, type CodingTimeCell, type KeyOwner } from "../db/heartbeats";
 import type { UserRow } from "../db/users";
 import type { Env } from "../env";
@@ -54,7 +54,8 @@ function summaryDocument(day: DayTotals | undefined, showProjects: boolean) {
   return doc;
 }
 
-export type StatusbarResult = { kind: "ok"; body: unknown } | { kind: "unauthenticated" };
+/** The answer as JSON text (served from a short-lived cache, it is spliced rather than serialised again). */
+export type StatusbarResult = { kind: "ok"; json: string } | { kind: "unauthenticated" };
 
 /**
  * Status-bar answers of this isolate, for `STATUSBAR_CACHE_MS` (every open editor polls about once a
@@ -62,7 +63,7 @@ export type StatusbarResult = { kind: "ok"; body: unknown } | { kind: "unauthent
  * entry at once; elsewhere an answer is at most that old (a key revoked a moment ago may read its own
  * status bar that long). Writes never use it.
  */
-const statusbarCache = new Map<string, { zone: string; date: string; expires: number; data: unknown }>();
+const statusbarCache = new Map<string, { zone: string; date: string; expires: number; data: string }>();
 export const STATUSBAR_CACHE_MS = 2_000;
 const MAX_CACHED_STATUSBARS = 10_000;
 
@@ -76,15 +77,15 @@ export async function statusbarToday(db: D1Database, tokenHash: string, timezone
   let cells: CodingTimeCell[] | null;
   let date: string;
   if (zone) {
-    date = localDate(zone, now);
+    date = localDateNow(zone, now);
     const cached = statusbarCache.get(tokenHash);
-    if (cached && cached.zone === zone && cached.date === date && cached.expires > now) return { kind: "ok", body: statusbarBody(cached.data, now) };
+    if (cached && cached.zone === zone && cached.date === date && cached.expires > now) return { kind: "ok", json: statusbarJson(cached.data, now) };
     cells = await codingTimeOfDayByToken(db, tokenHash, date);
     if (cells !== null) {
-      const data = statusbarData(cells, date, zone);
+      const data = JSON.stringify(statusbarData(cells, date, zone));
       if (statusbarCache.size >= MAX_CACHED_STATUSBARS) statusbarCache.clear();
       statusbarCache.set(tokenHash, { zone, date, expires: now + STATUSBAR_CACHE_MS, data });
-      return { kind: "ok", body: statusbarBody(data, now) };
+      return { kind: "ok", json: statusbarJson(data, now) };
     }
   } else {
     const owner = await findKeyOwner(db, tokenHash);
@@ -94,15 +95,15 @@ export async function statusbarToday(db: D1Database, tokenHash: string, timezone
     cells = await codingTimeRows(db, owner.userId, date, date);
   }
   if (cells === null) return { kind: "unauthenticated" };
-  return { kind: "ok", body: statusbarBody(statusbarData(cells, date, zone), now) };
+  return { kind: "ok", json: statusbarJson(JSON.stringify(statusbarData(cells, date, zone)), now) };
 }
 
 function statusbarData(cells: readonly CodingTimeCell[], date: string, zone: string) {
   return { ...summaryDocument(toDays(cells).get(date), true), range: { date, ...rangeOf(date, date, zone), text: dateText(date) } };
 }
 
-function statusbarBody(data: unknown, now: number) {
-  return { cached_at: new Date(now).toISOString(), data, has_team_features: false };
+function statusbarJson(data: string, now: number): string {
+  return `{"cached_at":"${new Date(now).toISOString()}","data":${data},"has_team_features":false}`;
 }
 
 export function userZone(settings: CodingTimeSettingsRow | null, requested: string | null): string {
