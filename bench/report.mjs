@@ -205,6 +205,51 @@ export function renderReport(results) {
       "",
     );
   }
+  const hb = results.heartbeats;
+  if (hb) {
+    const b = hb.bulk;
+    const sb = hb.statusbar;
+    lines.push(
+      "## WakaTime API: heartbeats.bulk and statusbar/today",
+      "",
+      `\`POST /api/v1/users/current/heartbeats.bulk\` with ${b.heartbeatsPerRequest} heartbeats per request (the current CLI's batch size; each request is`,
+      "5 minutes of one user's work, heartbeats 30 s apart, so it stores 10 rows and books 2-3 XP slots as pulses), rotating over the seeded users'",
+      "machine keys (Basic auth), 32 connections, against `GET /api/health` in alternating rounds:",
+      "",
+      row(["request", "req/s", "heartbeats/s", "p50 ms", "p99 ms", "non-2xx", "ratio to health (req/s)"]),
+      row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
+      row(["`GET /api/health`", b.health.rps, "", b.health.p50, b.health.p99, b.health.non2xx, ""]),
+      row(["`heartbeats.bulk` × 10", b.requests.rps, b.heartbeatsPerSecond, b.requests.p50, b.requests.p99, b.requests.non2xx, `${pct(b.requestsToHealth)} (rounds ${b.rounds.map(pct).join(", ")})`]),
+      "",
+      `With live notifications (the service as deployed: the XP slots each request booked go to the user's live object in one call, off the`,
+      `response path), a bulk request of 10 reaches **${pct(b.requestsToHealth)}** of health's throughput; target at least ${pct(b.target)}: ${b.requestsToHealth >= b.target ? "**met**" : "**not met**"}.`,
+      "",
+      ...(results.heartbeatsQuiet
+        ? [
+            "The same requests on a server started with `LIVE_NOTIFICATIONS=off` (the heartbeat path alone: key, parsing, one D1 transaction",
+            "with the heartbeat rows, their coding-time triggers and the XP pulses), as the pulse path is measured above:",
+            "",
+            row(["request", "req/s", "heartbeats/s", "p50 ms", "p99 ms", "non-2xx", "ratio to health (req/s)"]),
+            row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
+            row(["`GET /api/health`", results.heartbeatsQuiet.health.rps, "", results.heartbeatsQuiet.health.p50, results.heartbeatsQuiet.health.p99, results.heartbeatsQuiet.health.non2xx, ""]),
+            row(["`heartbeats.bulk` × 10", results.heartbeatsQuiet.requests.rps, results.heartbeatsQuiet.heartbeatsPerSecond, results.heartbeatsQuiet.requests.p50, results.heartbeatsQuiet.requests.p99, results.heartbeatsQuiet.requests.non2xx, `${pct(results.heartbeatsQuiet.requestsToHealth)} (rounds ${results.heartbeatsQuiet.rounds.map(pct).join(", ")})`]),
+            "",
+            `Heartbeat-path throughput is **${pct(results.heartbeatsQuiet.requestsToHealth)}** of the baseline; target at least ${pct(results.heartbeatsQuiet.target)}: ${results.heartbeatsQuiet.requestsToHealth >= results.heartbeatsQuiet.target ? "**met**" : "**not met**"}.`,
+            "",
+          ]
+        : []),
+      `\`GET /api/v1/users/current/statusbar/today\` (with \`Timezone: UTC\`) for a user with ${sb.yearOfHeartbeats.toLocaleString("en")} heartbeats over a year`,
+      `(today: ${sb.todaySeconds} s of coding), 32 connections, against health:`,
+      "",
+      row(["request", "req/s", "p50 ms", "p99 ms", "non-2xx"]),
+      row(["---", "---:", "---:", "---:", "---:"]),
+      row(["`GET /api/health`", sb.health.rps, sb.health.p50, sb.health.p99, sb.health.non2xx]),
+      row(["`statusbar/today`", sb.today.rps, sb.today.p50, sb.today.p99, sb.today.non2xx]),
+      "",
+      `Ratio of p50s (status bar / health): **${sb.p50Ratio.toFixed(2)}**; target at most ${sb.target}: ${sb.p50Ratio <= sb.target ? "**met**" : "**not met**"}.`,
+      "",
+    );
+  }
   const curve = results.loadCurve;
   if (curve) {
     lines.push(

@@ -11,6 +11,7 @@ import { loadCurveSuite, loadCurveSvg } from "./suites/load-curve.mjs";
 import { pagesSuite } from "./suites/pages.mjs";
 import { importSuite } from "./suites/import.mjs";
 import { leaderboardSuite } from "./suites/leaderboard.mjs";
+import { heartbeatsQuietSuite, heartbeatsSuite } from "./suites/heartbeats.mjs";
 import { machineInfo, renderReport } from "./report.mjs";
 import { seedUsers } from "./fixtures.mjs";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -61,7 +62,8 @@ async function withServer(body) {
 }
 
 // `--only NAME` reruns one suite into the last full run's results (or alone, when there is none).
-// Suites marked `reset` start from a fresh state; `pages` and `import` run on a server of their own here, the others start theirs.
+// Suites marked `reset` start from a fresh state; `pages`, `import` and `heartbeats` run on a server of
+// their own here, the others start theirs.
 const SINGLE = {
   feed: { run: () => feedSuite(ctx, [1, 2, 4]) },
   ingestQuiet: {
@@ -74,6 +76,16 @@ const SINGLE = {
   leaderboard: { run: () => leaderboardSuite(ctx) },
   pages: { run: () => withServer(() => pagesSuite(ctx)), reset: true },
   import: { run: () => withServer(() => importSuite(ctx)), reset: true },
+  // The heartbeat suite with live notifications on a server of its own, then the heartbeat path alone.
+  heartbeats: {
+    run: async () => {
+      ctx.ingestUsers = seedUsers(persistTo, options.users);
+      const live = await withServer(() => heartbeatsSuite(ctx));
+      results.heartbeatsQuiet = await heartbeatsQuietSuite(ctx);
+      return live;
+    },
+    reset: true,
+  },
 };
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
 let partial = false;
@@ -91,6 +103,8 @@ if (only) {
   await withServer(async () => {
     log("ingest: health baseline vs pulses (with live notifications) ...");
     results.ingest = await ingestSuite(ctx);
+    log("WakaTime API: heartbeats.bulk (10 per request) and statusbar/today for a year of heartbeats vs health ...");
+    results.heartbeats = await heartbeatsSuite(ctx);
     log("profile API: 100-pulse user vs heavy user ...");
     results.profileApi = await profileApiSuite(ctx);
     log("pages: profile and front page vs health, 100-pulse vs heavy profile page, transferred bytes ...");
@@ -105,6 +119,8 @@ if (only) {
   // These suites run their own servers (other settings, or a fresh state per row).
   log("ingest without live notifications (the pulse path alone) ...");
   results.ingestQuiet = await ingestWithoutLiveSuite(ctx);
+  log("heartbeats.bulk without live notifications (the heartbeat path alone) ...");
+  results.heartbeatsQuiet = await heartbeatsQuietSuite(ctx);
   log("front-page feed with 1, 2 and 4 shards ...");
   results.feed = await feedSuite(ctx, [1, 2, 4]);
   log("leaderboards with 10,000 ranked users ...");

@@ -11,6 +11,7 @@ import { errorMessage, log } from "./observability/log";
 import { health } from "./services/health";
 import { leaderboardRoutes } from "./routes/leaderboards";
 import { badgeApiRoutes } from "./routes/badges";
+import { wakatimeRoutes } from "./routes/wakatime";
 
 const api = new Hono<AppEnv>().basePath("/api");
 
@@ -24,6 +25,8 @@ api.get("/health", async (c) => {
   return jsonResponse(report, report.ok ? 200 : 503);
 });
 api.route("/", pulseRoutes);
+// Before the profile routes: their CORS middleware on /users/* would answer the heartbeat preflights.
+api.route("/", wakatimeRoutes);
 api.route("/", userRoutes);
 api.route("/", leaderboardRoutes);
 api.route("/", badgeApiRoutes);

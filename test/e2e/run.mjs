@@ -1,6 +1,6 @@
 // The browser tests (`npm test` runs them after vitest): builds the site, serves the production build
 // with `wrangler dev` on a fresh local state, seeds users, drives Chromium through the checks in
-// test/e2e/site.mjs, walkthrough.mjs, import.mjs and showcase.mjs and the account flow in test/e2e/accounts.mjs, then stops the server.
+// test/e2e/site.mjs, walkthrough.mjs, import.mjs, showcase.mjs and heartbeats.mjs and the account flow in test/e2e/accounts.mjs, then stops the server.
 // Screenshots and page weights go to test-results/. Chromium: /usr/bin/chromium or $CHROMIUM.
 //   node test/e2e/run.mjs [--no-build] [--keep-state]
 import { spawnSync } from "node:child_process";
@@ -13,6 +13,7 @@ import { ingestChecks } from "./ingest.mjs";
 import { importChecks } from "./import.mjs";
 import { walkthroughChecks } from "./walkthrough.mjs";
 import { showcaseChecks } from "./showcase.mjs";
+import { heartbeatChecks } from "./heartbeats.mjs";
 
 const args = process.argv.slice(2);
 const PORT = Number(process.env.E2E_PORT ?? 8782);
@@ -31,6 +32,7 @@ wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistT
 const history = seedUserWithHistory(persistTo, { username: "history", pulses: 3_000 });
 const [feeder, live] = seedUsers(persistTo, 2, "e2e");
 const burst = seedUsers(persistTo, 12, "burst");
+const [waka] = seedUsers(persistTo, 1, "waka");
 
 const serverLogPath = ".wrangler/e2e-server.log";
 const serverLog = openSync(serverLogPath, "w");
@@ -61,10 +63,10 @@ try {
   }
 
   browser = await launchBrowser();
-  const ctx = { base: server.url, browser, seeded: { history, feeder, live, burst }, resultsDir, restartServer, serverLogPath };
+  const ctx = { base: server.url, browser, seeded: { history, feeder, live, burst, waka }, resultsDir, restartServer, serverLogPath };
   // E2E_ONLY: a pattern that picks checks by name (and skips the account flow), for a quick rerun.
   const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, "i") : null;
-  result = await runChecks([...ingestChecks, ...siteChecks, ...walkthroughChecks, ...importChecks, ...showcaseChecks].filter(([name]) => !only || only.test(name)), ctx);
+  result = await runChecks([...ingestChecks, ...siteChecks, ...walkthroughChecks, ...importChecks, ...showcaseChecks, ...heartbeatChecks].filter(([name]) => !only || only.test(name)), ctx);
   if (!only) {
     console.log("e2e: account flow (test/e2e/accounts.mjs) ...");
     const accounts = spawnSync(process.execPath, ["test/e2e/accounts.mjs", server.url], { stdio: "inherit" });

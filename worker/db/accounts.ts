@@ -1,6 +1,7 @@
 // Accounts: creation, credentials, preferences and deletion of a user with everything they own.
 import { usernameKey } from "../domain/username";
 import { isConstraintError } from "./sql";
+import { deleteHeartbeatsInChunks } from "./heartbeats";
 
 export interface Credentials {
   id: number;
@@ -114,6 +115,7 @@ export async function deleteAccount(db: D1Database, userId: number, rateLimitKey
   const row = hidden!.results[0] as { email: string | null } | undefined;
   if (!row) return false;
   await deletePulsesInChunks(db, "user_id", userId);
+  await deleteHeartbeatsInChunks(db, "user_id", userId);
   await db.batch([
     db.prepare("DELETE FROM outbox WHERE lower(to_address) = lower(?)").bind(row.email ?? ""),
     ...rateLimitKeys.map((key) => db.prepare("DELETE FROM rate_limits WHERE key = ?").bind(key)),

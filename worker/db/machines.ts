@@ -1,5 +1,6 @@
 // A user's machines. Every statement is scoped by user id: a machine id from another account matches nothing.
 import { deletePulsesInChunks } from "./accounts";
+import { deleteHeartbeatsInChunks } from "./heartbeats";
 import { isConstraintError } from "./sql";
 
 export interface MachineRow {
@@ -91,6 +92,7 @@ export async function replaceMachineToken(db: D1Database, userId: number, machin
 export async function deleteMachine(db: D1Database, userId: number, machineId: number): Promise<MachineWrite> {
   if ((await setMachineActive(db, userId, machineId, false)) === "missing") return "missing";
   await deletePulsesInChunks(db, "machine_id", machineId);
+  await deleteHeartbeatsInChunks(db, "machine_id", machineId);
   await db.batch([
     db.prepare("DELETE FROM machines WHERE id = ? AND user_id = ?").bind(machineId, userId),
     db

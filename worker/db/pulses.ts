@@ -49,23 +49,40 @@ export function pulseWriteCounters(): { roundTrips: number; statements: number }
 
 export async function recordPulse(db: D1Database, w: PulseWrite): Promise<RecordOutcome> {
   const { tokenHash, pulse, fingerprint } = w;
+  const statements: Statement[] = w.languagesKnown ? [] : languageUpserts(tokenHash, pulse.entries);
+  statements.push(pulseInsert(tokenHash, pulse, fingerprint, w.receivedAt));
+
+  // Both statements are idempotent (ON CONFLICT DO NOTHING), as a shared write requires.
+  const results = await runPulseWrite(db, statements, w.share);
+  const ref = results[statements.length - 1]!.results[0] as StoredPulseRef | undefined;
+  if (ref) return { status: "stored", ref };
+  // Nothing written: a retry of a stored pulse, or no active machine with this token.
+  return (await isActiveToken(db, tokenHash)) ? { status: "duplicate" } : { status: "unauthenticated" };
+}
+
+/** Creates the entries' languages (the first spelling wins), only if the token is an active machine's. */
+export function languageUpserts(tokenHash: string, entries: readonly { key: string; language: string }[]): Statement[] {
   const statements: Statement[] = [];
-
-  if (!w.languagesKnown) {
-    const names = new Map<string, string>();
-    for (const e of pulse.entries) if (!names.has(e.key)) names.set(e.key, e.language); // the first spelling wins
-    for (const rows of chunk([...names], ROWS_PER_STATEMENT)) {
-      statements.push({
-        sql: `INSERT INTO languages (name, name_key)
-             SELECT v.column2, v.column1 FROM (VALUES ${rows.map(() => "(?, ?)").join(", ")}) AS v
-             WHERE ${ACTIVE_MACHINE}
-             ON CONFLICT (name_key) DO NOTHING`,
-        params: [...rows.flat(), tokenHash],
-      });
-    }
+  const names = new Map<string, string>();
+  for (const e of entries) if (!names.has(e.key)) names.set(e.key, e.language); // the first spelling wins
+  for (const rows of chunk([...names], ROWS_PER_STATEMENT)) {
+    statements.push({
+      sql: `INSERT INTO languages (name, name_key)
+           SELECT v.column2, v.column1 FROM (VALUES ${rows.map(() => "(?, ?)").join(", ")}) AS v
+           WHERE ${ACTIVE_MACHINE}
+           ON CONFLICT (name_key) DO NOTHING`,
+      params: [...rows.flat(), tokenHash],
+    });
   }
+  return statements;
+}
 
-  statements.push({
+/**
+ * The pulse row, selected from the active machine whose token hash matches; RETURNING gives its
+ * StoredPulseRef, or nothing for a retry (same machine and fingerprint) or an unknown token.
+ */
+export function pulseInsert(tokenHash: string, pulse: ValidPulse, fingerprint: string, receivedAt: number): Statement {
+  return {
     sql: `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
          SELECT m.user_id, m.id, u.pulse_seq + 1, ?, ?, ?, ?, ?, ?
          FROM machines m JOIN users u ON u.id = m.user_id
@@ -75,19 +92,41 @@ export async function recordPulse(db: D1Database, w: PulseWrite): Promise<Record
     params: [
       pulse.instantMs,
       pulse.utcOffset,
-      w.receivedAt,
+      receivedAt,
       pulseXp(pulse.entries),
       fingerprint,
       JSON.stringify(pulse.entries.map((e) => [e.key, e.xp])),
       tokenHash,
     ],
-  });
+  };
+}
 
-  // Both statements are idempotent (ON CONFLICT DO NOTHING), as a shared write requires.
-  const results = w.share ? await pulseWrites.run(db, statements, w.share.keepAlive) : await runInOneTransaction(db, statements);
-  const ref = results[statements.length - 1]!.results[0] as StoredPulseRef | undefined;
-  if (ref) return { status: "stored", ref };
-  // Nothing written: a retry of a stored pulse, or no active machine with this token.
-  const active = await db.prepare(`SELECT ${ACTIVE_MACHINE} AS active`).bind(tokenHash).first<number>("active");
-  return active === 1 ? { status: "duplicate" } : { status: "unauthenticated" };
+/**
+ * Several pulses of one machine in one statement (the XP slots of a heartbeat request), each with its
+ * own fingerprint: those the machine already has are skipped before numbering, so the new ones take
+ * consecutive sequence numbers (the window function numbers the whole selection before any row is
+ * inserted and its trigger moves `users.pulse_seq`). RETURNING gives each stored one's ref and fingerprint.
+ */
+export function pulsesInsert(tokenHash: string, pulses: readonly { pulse: ValidPulse; fingerprint: string }[], receivedAt: number): Statement {
+  const rows = pulses.map(({ pulse, fingerprint }) => [pulse.instantMs, pulse.utcOffset, pulseXp(pulse.entries), fingerprint, JSON.stringify(pulse.entries.map((e) => [e.key, e.xp]))]);
+  return {
+    sql: `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
+         SELECT m.user_id, m.id, u.pulse_seq + row_number() OVER (ORDER BY s.key), s.value ->> 0, s.value ->> 1, ?, s.value ->> 2, s.value ->> 3, s.value ->> 4
+         FROM machines m JOIN users u ON u.id = m.user_id JOIN json_each(?) s
+         WHERE m.token_hash = ? AND m.active = 1
+           AND NOT EXISTS (SELECT 1 FROM pulses p WHERE p.machine_id = m.id AND p.fingerprint = s.value ->> 3)
+         ON CONFLICT DO NOTHING
+         RETURNING id AS pulseId, seq, user_id AS userId, machine_id AS machineId, fingerprint`,
+    params: [receivedAt, JSON.stringify(rows), tokenHash],
+  };
+}
+
+/** Whether a token belongs to an active machine (to tell a write that changed nothing from a refused one). */
+export async function isActiveToken(db: D1Database, tokenHash: string): Promise<boolean> {
+  return (await db.prepare(`SELECT ${ACTIVE_MACHINE} AS active`).bind(tokenHash).first<number>("active")) === 1;
+}
+
+/** Runs idempotent statements as one transaction, sharing the round trip with concurrent pulses when `share` is given. */
+export function runPulseWrite(db: D1Database, statements: readonly Statement[], share?: PulseWrite["share"]): Promise<D1Result[]> {
+  return share ? pulseWrites.run(db, statements, share.keepAlive) : runInOneTransaction(db, statements);
 }

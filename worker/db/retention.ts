@@ -4,7 +4,7 @@ import { and, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { MAX_OFFSET_MS } from "../domain/retention";
-import { pulses, retention } from "./schema";
+import { heartbeats, pulses, retention } from "./schema";
 
 /** A table of raw rows: its id, its instant (UTC ms) and the sender's offset (minutes), which give the local date. */
 export interface RetainedTable {
@@ -16,13 +16,13 @@ export interface RetainedTable {
 }
 
 /**
- * Raw rows deleted once their local date is before `retention.raw_kept_from`; one line per table
- * (heartbeats: `{ name: "heartbeats", table: heartbeats, id: heartbeats.id, time: heartbeats.timeMs,
- * offset: heartbeats.utcOffset }`). A table whose delete triggers keep rollups must have them skip
- * their work while `retention.sweeping` is set (see migrations/0010_retention.sql).
+ * Raw rows deleted once their local date is before `retention.raw_kept_from`; one line per table. A
+ * table whose delete triggers keep rollups must have them skip their work while `retention.sweeping`
+ * is set (migrations/0010_retention.sql; heartbeats' coding time: 0012_heartbeat_retention.sql).
  */
 export const RETAINED_TABLES: readonly RetainedTable[] = [
   { name: "pulses", table: pulses, id: pulses.id, time: pulses.codedAt, offset: pulses.utcOffset },
+  { name: "heartbeats", table: heartbeats, id: heartbeats.id, time: heartbeats.timeMs, offset: heartbeats.utcOffset },
 ];
 
 export type RetentionState = typeof retention.$inferSelect;

@@ -226,3 +226,71 @@ export const retention = sqliteTable(
   },
   (t) => [check("retention_one_row", sql`${t.id} = 1`)],
 );
+
+// WakaTime heartbeats and coding time (migrations/0005_heartbeats.sql). Raw heartbeats are the source
+// of truth; `coding_time_daily` is kept exact by triggers on every inserted or deleted heartbeat.
+
+/** One WakaTime heartbeat, booked on the machine whose key sent it; `hash` makes a retry count once. */
+export const heartbeats = sqliteTable(
+  "heartbeats",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    machineId: integer("machine_id").notNull().references(() => machines.id, { onDelete: "cascade" }),
+    /** The heartbeat's instant, UTC epoch milliseconds. */
+    timeMs: integer("time_ms").notNull(),
+    /** The coder's local date (from the request's Timezone header or the user's zone), YYYY-MM-DD. */
+    localDate: text("local_date").notNull(),
+    /** Minutes east of UTC at that instant in that zone. */
+    utcOffset: integer("utc_offset").notNull(),
+    entity: text("entity").notNull(),
+    type: text("type").notNull(),
+    category: text("category").notNull(),
+    project: text("project"),
+    branch: text("branch"),
+    language: text("language"),
+    editor: text("editor"),
+    operatingSystem: text("operating_system"),
+    /** The URL-decoded X-Machine-Name (the sender's host name). */
+    machineName: text("machine_name"),
+    userAgent: text("user_agent"),
+    isWrite: integer("is_write", { mode: "boolean" }).notNull().default(false),
+    lines: integer("lines"),
+    lineno: integer("lineno"),
+    cursorpos: integer("cursorpos"),
+    hash: text("hash").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [uniqueIndex("heartbeats_user_hash").on(t.userId, t.hash), index("heartbeats_user_time").on(t.userId, t.timeMs), index("heartbeats_machine").on(t.machineId)],
+);
+
+/**
+ * Coding time in milliseconds per user, local date and dimension (`total` with the empty name,
+ * `category`, `language`, `project`, `editor`, `os`, `machine` by id; a missing value is the empty name).
+ */
+export const codingTimeDaily = sqliteTable(
+  "coding_time_daily",
+  {
+    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    localDate: text("local_date").notNull(),
+    dim: text("dim").notNull(),
+    name: text("name").notNull(),
+    ms: integer("ms").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.localDate, t.dim, t.name] })],
+);
+
+/** Per-user coding-time settings; a user without a row has the defaults. */
+export const codingTimeSettings = sqliteTable("coding_time_settings", {
+  userId: integer("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+  /** WakaTime's keystroke timeout: gaps longer than this count nothing. */
+  timeoutMinutes: integer("timeout_minutes").notNull().default(15),
+  /** IANA zone for local days when a request names none. */
+  timeZone: text("time_zone"),
+  /** Show project names on the public profile and stats (off: only the owner sees them). */
+  showProjects: integer("show_projects", { mode: "boolean" }).notNull().default(false),
+});
+
+export type HeartbeatRow = typeof heartbeats.$inferSelect;
+export type CodingTimeRow = typeof codingTimeDaily.$inferSelect;
+export type CodingTimeSettingsRow = typeof codingTimeSettings.$inferSelect;

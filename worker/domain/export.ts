@@ -120,3 +120,31 @@ export function rowsFrom(rows: readonly ExportXpRow[], keptFrom: string | null):
   if (keptFrom === null) return [...rows];
   return rows.filter((r) => isoSeconds(r.codedAt + r.utcOffset * 60_000).slice(0, 10) >= keptFrom);
 }
+
+/** A stored heartbeat in the export: WakaTime's field names, `time` in epoch seconds. */
+export function exportedHeartbeat(h: {
+  timeMs: number; localDate: string; utcOffset: number; entity: string; type: string; category: string; project: string | null; branch: string | null;
+  language: string | null; editor: string | null; operatingSystem: string | null; machineName: string | null; userAgent: string | null;
+  isWrite: boolean; lines: number | null; lineno: number | null; cursorpos: number | null; machine: string;
+}) {
+  return {
+    time: h.timeMs / 1000,
+    local_date: h.localDate,
+    utc_offset: h.utcOffset,
+    entity: h.entity,
+    type: h.type,
+    category: h.category,
+    project: h.project,
+    branch: h.branch,
+    language: h.language,
+    editor: h.editor,
+    operating_system: h.operatingSystem,
+    machine: h.machine,
+    machine_name: h.machineName,
+    user_agent: h.userAgent,
+    is_write: h.isWrite,
+    lines: h.lines,
+    lineno: h.lineno,
+    cursorpos: h.cursorpos,
+  };
+}

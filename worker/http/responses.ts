@@ -26,8 +26,8 @@ export function jsonError(status: number, message: string, headers?: Record<stri
 }
 
 /** JSON text that is already serialised. */
-export function jsonTextResponse(json: string, status = 200): Response {
-  return new Response(json, { status, headers: { "content-type": JSON_TYPE } });
+export function jsonTextResponse(json: string, status = 200, headers?: Record<string, string>): Response {
+  return new Response(json, { status, headers: { "content-type": JSON_TYPE, ...headers } });
 }
 
 export function jsonResponse(value: unknown, status = 200, headers?: Record<string, string>): Response {

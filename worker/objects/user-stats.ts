@@ -73,26 +73,42 @@ export class UserStats extends DurableObject<Env> {
 
   /** Applies an accepted pulse; duplicates are ignored, gaps are filled from D1 first. */
   async applyPulse(notice: PulseNotice): Promise<void> {
+    await this.applyPulses([notice]);
+  }
+
+  /**
+   * Applies several accepted pulses of this user at once (the XP slots of one heartbeat request), in
+   * sequence order, in one step: duplicates are ignored, gaps are filled from D1 first.
+   */
+  async applyPulses(notices: PulseNotice[]): Promise<void> {
+    if (notices.length === 0) return;
+    const sorted = [...notices].sort((a, b) => a.seq - b.seq);
+    const userId = sorted[0]!.userId;
     await this.serialized(async () => {
       const before = this.store.isBuilt() ? this.store.lastSeq() : 0;
-      if (!(await this.ensureBuilt(notice.userId))) return;
-      if (notice.seq <= before) return; // already applied
-      if (this.store.lastSeq() < notice.seq - 1) await this.catchUp(notice.userId, notice.seq - 1);
-      if (this.store.lastSeq() === notice.seq - 1) {
-        const names = await this.bookedNames(notice.userId, notice.entries.map((e) => e.key));
-        const pulse: AppliedPulse = {
-          seq: notice.seq,
-          pulseId: notice.pulseId,
-          machineId: notice.machineId,
-          codedAt: notice.codedAt,
-          utcOffset: notice.utcOffset,
-          xps: notice.entries.map((e) => ({ language: names.get(e.key) ?? e.key, amount: e.amount })),
-        };
-        await this.applyInOrder([pulse], notice.userId);
+      if (!(await this.ensureBuilt(userId))) return;
+      const fresh = sorted.filter((n) => n.seq > before);
+      if (fresh.length === 0) return; // already applied
+      if (this.store.lastSeq() < fresh[0]!.seq - 1) await this.catchUp(userId, fresh[0]!.seq - 1);
+      const names = await this.bookedNames(userId, fresh.flatMap((n) => n.entries.map((e) => e.key)));
+      const applied: AppliedPulse[] = [];
+      for (const n of fresh) {
+        if (n.seq !== this.store.lastSeq() + applied.length + 1) continue;
+        applied.push({
+          seq: n.seq,
+          pulseId: n.pulseId,
+          machineId: n.machineId,
+          codedAt: n.codedAt,
+          utcOffset: n.utcOffset,
+          xps: n.entries.map((e) => ({ language: names.get(e.key) ?? e.key, amount: e.amount })),
+        });
       }
-      // The pulse may also have come in through a rebuild or a catch-up: the feed ignores duplicates.
-      await this.forwardNoticeToFeed(notice, before);
-      // Whatever path applied it, the check against D1 is due a while after this activity.
+      if (applied.length > 0) await this.applyInOrder(applied, userId);
+      // Another request's pulse between two of these: take it (and the rest) from D1.
+      if (this.store.lastSeq() < fresh.at(-1)!.seq) await this.catchUp(userId, fresh.at(-1)!.seq);
+      // The pulses may also have come in through a rebuild or a catch-up: the feed ignores duplicates.
+      await this.forwardToFeed(fresh.map((n) => ({ pulseId: n.pulseId, codedAt: n.codedAt, xps: n.entries.map((e) => ({ language: names.get(e.key) ?? e.key, amount: e.amount })), coords: n.coords })));
+      // Whatever path applied them, the check against D1 is due a while after this activity.
       this.store.meta.set("last_activity_at", Date.now());
       await this.rearm(Date.now());
     });
@@ -356,13 +372,6 @@ export class UserStats extends DurableObject<Env> {
       for (const [k, v] of loaded) names.set(k, v);
     }
     return names;
-  }
-
-  private async forwardNoticeToFeed(notice: PulseNotice, seqBefore: number): Promise<void> {
-    if (notice.seq <= seqBefore) return;
-    const names = await this.bookedNames(notice.userId, notice.entries.map((e) => e.key));
-    const xps = notice.entries.map((e) => ({ language: names.get(e.key) ?? e.key, amount: e.amount }));
-    await this.forwardToFeed([{ pulseId: notice.pulseId, codedAt: notice.codedAt, xps, coords: notice.coords }]);
   }
 
   /** Public profiles' pulses go to the user's aggregator shard for the front page. */

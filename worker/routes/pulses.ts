@@ -4,7 +4,7 @@ import type { AppEnv } from "../env";
 import { canonicalToken } from "../domain/token";
 import { jsonError, jsonTextResponse, notAuthenticated, pulseCreated } from "../http/responses";
 import { acceptPulse } from "../services/ingest";
-import { ownProfileDocument } from "../services/live";
+import { ownProfileDocument } from "../services/profile-document";
 
 export const pulseRoutes = new Hono<AppEnv>()
   .post("/my/pulses", async (c) => {

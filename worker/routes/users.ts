@@ -4,7 +4,7 @@ import { cors } from "hono/cors";
 import type { AppEnv } from "../env";
 import { jsonError, jsonTextResponse } from "../http/responses";
 import { lookupProfileUser } from "../services/profiles";
-import { loadProfileDocumentWithStreaks } from "../services/streaks";
+import { profileDocument } from "../services/profile-document";
 
 export const userRoutes = new Hono<AppEnv>()
   .use("/users/*", cors({ origin: "*", allowMethods: ["GET", "HEAD"], allowHeaders: [] }))
@@ -17,6 +17,6 @@ export const userRoutes = new Hono<AppEnv>()
       case "redirect":
         return c.redirect(`/api/users/${encodeURIComponent(found.canonical)}`, 302);
       case "found":
-        return jsonTextResponse(await loadProfileDocumentWithStreaks(c.env, found.user));
+        return jsonTextResponse(await profileDocument(c.env, found.user, false));
     }
   });

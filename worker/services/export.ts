@@ -3,6 +3,8 @@
 // object marked `daily` (JSON) per day, machine and language at local midnight; later days pulse by pulse.
 import { CSV_HEADER, csvDayRow, csvRow, groupPulses, jsonDay, rowsFrom, type ExportDayRow, type ExportXpRow } from "../domain/export";
 import { exportPage } from "../db/export";
+import { heartbeatPage } from "../db/heartbeats";
+import { exportedHeartbeat } from "../domain/export";
 import { exportDaysPage, type DayCursor } from "../db/export-days";
 import { readRetention } from "../db/retention";
 
@@ -79,4 +81,28 @@ export function jsonExport(db: D1Database, userId: number, username: string, now
     pulses: (rows, first) => list(groupPulses(rows), first),
     suffix: "\n]}\n",
   });
+}
+
+/** Every heartbeat as JSON (WakaTime field names, time in epoch seconds), a D1 page at a time. */
+export function heartbeatExport(db: D1Database, userId: number, username: string, now: number): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let afterId = 0;
+  let first = true;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(`{"user":${JSON.stringify(username)},"exported_at":${JSON.stringify(new Date(now).toISOString())},"heartbeats":[`));
+    },
+    async pull(controller) {
+      const rows = await heartbeatPage(db, userId, afterId);
+      if (rows.length === 0) {
+        controller.enqueue(encoder.encode("\n]}\n"));
+        controller.close();
+        return;
+      }
+      afterId = rows.at(-1)!.id;
+      const text = rows.map((h) => JSON.stringify(exportedHeartbeat(h))).join(",\n");
+      controller.enqueue(encoder.encode(`${first ? "\n" : ",\n"}${text}`));
+      first = false;
+    },
+  }, { highWaterMark: 0 });
 }

@@ -27,6 +27,27 @@ const knownTokens = new Set<string>();
 const MAX_KNOWN_TOKENS = 10_000;
 
 export type AcceptResult = IngestResult | { kind: "limited"; retryAfter: number };
+/** Whether this isolate has seen every one of these language keys stored (the upsert can be skipped). */
+export function languagesKnown(keys: readonly string[]): boolean {
+  return keys.every((k) => knownLanguages.has(k));
+}
+
+export function rememberLanguages(keys: readonly string[]): void {
+  if (knownLanguages.size > MAX_KNOWN_LANGUAGES) knownLanguages.clear();
+  for (const k of keys) knownLanguages.add(k);
+}
+
+/**
+ * Runs a write that skips the language upsert when the languages are known; if a language this isolate
+ * believed stored is missing (the database was reset), forgets them all and writes again with the upsert.
+ */
+export async function withKnownLanguages<T>(keys: readonly string[], write: (known: boolean) => Promise<T>): Promise<T> {
+  return write(languagesKnown(keys)).catch((error: unknown) => {
+    if (!isConstraintError(error, "NOT NULL constraint failed: xps.")) throw error;
+    knownLanguages.clear();
+    return write(false);
+  });
+}
 
 /**
  * The pulse use case: the token's rate limit, the address's limit for unknown tokens (which a valid
@@ -53,7 +74,7 @@ export async function acceptPulse(env: Env, ctx: KeepAliveContext, token: string
  * out not to exist. Over the address's limit, unknown tokens are refused before any write; a token
  * this isolate knows passes at once, any other costs one indexed read. Returns Retry-After seconds.
  */
-async function ingestRefusal(db: D1Database, tokenHash: string, client: string, now: number): Promise<number | null> {
+export async function ingestRefusal(db: D1Database, tokenHash: string, client: string, now: number): Promise<number | null> {
   if (!limits.hit(RATE_POLICIES.ingestByToken, tokenHash, now)) return retryAfterSeconds(now, RATE_POLICIES.ingestByToken);
   if (!limits.exceeded(RATE_POLICIES.ingestFailuresByIp, client, now) || knownTokens.has(tokenHash)) return null;
   if (await findActiveMachineByTokenHash(db, tokenHash)) {
@@ -64,12 +85,12 @@ async function ingestRefusal(db: D1Database, tokenHash: string, client: string, 
   return retryAfterSeconds(now, RATE_POLICIES.ingestFailuresByIp);
 }
 
-function rememberToken(tokenHash: string): void {
+export function rememberToken(tokenHash: string): void {
   if (knownTokens.size >= MAX_KNOWN_TOKENS) knownTokens.clear();
   knownTokens.add(tokenHash);
 }
 
-function noteFailedAuthentication(clientAddress: string, now: number): void {
+export function noteFailedAuthentication(clientAddress: string, now: number): void {
   limits.hit(RATE_POLICIES.ingestFailuresByIp, clientAddress, now);
 }
 
@@ -106,19 +127,11 @@ async function ingestPulse(
 
   const pulse = validation.pulse;
   const write = { tokenHash, pulse, fingerprint: await fingerprint(pulse), receivedAt: now, share };
-  const languagesKnown = pulse.entries.every((e) => knownLanguages.has(e.key));
-  const outcome = await recordPulse(db, { ...write, languagesKnown }).catch(
-    (error: unknown) => {
-      // A language this isolate believed stored is missing (the database was reset): forget and retry.
-      if (!isConstraintError(error, "NOT NULL constraint failed: xps.")) throw error;
-      knownLanguages.clear();
-      return recordPulse(db, { ...write, languagesKnown: false });
-    },
-  );
+  const keys = pulse.entries.map((e) => e.key);
+  const outcome = await withKnownLanguages(keys, (languagesKnown) => recordPulse(db, { ...write, languagesKnown }));
   switch (outcome.status) {
     case "stored":
-      if (knownLanguages.size > MAX_KNOWN_LANGUAGES) knownLanguages.clear();
-      for (const e of pulse.entries) knownLanguages.add(e.key);
+      rememberLanguages(keys);
       return { kind: "created", stored: { ref: outcome.ref, pulse } };
     case "duplicate":
       return { kind: "created", stored: null };

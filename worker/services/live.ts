@@ -11,7 +11,6 @@ import type { PulseNotice, UserRef, ViewerRole } from "../objects/user-stats";
 import { feedRelayFor, userObject } from "../objects/stubs";
 import { clientAddress } from "../http/client-address";
 import { errorMessage, log } from "../observability/log";
-import { loadProfileDocumentWithStreaks } from "./streaks";
 
 function userRef(user: UserRow): UserRef {
   return { userId: user.id, username: user.username, private: user.private, createdAt: user.createdAt, pulseSeq: user.pulseSeq };
@@ -27,17 +26,9 @@ export interface KeepAliveContext {
   waitUntil(promise: Promise<unknown>): void;
 }
 
-/** The caller's own profile document, for a valid machine token; null for any other token. */
-export async function ownProfileDocument(env: Env, token: string): Promise<string | null> {
-  const auth = await findActiveMachineByTokenHash(env.DB, await hashToken(token));
-  return auth ? loadProfileDocumentWithStreaks(env, auth.user) : null;
-}
-
-/** Off the response path: the user's object applies the pulse (a lost call is caught up from D1). */
-export function publishPulse(env: Env, ctx: KeepAliveContext, stored: { ref: StoredPulseRef; pulse: ValidPulse }, request: Request): void {
-  if (env.LIVE_NOTIFICATIONS === "off") return;
+function pulseNotice(env: Env, stored: { ref: StoredPulseRef; pulse: ValidPulse }, request: Request): PulseNotice {
   const { ref, pulse } = stored;
-  const notice: PulseNotice = {
+  return {
     userId: ref.userId,
     pulseId: ref.pulseId,
     seq: ref.seq,
@@ -47,20 +38,36 @@ export function publishPulse(env: Env, ctx: KeepAliveContext, stored: { ref: Sto
     entries: pulse.entries.map((e) => ({ key: e.key, amount: e.xp })),
     coords: requestCoords(request, env),
   };
-  ctx.waitUntil(notifyWithRetry(env, notice));
+}
+
+/** Off the response path: the user's object applies the pulse (a lost call is caught up from D1). */
+export function publishPulse(env: Env, ctx: KeepAliveContext, stored: { ref: StoredPulseRef; pulse: ValidPulse }, request: Request): void {
+  if (env.LIVE_NOTIFICATIONS === "off") return;
+  const notice = pulseNotice(env, stored, request);
+  ctx.waitUntil(notifyWithRetry(env, notice.userId, (object) => object.applyPulse(notice)));
+}
+
+/**
+ * The one place heartbeats reach the live objects: the XP slots a heartbeat request booked are
+ * pulses, told to the user's object like pulses from Code::Stats plugins, all in one call.
+ */
+export function publishHeartbeatXp(env: Env, ctx: KeepAliveContext, stored: readonly { ref: StoredPulseRef; pulse: ValidPulse }[], request: Request): void {
+  if (env.LIVE_NOTIFICATIONS === "off" || stored.length === 0) return;
+  const notices = stored.map((s) => pulseNotice(env, s, request));
+  ctx.waitUntil(notifyWithRetry(env, notices[0]!.userId, (object) => object.applyPulses(notices)));
 }
 
 const NOTIFY_ATTEMPTS = 3;
 
 /** An object being evicted or restarted fails the call: try again on a fresh stub, then give up. */
-async function notifyWithRetry(env: Env, notice: PulseNotice): Promise<void> {
+async function notifyWithRetry(env: Env, userId: number, call: (object: ReturnType<typeof userObject>) => Promise<void>): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await userObject(env, notice.userId).applyPulse(notice);
+      await call(userObject(env, userId));
       return;
     } catch (error) {
       if (attempt >= NOTIFY_ATTEMPTS) {
-        log("error", "live notification failed; the object's alarm will catch up", { error: errorMessage(error), user_id: notice.userId });
+        log("error", "live notification failed; the object's alarm will catch up", { error: errorMessage(error), user_id: userId });
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));

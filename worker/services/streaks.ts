@@ -25,17 +25,6 @@ export async function loadStreaks(db: D1Database, user: UserRow, now = Date.now(
 }
 
 /** The profile API document with this service's streak fields after the original's. */
-export async function loadProfileDocumentWithStreaks(env: Env, user: UserRow): Promise<string> {
-  const [document, streaks] = await Promise.all([loadProfileDocument(env, user), loadStreaks(env.DB, user)]);
-  return withStreakFields(document, streaks);
-}
-
-/** The profile API's extra fields, beside the original's (clients ignore unknown fields). */
-export function withStreakFields(documentJson: string, streaks: Streaks): string {
-  // The document is a JSON object: the fields go before its closing brace, without re-serialising `dates`.
-  return `${documentJson.slice(0, documentJson.lastIndexOf("}"))},"current_streak":${streaks.current},"longest_streak":${streaks.longest}}`;
-}
-
 export { readStreakThreshold };
 
 /** Preferences: XP a local day needs to count towards the streak. */

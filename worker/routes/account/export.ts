@@ -1,7 +1,7 @@
-// GET /my/export.csv, /my/export.json (downloads of all pulses) and /my/profile (to the public profile page).
+// GET /my/export.csv, /my/export.json (downloads of all pulses), /my/export-heartbeats.json and /my/profile (to the public profile page).
 import { Hono } from "hono";
 import { NO_STORE } from "../../http/web-responses";
-import { csvExport, jsonExport } from "../../services/export";
+import { csvExport, heartbeatExport, jsonExport } from "../../services/export";
 import { redirect, type WebContext, type WebEnv } from "./context";
 
 function toLogin(next: string): Response {
@@ -24,6 +24,11 @@ export const exportRoutes = new Hono<WebEnv>()
     const session = c.get("session");
     if (!session) return toLogin("/my/preferences");
     return download(jsonExport(c.env.DB, session.userId, session.username, Date.now()), "application/json; charset=utf-8", "pulses.json");
+  })
+  .get("/my/export-heartbeats.json", (c: WebContext) => {
+    const session = c.get("session");
+    if (!session) return toLogin("/my/preferences");
+    return download(heartbeatExport(c.env.DB, session.userId, session.username, Date.now()), "application/json; charset=utf-8", "heartbeats.json");
   })
   .get("/my/profile", (c: WebContext) => {
     const session = c.get("session");

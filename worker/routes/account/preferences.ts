@@ -1,5 +1,5 @@
-// POST /my/preferences (e-mail), /my/preferences/{privacy,streak,password,delete-account} and the
-// language aliases /my/preferences/aliases (add or change) and /my/preferences/aliases/delete.
+// POST /my/preferences (e-mail), /my/preferences/{privacy,streak,coding-time,password,delete-account}
+// and the language aliases /my/preferences/aliases (add or change) and /my/preferences/aliases/delete.
 import { Hono } from "hono";
 import { field } from "../../http/form";
 import { tooManyRequests } from "../../http/web-responses";
@@ -7,6 +7,7 @@ import { changeEmail, changePassword, changePrivacy, deleteAccount } from "../..
 import { clearSessionCookie } from "../../services/sessions";
 import { removeAlias, setAlias, type AliasResult } from "../../services/language-aliases";
 import { changeStreakThreshold } from "../../services/streaks";
+import { changeCodingTimeSettings } from "../../services/coding-time-settings";
 import { formGuard, ip, redirect, requireSession, statusPage, type WebEnv } from "./context";
 
 const PAGE = "/my/preferences";
@@ -43,6 +44,16 @@ export const preferenceRoutes = new Hono<WebEnv>()
     const result = await changeStreakThreshold(c.env.DB, requireSession(c).userId, field(c.get("form"), "streak_min_xp"));
     if (result.kind === "invalid") return redirect(PAGE, { kind: "error", message: result.message });
     return redirect(PAGE, { kind: "success", message: `A day now counts towards your streak with at least ${result.minXp} XP.` });
+  })
+  .post(`${PAGE}/coding-time`, account, async (c) => {
+    const form = c.get("form");
+    const result = await changeCodingTimeSettings(c.env.DB, requireSession(c).userId, {
+      timeout: field(form, "timeout"),
+      timeZone: field(form, "time_zone"),
+      showProjects: ["on", "yes", "true", "1"].includes(field(form, "show_projects")),
+    });
+    if (result.kind === "invalid") return redirect(PAGE, { kind: "error", message: result.message });
+    return redirect(PAGE, { kind: "success", message: "Coding-time settings saved." });
   })
   .post(`${PAGE}/password`, account, async (c) => {
     const form = c.get("form");

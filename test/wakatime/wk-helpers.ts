@@ -1,0 +1,27 @@
+// Test helpers for the WakaTime API: heartbeats, auth headers, and reading coding time back.
+import { api } from "../helpers";
+
+export function basic(token: string): string {
+  return `Basic ${btoa(token)}`;
+}
+
+export function hb(timeSec: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { entity: "/home/me/project/src/main.ts", type: "file", time: timeSec, language: "TypeScript", project: "pulse", category: "coding", ...extra };
+}
+
+export function postHeartbeats(token: string | null, body: unknown, init: { path?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": "application/json", timezone: "UTC", ...init.headers };
+  if (token !== null && !("authorization" in headers)) headers.authorization = basic(token);
+  return api(init.path ?? "/api/v1/users/current/heartbeats.bulk", { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+}
+
+export async function statusbar(token: string, zone = "UTC"): Promise<any> {
+  const res = await api("/api/v1/users/current/statusbar/today", { headers: { authorization: basic(token), timezone: zone } });
+  if (res.status !== 200) throw new Error(`statusbar ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Seconds since the epoch of "now minus `minutesAgo`", aligned to the start of a minute. */
+export function secondsAgo(seconds: number): number {
+  return Math.floor(Date.now() / 1000) - seconds;
+}
