@@ -88,7 +88,7 @@ describe("retention", () => {
     expect(await env.DB.prepare("SELECT count(*) AS n FROM xps WHERE pulse_id NOT IN (SELECT id FROM pulses)").first<number>("n")).toBe(0);
     expect(await derived(u.userId)).toEqual(before);
     expect(await profile(u.username)).toEqual(profileBefore);
-    expect(await runRetention(env, now)).toEqual({ keptFrom, deleted: { pulses: 0 }, complete: true });
+    expect(await runRetention(env, now)).toEqual({ keptFrom, deleted: { pulses: 0, heartbeats: 0 }, complete: true });
   });
 
   it("keeps everything with 0 months, and refuses a setting that is not a whole number of months", async () => {
@@ -185,5 +185,39 @@ describe("retention", () => {
     expect(daily.reduce((s: number, p: any) => s + p.xps[0].amount, 0)).toBe(66);
     expect(json.pulses.at(-1).daily).toBeUndefined();
     expect(json.pulses.at(-1).xps).toEqual([{ language: "Go", sent_as: "Go", amount: 9 }]);
+  });
+  it("deletes old raw heartbeats and keeps the coding time they gave, while a machine deletion still takes its time back", async () => {
+    const u = await createUser();
+    const old = now - 420 * DAY;
+    const insert = (i: number, machineId: number) =>
+      env.DB.prepare(
+        `INSERT INTO heartbeats (user_id, machine_id, time_ms, local_date, utc_offset, entity, type, category, language, hash, received_at)
+         VALUES (?, ?, ?, date(? / 1000, 'unixepoch'), 0, 'main.go', 'file', 'coding', 'Go', ?, ?)`,
+      ).bind(u.userId, machineId, old + i * 60_000, old, `retention-${u.userId}-${machineId}-${i}`, now);
+    for (let i = 0; i < 10; i++) await insert(i, u.machineId).run();
+    const codingTime = () =>
+      env.DB.prepare("SELECT local_date, dim, name, ms FROM coding_time_daily WHERE user_id = ? AND ms != 0 ORDER BY local_date, dim, name").bind(u.userId).all();
+    const before = (await codingTime()).results;
+    expect(before.find((r) => r.dim === "total")?.ms).toBe(9 * 60_000);
+
+    const result = await runRetention(env, now);
+    expect(result.deleted.heartbeats).toBe(10);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM heartbeats WHERE user_id = ?").bind(u.userId).first<number>("n")).toBe(0);
+    expect((await codingTime()).results).toEqual(before);
+
+    // Outside the sweep the delete trigger still works: a deleted machine's recent heartbeats take their time with them.
+    await addMachineRow(u.userId, "Second");
+    const second = { machineId: (await env.DB.prepare("SELECT id FROM machines WHERE user_id = ? AND name = 'Second'").bind(u.userId).first<number>("id"))! };
+    const recent = now - 3_600_000;
+    for (let i = 0; i < 3; i++) {
+      await env.DB.prepare(
+        `INSERT INTO heartbeats (user_id, machine_id, time_ms, local_date, utc_offset, entity, type, category, language, hash, received_at)
+         VALUES (?, ?, ?, date(? / 1000, 'unixepoch'), 0, 'lib.rs', 'file', 'coding', 'Rust', ?, ?)`,
+      ).bind(u.userId, second.machineId, recent + i * 60_000, recent, `retention-recent-${u.userId}-${i}`, now).run();
+    }
+    const today = (await codingTime()).results.filter((r) => r.dim === "language" && r.name === "Rust");
+    expect(today.reduce((sum, r) => sum + Number(r.ms), 0)).toBe(2 * 60_000);
+    await deleteMachine(env.DB, u.userId, second.machineId);
+    expect((await codingTime()).results).toEqual(before);
   });
 });
