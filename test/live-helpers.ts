@@ -4,6 +4,8 @@ import { env, exports } from "cloudflare:workers";
 import { localDateAndHour } from "../worker/domain/coded-at";
 import { languageKey } from "../worker/domain/language";
 import { BASE } from "./helpers";
+import { findUserById } from "../worker/db/users";
+import { userRef } from "../worker/services/live";
 
 export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -19,8 +21,22 @@ export function userObject(userId: number) {
   return env.USER_STATS.getByName(String(userId));
 }
 
+/** Waits until the user's object has heard of pulse `seq` by itself (a notification: the user is watched). */
+export async function waitForNotifiedSeq(userId: number, seq: number): Promise<void> {
+  await waitFor(async () => (await userObject(userId).status()).seq >= seq, `user ${userId} to be told of seq ${seq}`);
+}
+
+/**
+ * Waits until D1 has the user's pulse `seq`, then reads the profile as a page would: the object,
+ * told of the pulses or not, is current after the read.
+ */
 export async function waitForSeq(userId: number, seq: number): Promise<void> {
-  await waitFor(async () => (await userObject(userId).status()).seq >= seq, `user ${userId} to reach seq ${seq}`);
+  await waitFor(async () => {
+    const user = await findUserById(env.DB, userId);
+    if (!user || user.pulseSeq < seq) return false;
+    await userObject(userId).profile(userRef(user));
+    return (await userObject(userId).status()).seq >= seq;
+  }, `user ${userId} to reach seq ${seq}`);
 }
 
 export interface TestSocket {

@@ -9,6 +9,8 @@
 // - A retry (same machine, same fingerprint) is ignored by the unique index (`ON CONFLICT DO NOTHING`,
 //   not `INSERT OR IGNORE`, whose policy would also reach into the triggers); RETURNING tells whether a
 //   row was written.
+// - RETURNING also reports the user's watch lease and privacy (scalar subqueries on the user's row),
+//   so the Worker knows whom to tell about the pulse without another query.
 import { pulseXp, type ValidPulse } from "../domain/pulse";
 import { GroupCommit, runInOneTransaction, type KeepAlive, type Statement } from "./group-commit";
 import { chunk } from "./sql";
@@ -29,6 +31,10 @@ export interface StoredPulseRef {
   seq: number;
   userId: number;
   machineId: number;
+  /** The user's watch lease as of the insert (epoch ms; see `users.watched_until`). */
+  watchedUntil: number;
+  /** Whether the profile was private as of the insert (its pulses stay off the front page). */
+  private: boolean;
 }
 
 export type RecordOutcome = { status: "stored"; ref: StoredPulseRef } | { status: "duplicate" } | { status: "unauthenticated" };
@@ -71,7 +77,9 @@ export async function recordPulse(db: D1Database, w: PulseWrite): Promise<Record
          FROM machines m JOIN users u ON u.id = m.user_id
          WHERE m.token_hash = ? AND m.active = 1
          ON CONFLICT DO NOTHING
-         RETURNING id AS pulseId, seq, user_id AS userId, machine_id AS machineId`,
+         RETURNING id AS pulseId, seq, user_id AS userId, machine_id AS machineId,
+           (SELECT u.watched_until FROM users u WHERE u.id = pulses.user_id) AS watchedUntil,
+           (SELECT u.private FROM users u WHERE u.id = pulses.user_id) AS private`,
     params: [
       pulse.instantMs,
       pulse.utcOffset,
@@ -85,8 +93,8 @@ export async function recordPulse(db: D1Database, w: PulseWrite): Promise<Record
 
   // Both statements are idempotent (ON CONFLICT DO NOTHING), as a shared write requires.
   const results = w.share ? await pulseWrites.run(db, statements, w.share.keepAlive) : await runInOneTransaction(db, statements);
-  const ref = results[statements.length - 1]!.results[0] as StoredPulseRef | undefined;
-  if (ref) return { status: "stored", ref };
+  const row = results[statements.length - 1]!.results[0] as (Omit<StoredPulseRef, "private"> & { private: number }) | undefined;
+  if (row) return { status: "stored", ref: { ...row, private: row.private === 1 } };
   // Nothing written: a retry of a stored pulse, or no active machine with this token.
   const active = await db.prepare(`SELECT ${ACTIVE_MACHINE} AS active`).bind(tokenHash).first<number>("active");
   return active === 1 ? { status: "duplicate" } : { status: "unauthenticated" };

@@ -15,6 +15,11 @@ export const users = sqliteTable("users", {
   pulseSeq: integer("pulse_seq").notNull().default(0),
   totalXp: integer("total_xp").notNull().default(0),
   createdAt: integer("created_at").notNull(),
+  /**
+   * Watch lease (epoch ms): while in the future, the user's live object has viewers and wants to hear
+   * of each pulse. Set and renewed by the object, left to expire (migrations/0011_watch_lease.sql).
+   */
+  watchedUntil: integer("watched_until").notNull().default(0),
 }, (t) => [
   // Password-reset requests may name the address, in any case.
   index("users_email_lower").on(sql`lower(${t.email})`),

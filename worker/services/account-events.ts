@@ -11,7 +11,11 @@ export type AccountEvent =
   | { type: "privacy-changed"; userId: number; private: boolean }
   | { type: "account-deleted"; userId: number }
   /** Password changed or reset; other sessions have already been ended in D1. */
-  | { type: "password-changed"; userId: number };
+  | { type: "password-changed"; userId: number }
+  /** "Log out everywhere": every session of the user has been ended in D1. */
+  | { type: "sessions-ended"; userId: number }
+  /** "Log out": this one session has been ended in D1. */
+  | { type: "session-ended"; userId: number; sessionId: number };
 
 export async function publishAccountEvent(env: Env, event: AccountEvent): Promise<void> {
   const user = userObject(env, event.userId);
@@ -19,7 +23,8 @@ export async function publishAccountEvent(env: Env, event: AccountEvent): Promis
     case "machines-changed":
       // A deleted machine takes its XP off the user's total, and so off the front page's.
       await attempt("refresh machines", () => user.refreshMachines(event.userId));
-      await attempt("reconcile feed", () => globalFeed(env).reconcile());
+      // With the windows: a deleted machine's languages leave the top list too.
+      await attempt("reconcile feed", () => globalFeed(env).reconcile({ windows: true }));
       return;
     case "privacy-changed":
       // Closing public viewers' sockets must not be skipped by a passing failure: try twice.
@@ -31,8 +36,12 @@ export async function publishAccountEvent(env: Env, event: AccountEvent): Promis
       await attempt("reconcile feed", () => globalFeed(env).reconcile({ windows: true }));
       return;
     case "password-changed":
+    case "sessions-ended":
       // The owner's sockets were opened with sessions that may just have been ended.
-      await attempt("close owner sockets", () => user.closeOwnerSockets());
+      await attempt("close owner sockets", () => user.closeOwnerSockets(), 2);
+      return;
+    case "session-ended":
+      await attempt("close the session's sockets", () => user.closeSessionSockets(event.sessionId), 2);
       return;
   }
 }
