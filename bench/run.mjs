@@ -3,7 +3,9 @@
 import { rmSync } from "node:fs";
 import { openSync } from "node:fs";
 import { run, startDevServer, waitForHealth, wrangler } from "../scripts/lib.mjs";
-import { ingestSuite, ingestWithoutLiveSuite } from "./suites/ingest.mjs";
+import { ingestAllWatchedSuite, ingestSuite, ingestWithoutLiveSuite } from "./suites/ingest.mjs";
+import { catchUpSuite } from "./suites/catch-up.mjs";
+import { workerdCpu } from "./cpu.mjs";
 import { liveLatencySuite } from "./suites/live.mjs";
 import { profileApiSuite } from "./suites/profile.mjs";
 import { feedSuite } from "./suites/feed.mjs";
@@ -38,7 +40,10 @@ function resetState() {
 if (!args.includes("--only")) resetState();
 
 const results = { date: new Date().toISOString(), options: { ...options, localTracing: process.env.X_LOCAL_OBSERVABILITY !== "false" }, machine: machineInfo() };
-const ctx = { persistTo, options };
+// BENCH_PORT: run beside another server (or another checkout's benchmark) without a port clash; the
+// suites that start servers of their own use the port below it.
+const port = Number(process.env.BENCH_PORT ?? 8799);
+const ctx = { persistTo, options, sidePort: port - 1 };
 // `--only feed` or `--only ingestQuiet` reruns one suite that needs no shared server into the last results.
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1] : null;
 if (only) {
@@ -51,13 +56,16 @@ if (only) {
   } else throw new Error(`--only supports: feed, ingestQuiet`);
 } else {
   const serverLog = openSync(".wrangler/bench-server.log", "w");
-  // BENCH_PORT: run beside another server (or another checkout's benchmark) without a port clash.
-  const server = startDevServer({ port: Number(process.env.BENCH_PORT ?? 8799), args: ["--persist-to", persistTo, "--log-level", "warn"], log: serverLog });
+  const server = startDevServer({ port, args: ["--persist-to", persistTo, "--log-level", "warn"], log: serverLog });
   try {
     await waitForHealth(server.url);
-    Object.assign(ctx, { url: server.url });
-    log("ingest: health baseline vs pulses (with live notifications) ...");
+    Object.assign(ctx, { url: server.url, cpu: workerdCpu(server.child.pid) });
+    log("ingest: health baseline vs pulses (live on, 20 of 2,000 users watched) ...");
     results.ingest = await ingestSuite(ctx);
+    log("ingest with every target user watched ...");
+    results.ingestAllWatched = await ingestAllWatchedSuite(ctx);
+    log("first profile read after 10,000 pulses nobody was told about ...");
+    results.catchUp = await catchUpSuite(ctx);
     log("profile API: 100-pulse user vs heavy user ...");
     results.profileApi = await profileApiSuite(ctx);
     log("pages: profile and front page vs health, 100-pulse vs heavy profile page, transferred bytes ...");
@@ -75,6 +83,8 @@ if (only) {
   log("front-page feed with 1, 2 and 4 shards ...");
   results.feed = await feedSuite(ctx, [1, 2, 4]);
 }
+// Ingest with live on against the pulse path alone, each as its share of its own health baseline.
+if (results.ingest && results.ingestQuiet) results.ingestToPulsePath = Number((results.ingest.ingestToHealth / results.ingestQuiet.ingestToHealth).toFixed(3));
 
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/latest.json", JSON.stringify(results, null, 2));

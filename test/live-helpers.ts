@@ -6,6 +6,7 @@ import { languageKey } from "../worker/domain/language";
 import { BASE } from "./helpers";
 import { findUserById } from "../worker/db/users";
 import { userRef } from "../worker/services/live";
+import { shardCount } from "../worker/objects/feed-routing";
 
 export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -152,4 +153,22 @@ export function figuresOf(
     dates: Object.assign(Object.create(null), dates),
     hours: view.hours,
   };
+}
+
+// ---- the front page ----
+
+export const globalFeedStub = () => env.GLOBAL_FEED.getByName("global");
+export const feedShards = () => Array.from({ length: shardCount(env) }, (_, i) => env.FEED_SHARD.getByName(`shard:${i}`));
+
+export async function publicTotalInD1(): Promise<number> {
+  return (await env.DB.prepare("SELECT coalesce(SUM(total_xp), 0) AS xp FROM users WHERE private = 0").first<number>("xp")) ?? 0;
+}
+
+/** Flushes the shards (their alarms also do, every 500 ms) until the feed's total equals D1's. */
+export async function settleFeed() {
+  return waitFor(async () => {
+    for (const s of feedShards()) while ((await s.flush()) > 0);
+    const view = await globalFeedStub().view();
+    return view.totalXp === (await publicTotalInD1()) ? view : null;
+  }, "the feed to reach D1's public total");
 }

@@ -2,25 +2,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createUser, postPulse, pulse } from "../helpers";
-import { openSocket, waitFor, waitForSeq } from "../live-helpers";
+import { feedShards, globalFeedStub, openSocket, publicTotalInD1, settleFeed, waitForSeq } from "../live-helpers";
 import { shardCount } from "../../worker/objects/feed-routing";
 import { minuteOf, XP_ROW_CAP } from "../../worker/domain/feed";
 
-const feed = () => env.GLOBAL_FEED.getByName("global");
-const shards = () => Array.from({ length: shardCount(env) }, (_, i) => env.FEED_SHARD.getByName(`shard:${i}`));
+const feed = globalFeedStub;
+const shards = feedShards;
 
-/** Flushes the shards (their alarms also do, every 500 ms) until the feed's total equals D1's. */
-async function settleFeed() {
-  return waitFor(async () => {
-    for (const s of shards()) while ((await s.flush()) > 0);
-    const view = await feed().view();
-    return view.totalXp === (await publicTotalInD1()) ? view : null;
-  }, "the feed to reach D1's public total");
-}
 
-async function publicTotalInD1(): Promise<number> {
-  return (await env.DB.prepare("SELECT coalesce(SUM(total_xp), 0) AS xp FROM users WHERE private = 0").first<number>("xp")) ?? 0;
-}
 
 describe("global feed", () => {
   it("adds up the shards to exactly the public total in D1, skipping private users", async () => {
