@@ -5,19 +5,22 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { RECENT_WINDOW_MS } from "../domain/profile";
-import { loadBookedNames, loadMachines, loadPulsesAfter, loadUserAggregates, renewWatchLease } from "../db/live";
+import { loadBookedNames, loadMachines, loadPulsesAfter, loadPulseSeq, loadUserAggregates, renewWatchLease } from "../db/live";
 import type { ProfileView } from "../protocol";
 import { RECENT_DAYS_KEPT, UserStatsStore, type AppliedPulse } from "./user-stats-store";
 import { AlarmSchedule } from "./alarm-schedule";
 import { PROFILE_CHART_DAYS, ProfileBroadcaster, type BroadcastHost } from "./profile-broadcast";
 import { USER_REF_HEADER, VIEWER_HEADER, type PulseNotice, type UserRef, type ViewerOf, type ViewerRole } from "./live-contract";
-import { acceptViewer, answerPings, attachmentOf, echoClose, openViewers, owedResyncs, readClientMessage, refuseNonUpgrade, takeResync } from "./sockets";
+import { acceptViewer, answerPings, attachmentOf, echoClose, openViewers, owedResyncs, readClientMessage, refuseNonUpgrade, sendToAll, takeResync } from "./sockets";
 
 export { BROADCAST_INTERVAL_MS, PROFILE_CHART_DAYS } from "./profile-broadcast";
 
-/** A watch lease lasts this long; the object renews it while viewers stay and lets it lapse after. */
-export const WATCH_LEASE_MS = 30_000;
-/** While viewers are connected, the lease is renewed (and D1's sequence checked) this often. */
+/**
+ * A watch lease lasts this long; the object renews it (a D1 write) once half of it is gone while
+ * viewers stay, and lets it lapse after the last one leaves.
+ */
+export const WATCH_LEASE_MS = 60_000;
+/** While viewers are connected, D1's sequence is checked this often (a read, or the renewal's write). */
 export const WATCHED_CHECK_INTERVAL_MS = 10_000;
 /**
  * A larger gap is cheaper to rebuild from the rollups (O(languages + machines + days)) than to replay
@@ -214,12 +217,14 @@ export class UserStats extends DurableObject<Env> {
       const now = Date.now();
       if (this.watchers() > 0 && this.checkDue() <= now) {
         const userId = this.store.identity()!.userId;
-        const seq = (await this.holdLease(userId, now, true)) ?? null;
+        const renewed = await this.holdLease(userId, now);
+        const seq = renewed === undefined ? await loadPulseSeq(this.env.DB, userId) : renewed;
+        this.store.setMeta("checked_at", now);
         if (seq === null) return; // the account is gone; erase() follows
         if (seq > this.store.lastSeq()) await this.catchUp(userId, seq);
       }
-      const snapshot = this.broadcaster.snapshotMessage();
-      for (const ws of owedResyncs(this.ctx, Date.now()).due) ws.send(snapshot);
+      const owed = owedResyncs(this.ctx, Date.now()).due;
+      if (owed.length > 0) sendToAll(owed, this.broadcaster.snapshotMessage());
       this.broadcaster.sendPending(Date.now());
       this.store.prune(Date.now()); // housekeeping here, so reads stay pure reads
       await this.rearm(Date.now());
@@ -231,12 +236,11 @@ export class UserStats extends DurableObject<Env> {
   }
 
   /**
-   * Makes sure D1's lease runs well past now (renewing it when half gone, or always with `renew`);
-   * returns D1's pulse sequence as of the write, or undefined when no write was needed, null when the
-   * user is gone.
+   * Makes sure D1's lease runs well past now (renewing it once half is gone); returns D1's pulse
+   * sequence as of the write, or undefined when no write was needed, null when the user is gone.
    */
-  private async holdLease(userId: number, now: number, renew = false): Promise<number | null | undefined> {
-    if (!renew && (this.store.meta("lease_until") ?? 0) - now > WATCH_LEASE_MS / 2) return undefined;
+  private async holdLease(userId: number, now: number): Promise<number | null | undefined> {
+    if ((this.store.meta("lease_until") ?? 0) - now > WATCH_LEASE_MS / 2) return undefined;
     const seq = await renewWatchLease(this.env.DB, userId, now + WATCH_LEASE_MS);
     this.store.setMeta("lease_until", now + WATCH_LEASE_MS);
     this.store.setMeta("checked_at", now);
