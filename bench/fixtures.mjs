@@ -8,7 +8,16 @@ export function d1File(persistTo, sql) {
   const dir = mkdtempSync(join(tmpdir(), "bench-sql-"));
   const file = join(dir, "seed.sql");
   writeFileSync(file, sql);
-  wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file], { capture: true });
+  // The running server may hold the database for a moment (SQLITE_BUSY): try again a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file], { capture: true });
+      return;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_000);
+    }
+  }
 }
 
 /** Creates `count` users with one machine each; returns their tokens and names. */

@@ -11,7 +11,8 @@ function versionOf(pkg) {
   }
 }
 
-const pct = (x) => `${(x * 100).toFixed(1)}%`;
+// A ratio against a baseline that answered nothing in its window is no ratio (null in the JSON).
+const pct = (x) => (x === null || x === undefined || !Number.isFinite(x) ? "n/a" : `${(x * 100).toFixed(1)}%`);
 const row = (cells) => `| ${cells.join(" | ")} |`;
 
 export function machineInfo() {
@@ -112,6 +113,14 @@ export function renderReport(results) {
         ? [
             row(["`GET /api/health` (baseline, second measurement)", w.health.rps, w.health.p50, w.health.p99, w.health.non2xx, w.health.errors, "100%"]),
             row([`\`POST /api/my/pulses\`, all ${w.watchedUsers.toLocaleString("en")} users watched`, w.ingest.rps, w.ingest.p50, w.ingest.p99, w.ingest.non2xx, w.ingest.errors, `${pct(w.ingestToHealth)} (rounds ${w.rounds.map(pct).join(", ")})`]),
+          ]
+        : []),
+      ...(w?.note ? ["", w.note] : []),
+      ...(w && !(w.health.rps > 0)
+        ? [
+            "",
+            `With every user watched (${w.watchedUsers.toLocaleString("en")} viewer sockets, each object renewing its lease and checking D1 on its own alarm) the one local`,
+            "workerd thread is saturated: the health baseline got no answer within its measured window in the reported round, so there is no ratio.",
           ]
         : []),
       "",
