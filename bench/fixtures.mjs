@@ -8,7 +8,16 @@ export function d1File(persistTo, sql) {
   const dir = mkdtempSync(join(tmpdir(), "bench-sql-"));
   const file = join(dir, "seed.sql");
   writeFileSync(file, sql);
-  wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file], { capture: true });
+  // The running server may hold the database for a moment (SQLITE_BUSY): try again a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file], { capture: true });
+      return;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_000);
+    }
+  }
 }
 
 /** Creates `count` users with one machine each; returns their tokens and names. */
@@ -50,4 +59,23 @@ INSERT INTO xps (pulse_id, language_id, original_language_id, amount)
 SELECT p.id, l.id, l.id, p.xp FROM pulses p JOIN languages l ON l.name_key = 'lang' || (p.seq % 10) WHERE p.user_id = ${user};`,
   );
   return { username, token };
+}
+
+/**
+ * Appends `pulses` pulses (seq `fromSeq + 1` on, one XP row each) to a seeded user straight in D1,
+ * spread over the last `hours`: pulses the user's live object is never told about.
+ */
+export function appendPulses(persistTo, { username, fromSeq, pulses, hours = 48 }) {
+  const now = Date.now();
+  const stepMs = Math.floor((hours * 3_600_000) / pulses);
+  const user = `(SELECT id FROM users WHERE username_key = ${sqlString(username.toLowerCase())})`;
+  d1File(
+    persistTo,
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${pulses})
+INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint)
+SELECT u.id, (SELECT min(id) FROM machines WHERE user_id = u.id) + (i % 2), ${fromSeq} + i, ${now} - (${pulses} - i) * ${stepMs} - 60000, 120, ${now}, (i % 50) + 1, 'late-' || i
+FROM n, users u WHERE u.id = ${user};
+INSERT INTO xps (pulse_id, language_id, original_language_id, amount)
+SELECT p.id, l.id, l.id, p.xp FROM pulses p JOIN languages l ON l.name_key = 'lang' || (p.seq % 10) WHERE p.user_id = ${user} AND p.seq > ${fromSeq};`,
+  );
 }

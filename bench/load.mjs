@@ -1,10 +1,16 @@
 // A thin wrapper around autocannon: one measured run, summarised the same way for every benchmark.
 import autocannon from "autocannon";
 
-export async function measure({ url, requests, connections = 32, seconds = 10, warmupSeconds = 2 }) {
+/** `cpu` (optional) returns the serving process's CPU ms so far: the result then has CPU ms per request. */
+export async function measure({ url, requests, connections = 32, seconds = 10, warmupSeconds = 2, cpu = null }) {
   if (warmupSeconds > 0) await runOnce({ url, requests, connections, duration: warmupSeconds });
+  const cpuBefore = cpu?.() ?? null;
   const r = await runOnce({ url, requests, connections, duration: seconds });
+  // Work a request leaves behind (its waitUntil, the batches and alarms it causes) counts too.
+  if (cpu) await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const cpuAfter = cpu?.() ?? null;
   return {
+    ...(cpuBefore !== null && cpuAfter !== null && r.requests.total > 0 ? { cpuMsPerRequest: Number(((cpuAfter - cpuBefore) / r.requests.total).toFixed(2)) } : {}),
     rps: Math.round(r.requests.average),
     p50: r.latency.p50,
     p99: r.latency.p99,

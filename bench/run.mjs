@@ -3,7 +3,9 @@
 import { rmSync } from "node:fs";
 import { openSync } from "node:fs";
 import { run, startDevServer, waitForHealth, wrangler } from "../scripts/lib.mjs";
-import { ingestSuite, ingestWithoutLiveSuite } from "./suites/ingest.mjs";
+import { ingestAllWatchedSuite, ingestSuite, ingestWithoutLiveSuite } from "./suites/ingest.mjs";
+import { catchUpSuite } from "./suites/catch-up.mjs";
+import { workerdCpu } from "./cpu.mjs";
 import { liveLatencySuite } from "./suites/live.mjs";
 import { profileApiSuite } from "./suites/profile.mjs";
 import { feedSuite } from "./suites/feed.mjs";
@@ -34,7 +36,15 @@ const options = {
   livePulses: quick ? 10 : 30,
   importRows: quick ? 100_000 : 1_000_000,
 };
-const log = (...m) => (json ? console.error(...m) : console.log(...m));
+let inProgress = null;
+const log = (...m) => {
+  // Each suite's figures are kept as they come, so a failure later in the run loses none of them.
+  if (inProgress) {
+    mkdirSync("bench/results", { recursive: true });
+    writeFileSync("bench/results/in-progress.json", JSON.stringify(inProgress, null, 2));
+  }
+  (json ? console.error : console.log)(...m);
+};
 
 // The server runs the production build, so build it from the current sources first.
 if (!args.includes("--no-build")) run("npx", ["--no", "--", "astro", "build"], { capture: true });
@@ -46,15 +56,18 @@ function resetState() {
   wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
 }
 const results = { date: new Date().toISOString(), options: { ...options, localTracing: process.env.X_LOCAL_OBSERVABILITY !== "false" }, machine: machineInfo() };
-const ctx = { persistTo, options };
-const serverPort = Number(process.env.BENCH_PORT ?? 8799); // BENCH_PORT: run beside another server without a port clash
+inProgress = results;
+// BENCH_PORT: run beside another server (or another checkout's benchmark) without a port clash; the
+// suites that start servers of their own use the port below it.
+const serverPort = Number(process.env.BENCH_PORT ?? 8799);
+const ctx = { persistTo, options, sidePort: serverPort - 1 };
 
 /** Runs `body` against a `wrangler dev` of the production build on the bench state. */
 async function withServer(body) {
   const server = startDevServer({ port: serverPort, args: ["--persist-to", persistTo, "--log-level", "warn"], log: openSync(".wrangler/bench-server.log", "w") });
   try {
     await waitForHealth(server.url);
-    Object.assign(ctx, { url: server.url });
+    Object.assign(ctx, { url: server.url, cpu: workerdCpu(server.child.pid) });
     return await body();
   } finally {
     await server.stop();
@@ -101,8 +114,15 @@ if (only) {
 } else {
   resetState();
   await withServer(async () => {
-    log("ingest: health baseline vs pulses (with live notifications) ...");
+    log("ingest: health baseline vs pulses (live on, 20 of 2,000 users watched) ...");
     results.ingest = await ingestSuite(ctx);
+    // `--no-all-watched` skips the slowest suite (a socket per seeded user).
+    if (!args.includes("--no-all-watched")) {
+      log("ingest with every target user watched ...");
+      results.ingestAllWatched = await ingestAllWatchedSuite(ctx);
+    }
+    log("first profile read after 10,000 pulses nobody was told about ...");
+    results.catchUp = await catchUpSuite(ctx);
     log("WakaTime API: heartbeats.bulk (10 per request) and statusbar/today for a year of heartbeats vs health ...");
     results.heartbeats = await heartbeatsSuite(ctx);
     log("profile API: 100-pulse user vs heavy user ...");
@@ -126,6 +146,11 @@ if (only) {
   log("leaderboards with 10,000 ranked users ...");
   results.leaderboard = await leaderboardSuite(ctx);
 }
+// Ingest with live on against the pulse path alone, each as its share of its own health baseline.
+if (results.ingest && results.ingestQuiet) results.ingestToPulsePath = Number((results.ingest.ingestToHealth / results.ingestQuiet.ingestToHealth).toFixed(3));
+
+// Ingest with live on against the pulse path alone, each as its share of its own health baseline.
+if (results.ingest && results.ingestQuiet) results.ingestToPulsePath = Number((results.ingest.ingestToHealth / results.ingestQuiet.ingestToHealth).toFixed(3));
 
 mkdirSync("bench/results", { recursive: true });
 // A partial run never becomes the "last full run" that later `--only` runs merge into.

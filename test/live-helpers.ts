@@ -4,7 +4,9 @@ import { env, exports } from "cloudflare:workers";
 import { localDateAndHour } from "../worker/domain/coded-at";
 import { languageKey } from "../worker/domain/language";
 import { BASE } from "./helpers";
-import { userObject as userObjectOf } from "../worker/objects/stubs";
+import { findUserById } from "../worker/db/users";
+import { userRef } from "../worker/services/live";
+import { shardCount, userObject as userObjectOf } from "../worker/objects/stubs";
 
 export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -20,8 +22,22 @@ export function userObject(userId: number) {
   return userObjectOf(env, userId);
 }
 
+/** Waits until the user's object has heard of pulse `seq` by itself (a notification: the user is watched). */
+export async function waitForNotifiedSeq(userId: number, seq: number): Promise<void> {
+  await waitFor(async () => (await userObject(userId).status()).seq >= seq, `user ${userId} to be told of seq ${seq}`);
+}
+
+/**
+ * Waits until D1 has the user's pulse `seq`, then reads the profile as a page would: the object,
+ * told of the pulses or not, is current after the read.
+ */
 export async function waitForSeq(userId: number, seq: number): Promise<void> {
-  await waitFor(async () => (await userObject(userId).status()).seq >= seq, `user ${userId} to reach seq ${seq}`);
+  await waitFor(async () => {
+    const user = await findUserById(env.DB, userId);
+    if (!user || user.pulseSeq < seq) return false;
+    await userObject(userId).profile(userRef(user));
+    return (await userObject(userId).status()).seq >= seq;
+  }, `user ${userId} to reach seq ${seq}`);
 }
 
 export interface TestSocket {
@@ -137,4 +153,22 @@ export function figuresOf(
     dates: Object.assign(Object.create(null), dates),
     hours: view.hours,
   };
+}
+
+// ---- the front page ----
+
+export const globalFeedStub = () => env.GLOBAL_FEED.getByName("global");
+export const feedShards = () => Array.from({ length: shardCount(env) }, (_, i) => env.FEED_SHARD.getByName(`shard:${i}`));
+
+export async function publicTotalInD1(): Promise<number> {
+  return (await env.DB.prepare("SELECT coalesce(SUM(total_xp), 0) AS xp FROM users WHERE private = 0").first<number>("xp")) ?? 0;
+}
+
+/** Flushes the shards (their alarms also do, every 500 ms) until the feed's total equals D1's. */
+export async function settleFeed() {
+  return waitFor(async () => {
+    for (const s of feedShards()) while ((await s.flush()) > 0);
+    const view = await globalFeedStub().view();
+    return view.totalXp === (await publicTotalInD1()) ? view : null;
+  }, "the feed to reach D1's public total");
 }

@@ -3,6 +3,10 @@ import { openSync } from "node:fs";
 import { compare, compareEach } from "../load.mjs";
 import { startDevServer, waitForHealth } from "../../scripts/lib.mjs";
 import { d1File, seedUsers } from "../fixtures.mjs";
+import { workerdCpu } from "../cpu.mjs";
+
+/** Of the seeded users, this many have a profile viewer open during the default ingest measurement. */
+export const WATCHED_USERS = 20;
 
 const LANGUAGES = ["TypeScript", "Rust", "Go", "Python", "Elixir", "C++", "Markdown", "Plain text"];
 
@@ -41,19 +45,64 @@ async function warmUp(url, users) {
   await new Promise((r) => setTimeout(r, 2_000)); // let the notifications settle
 }
 
+/** Opens one profile socket per user (each waits for its snapshot); returns a function closing them all. */
+export async function watch(url, users) {
+  const sockets = [];
+  for (let i = 0; i < users.length; i += 50) {
+    const batch = users.slice(i, i + 50).map(
+      (u) =>
+        new Promise((resolve, reject) => {
+          const ws = new WebSocket(url.replace(/^http/, "ws") + `/live/users/${encodeURIComponent(u.username)}`);
+          ws.onmessage = (e) => {
+            if (JSON.parse(e.data).type === "profile.snapshot") {
+              ws.onmessage = null;
+              resolve(ws);
+            }
+          };
+          ws.onerror = () => reject(new Error("viewer socket failed"));
+        }),
+    );
+    sockets.push(...(await Promise.all(batch)));
+  }
+  return () => sockets.forEach((ws) => ws.close(1000));
+}
+
+async function ingestWithViewers(ctx, users, watchedUsers) {
+  const unwatch = await watch(ctx.url, watchedUsers);
+  try {
+    const result = await compare({
+      url: ctx.url,
+      connections: 32,
+      seconds: ctx.options.seconds,
+      rounds: ctx.options.rounds,
+      baseline: [{ method: "GET", path: "/api/health" }],
+      subject: [pulseRequest(users)],
+      cpu: ctx.cpu,
+    });
+    return {
+      health: result.baseline,
+      ingest: result.subject,
+      ingestToHealth: result.ratio,
+      rounds: result.rounds,
+      watchedUsers: watchedUsers.length,
+      cpuMsPerRequest: { health: result.baseline.cpuMsPerRequest ?? null, ingest: result.subject.cpuMsPerRequest ?? null },
+    };
+  } finally {
+    unwatch();
+  }
+}
+
+/** The service as deployed: live on, 2,000 users of whom WATCHED_USERS have a profile viewer open. */
 export async function ingestSuite(ctx) {
   const users = seedUsers(ctx.persistTo, ctx.options.users);
   await warmUp(ctx.url, users);
   ctx.ingestUsers = users;
-  const result = await compare({
-    url: ctx.url,
-    connections: 32,
-    seconds: ctx.options.seconds,
-    rounds: ctx.options.rounds,
-    baseline: [{ method: "GET", path: "/api/health" }],
-    subject: [pulseRequest(users)],
-  });
-  return { health: result.baseline, ingest: result.subject, ingestToHealth: result.ratio, rounds: result.rounds, target: 0.5 };
+  return { ...(await ingestWithViewers(ctx, users, users.slice(0, Math.min(WATCHED_USERS, users.length)))), target: 0.5 };
+}
+
+/** The same with a viewer open on every user the load posts for (each pulse then tells its object). */
+export async function ingestAllWatchedSuite(ctx) {
+  return ingestWithViewers(ctx, ctx.ingestUsers, ctx.ingestUsers);
 }
 
 /**
@@ -64,7 +113,7 @@ export async function ingestSuite(ctx) {
 export async function ingestWithoutLiveSuite(ctx) {
   d1File(ctx.persistTo, "CREATE TABLE IF NOT EXISTS bench_reference (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);");
   const server = startDevServer({
-    port: 8798,
+    port: ctx.sidePort,
     args: ["--persist-to", ctx.persistTo, "--log-level", "warn", "--var", "LIVE_NOTIFICATIONS:off", "--var", "BENCH_ENDPOINTS:1"],
     log: openSync(".wrangler/bench-ingest-quiet.log", "w"),
   });
@@ -82,6 +131,7 @@ export async function ingestWithoutLiveSuite(ctx) {
         reference: [{ method: "POST", path: "/api/_bench/reference-insert", headers: { "content-type": "application/json" }, body: "{}" }],
         ingest: [pulseRequest(ctx.ingestUsers)],
       },
+      cpu: workerdCpu(server.child.pid),
     });
     // A yardstick that answered errors would measure nothing: fail loudly instead.
     if (reference.subject.non2xx > 0) throw new Error(`reference-insert answered ${reference.subject.non2xx} non-2xx responses`);
@@ -92,6 +142,7 @@ export async function ingestWithoutLiveSuite(ctx) {
       ingest: ingest.subject,
       ingestToHealth: ingest.ratio,
       rounds: ingest.rounds,
+      cpuMsPerRequest: { health: ingest.baseline.cpuMsPerRequest ?? null, ingest: ingest.subject.cpuMsPerRequest ?? null },
       reference: { health: reference.baseline, insert: reference.subject, ratio: reference.ratio, rounds: reference.rounds },
       target: 0.5,
     };

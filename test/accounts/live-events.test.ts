@@ -3,7 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BASE, postPulse, pulse } from "../helpers";
 import { openSocket, userObject, waitFor, waitForSeq } from "../live-helpers";
-import { addMachine, type Browser, signedUp, userIdOf } from "./browser";
+import { addMachine, Browser, signedUp, userIdOf } from "./browser";
 
 /** Opens a profile socket as a browser page of this site would: with its cookies and Origin. */
 async function socketAs(browser: Browser, username: string, origin = BASE) {
@@ -76,5 +76,38 @@ describe("live state follows the account", () => {
     expect(await userObject(userId).status()).toEqual({ built: false, seq: 0, viewers: 0 });
     const publicTotal = await env.DB.prepare("SELECT coalesce(SUM(total_xp), 0) AS xp FROM users WHERE private = 0").first<number>("xp");
     expect((await env.GLOBAL_FEED.getByName("global").view()).totalXp).toBe(publicTotal);
+  });
+
+  it("closes the sockets of a session on the owner's private profile when it logs out, and only those", async () => {
+    const owner = await signedUp();
+    await owner.browser.post("/my/preferences/privacy", { private: "on" });
+    const laptop = await socketAs(owner.browser, owner.username);
+    const phoneBrowser = new Browser();
+    await phoneBrowser.logIn(owner.username);
+    const phone = await socketAs(phoneBrowser, owner.username);
+    expect([laptop.status, phone.status]).toEqual([101, 101]);
+    await waitFor(async () => laptop.messages.length > 0 && phone.messages.length > 0, "both snapshots");
+
+    await owner.browser.post("/logout");
+    expect((await laptop.closed)!.code).toBe(4401);
+    expect(phone.ws!.readyState).toBe(WebSocket.OPEN); // another session's socket stays
+    // Reconnecting without the session is refused like any stranger.
+    expect((await socketAs(owner.browser, owner.username)).status).toBe(404);
+    // A pulse after the log out reaches nobody on the closed socket.
+    const userId = await userIdOf(owner.username);
+    expect(await userObject(userId).viewers()).toMatchObject({ owner: 1, public: 0 });
+    phone.ws!.close(1000);
+  });
+
+  it("closes every owner socket when the owner logs out everywhere", async () => {
+    const owner = await signedUp();
+    await owner.browser.post("/my/preferences/privacy", { private: "on" });
+    const phoneBrowser = new Browser();
+    await phoneBrowser.logIn(owner.username);
+    const sockets = [await socketAs(owner.browser, owner.username), await socketAs(phoneBrowser, owner.username)];
+    await waitFor(async () => sockets.every((s) => s.messages.length > 0), "both snapshots");
+    await owner.browser.post("/logout-everywhere");
+    for (const s of sockets) expect((await s.closed)!.code).toBe(4401);
+    expect((await socketAs(phoneBrowser, owner.username)).status).toBe(404);
   });
 });

@@ -1,11 +1,11 @@
 // The user object converges to D1 exactly: after dropped notifications (alarm), gaps, reads, rebuilds
 // and duplicated notifications.
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createUser, postPulse, pulse, profile } from "../helpers";
-import { objectFigures, insertPulseBehindTheWorkersBack, truthFromD1, userObject, waitForSeq } from "../live-helpers";
-import type { PulseNotice } from "../../worker/objects/user-stats";
+import { objectFigures, insertPulseBehindTheWorkersBack, openSocket, truthFromD1, userObject, waitFor, waitForNotifiedSeq, waitForSeq } from "../live-helpers";
+import type { PulseNotice } from "../../worker/objects/live-contract";
 
 const LANGUAGES = ["Rust", "Go", "TypeScript", "Elixir"];
 
@@ -22,33 +22,32 @@ async function dropNotifications(userId: number, machineId: number, count: numbe
 }
 
 describe("user object convergence", () => {
-  it("catches up with its alarm after notifications were dropped, to exactly D1's totals", async () => {
+  it("catches up with its alarm while watched after notifications were dropped, to exactly D1's totals", async () => {
     const u = await createUser();
     await postPulse(u.token, pulse([{ language: "Rust", xp: 5 }]));
-    await waitForSeq(u.userId, 1);
+    const { socket } = await openSocket(`/live/users/${u.username}`);
+    await socket!.next((m) => m.type === "profile.snapshot");
     await dropNotifications(u.userId, u.machineId, 20);
     const stub = userObject(u.userId);
     expect((await stub.status()).seq).toBe(1);
-
-    // Time passes: the check that follows the last activity becomes due.
-    await runInDurableObject(stub, (instance) => {
-      (instance as unknown as { store: { meta: { set(k: string, v: number): void } } }).store.meta.set("last_activity_at", Date.now() - 60_000);
-    });
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const view = await stub.currentView();
+    // While watched, the alarm renews the lease and compares with D1 (every 10 s): no read needed.
+    await waitFor(async () => (await stub.status()).seq === 21, "the alarm to catch up", 20_000);
     const truth = await truthFromD1(u.userId);
     expect(truth.seq).toBe(21);
     expect(await objectFigures(u.userId)).toEqual(truth);
+    socket!.ws.close(1000);
   });
 
   it("fills a gap from D1 before applying the next notified pulse", async () => {
     const u = await createUser();
     await postPulse(u.token, pulse([{ language: "Go", xp: 1 }]));
-    await waitForSeq(u.userId, 1);
+    const { socket } = await openSocket(`/live/users/${u.username}`); // watched: pulses are notified
+    await socket!.next((m) => m.type === "profile.snapshot");
     await dropNotifications(u.userId, u.machineId, 5);
     await postPulse(u.token, pulse([{ language: "Go", xp: 100 }], Date.now() - 5_000));
-    await waitForSeq(u.userId, 7);
+    await waitForNotifiedSeq(u.userId, 7);
     expect(await objectFigures(u.userId)).toEqual(await truthFromD1(u.userId));
+    socket!.ws.close(1000);
   });
 
   it("catches up to D1 before answering a read", async () => {

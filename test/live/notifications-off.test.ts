@@ -1,4 +1,5 @@
 // With LIVE_NOTIFICATIONS = "off" no object hears of a pulse at ingest, yet every read stays exact.
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { BASE, createUser, postPulse, profile, pulse } from "../helpers";
@@ -12,7 +13,7 @@ it("serves exact profiles by catching up on read when ingest does not notify", a
     worker.fetch(
       new Request(`${BASE}/api/my/pulses`, { method: "POST", headers: { "content-type": "application/json", "x-api-token": u.token }, body: JSON.stringify(pulse([{ language: "Go", xp }], at)) }),
       quiet,
-      { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
+      createExecutionContext(),
     );
   expect((await post(4, Date.now() - 5_000)).status).toBe(201);
   expect((await post(6, Date.now() - 6_000)).status).toBe(201);

@@ -134,6 +134,33 @@ describe("profile viewers", () => {
   });
 });
 
+describe("resync", () => {
+  it("is throttled per profile socket: a flood of resyncs gets one snapshot now and one owed, not one each", async () => {
+    const u = await createUser();
+    await postPulse(u.token, pulse([{ language: "Go", xp: 2 }]));
+    const { socket } = await openSocket(`/live/users/${u.username}`);
+    await socket!.next((m) => m.type === "profile.snapshot");
+    for (let i = 0; i < 500; i++) socket!.ws.send(JSON.stringify({ type: "resync" }));
+    const snapshots = () => socket!.messages.filter((m) => m.type === "profile.snapshot").length;
+    // The owed snapshot comes once the interval has passed (the object's alarm sends it).
+    await waitFor(async () => snapshots() >= 3, "the owed snapshot");
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(snapshots()).toBe(3); // the first on connect, one at once, one owed
+    socket!.ws.close(1000);
+  });
+
+  it("is throttled per front-page socket", async () => {
+    const { socket } = await openSocket("/live/feed");
+    await socket!.next((m) => m.type === "feed.snapshot");
+    for (let i = 0; i < 300; i++) socket!.ws.send(JSON.stringify({ type: "resync" }));
+    const snapshots = () => socket!.messages.filter((m) => m.type === "feed.snapshot").length;
+    await waitFor(async () => snapshots() >= 3, "the owed snapshot");
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(snapshots()).toBe(3);
+    socket!.ws.close(1000);
+  });
+});
+
 describe("privacy on sockets", () => {
   it("answers a private or unknown profile's socket with the same 404 as the API", async () => {
     const hidden = await createUser({ private: true });

@@ -9,7 +9,7 @@ import type { XpSlot } from "../domain/heartbeat-xp";
 import { XP_PER_SLOT } from "../domain/heartbeat-xp";
 import { codingTimeByDay, DIMENSIONS, type TimedHeartbeat } from "../domain/coding-time";
 import { codingTimeDaily, codingTimeSettings, heartbeats, machines, users, type CodingTimeSettingsRow, type HeartbeatRow } from "./schema";
-import { languageUpserts, pulsesInsert, runPulseWrite, isActiveToken, type PulseWrite, type StoredPulseRef } from "./pulses";
+import { languageUpserts, pulsesInsert, runPulseWrite, isActiveToken, storedPulseRef, type PulseWrite, type StoredPulseRef } from "./pulses";
 import type { Statement } from "./group-commit";
 import { chunk } from "./sql";
 
@@ -62,8 +62,9 @@ export async function recordHeartbeats(
   const results = await runPulseWrite(db, statements, w.share);
   const insertedHashes = new Set(rows.length > 0 ? (results[0]!.results as { hash: string }[]).map((r) => r.hash) : []);
   const byFingerprint = new Map(w.slots.map((s, i) => [s.fingerprint, slotPulses[i]!]));
-  const returned = w.slots.length > 0 ? (results.at(-1)!.results as (StoredPulseRef & { fingerprint: string })[]) : [];
-  const pulses = returned.map(({ fingerprint, ...ref }) => ({ ref, pulse: byFingerprint.get(fingerprint)! }));
+  type Returned = Omit<StoredPulseRef, "private"> & { private: number; fingerprint: string };
+  const returned = w.slots.length > 0 ? (results.at(-1)!.results as Returned[]) : [];
+  const pulses = returned.map(({ fingerprint, ...row }) => ({ ref: storedPulseRef(row), pulse: byFingerprint.get(fingerprint)! }));
   if (insertedHashes.size === 0 && pulses.length === 0 && !(await isActiveToken(db, w.tokenHash))) return { status: "unauthenticated" };
   return { status: "written", insertedHashes, pulses };
 }

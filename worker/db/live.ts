@@ -1,6 +1,9 @@
 // D1 reads for the live objects: consistent snapshots to (re)build a user's aggregates, the pulses a
 // user object missed, and the global figures of the front page. Everything here reads rollups or
 // bounded windows of recent pulses, never a whole history.
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { users } from "./schema";
 import { placeholders } from "./sql";
 
 export interface UserAggregates {
@@ -164,4 +167,16 @@ export async function loadFeedWindows(
 
 function rows<T>(result: D1Result | undefined): T[] {
   return (result?.results ?? []) as T[];
+}
+
+// ---- the watch lease ----
+
+/**
+ * Sets the user's watch lease to `until` and returns the user's pulse sequence as of that write (null:
+ * the user is gone). Every pulse committed after it sees the lease; every one before it is within the
+ * returned sequence, so a viewer's snapshot synced to it misses nothing.
+ */
+export async function renewWatchLease(db: D1Database, userId: number, until: number): Promise<number | null> {
+  const rows = await drizzle(db).update(users).set({ watchedUntil: until }).where(eq(users.id, userId)).returning({ pulseSeq: users.pulseSeq });
+  return rows[0]?.pulseSeq ?? null;
 }

@@ -9,6 +9,8 @@
 // - A retry (same machine, same fingerprint) is ignored by the unique index (`ON CONFLICT DO NOTHING`,
 //   not `INSERT OR IGNORE`, whose policy would also reach into the triggers); RETURNING tells whether a
 //   row was written.
+// - RETURNING also reports the user's watch lease and privacy (scalar subqueries on the user's row),
+//   so the Worker knows whom to tell about the pulse without another query.
 import { pulseXp, type ValidPulse } from "../domain/pulse";
 import { GroupCommit, runInOneTransaction, type KeepAlive, type Statement } from "./group-commit";
 import { chunk } from "./sql";
@@ -29,6 +31,10 @@ export interface StoredPulseRef {
   seq: number;
   userId: number;
   machineId: number;
+  /** The user's watch lease as of the insert (epoch ms; see `users.watched_until`). */
+  watchedUntil: number;
+  /** Whether the profile was private as of the insert (its pulses stay off the front page). */
+  private: boolean;
 }
 
 export type RecordOutcome = { status: "stored"; ref: StoredPulseRef } | { status: "duplicate" } | { status: "unauthenticated" };
@@ -37,6 +43,15 @@ export type RecordOutcome = { status: "stored"; ref: StoredPulseRef } | { status
 const ROWS_PER_STATEMENT = 45;
 
 const ACTIVE_MACHINE = "EXISTS (SELECT 1 FROM machines WHERE token_hash = ? AND active = 1)";
+
+// The user's watch lease and privacy as of the insert, in RETURNING (which sees only the inserted row).
+const RETURNED_USER_STATE = `(SELECT u.watched_until FROM users u WHERE u.id = pulses.user_id) AS watchedUntil,
+           (SELECT u.private FROM users u WHERE u.id = pulses.user_id) AS private`;
+
+/** A RETURNING row as D1 gives it (SQLite has no booleans) turned into a StoredPulseRef. */
+export function storedPulseRef<T extends object>(row: T & { private: number }): Omit<T, "private"> & { private: boolean } {
+  return { ...row, private: row.private === 1 };
+}
 
 // Concurrent pulses of this isolate share D1 round trips (see group-commit.ts). 40 statements stay
 // under D1's 50 queries per invocation on the free plan, with room for the sender's own follow-up.
@@ -54,8 +69,8 @@ export async function recordPulse(db: D1Database, w: PulseWrite): Promise<Record
 
   // Both statements are idempotent (ON CONFLICT DO NOTHING), as a shared write requires.
   const results = await runPulseWrite(db, statements, w.share);
-  const ref = results[statements.length - 1]!.results[0] as StoredPulseRef | undefined;
-  if (ref) return { status: "stored", ref };
+  const row = results[statements.length - 1]!.results[0] as (Omit<StoredPulseRef, "private"> & { private: number }) | undefined;
+  if (row) return { status: "stored", ref: storedPulseRef(row) };
   // Nothing written: a retry of a stored pulse, or no active machine with this token.
   return (await isActiveToken(db, tokenHash)) ? { status: "duplicate" } : { status: "unauthenticated" };
 }
@@ -88,7 +103,7 @@ export function pulseInsert(tokenHash: string, pulse: ValidPulse, fingerprint: s
          FROM machines m JOIN users u ON u.id = m.user_id
          WHERE m.token_hash = ? AND m.active = 1
          ON CONFLICT DO NOTHING
-         RETURNING id AS pulseId, seq, user_id AS userId, machine_id AS machineId`,
+         RETURNING id AS pulseId, seq, user_id AS userId, machine_id AS machineId, ${RETURNED_USER_STATE}`,
     params: [
       pulse.instantMs,
       pulse.utcOffset,
@@ -116,7 +131,7 @@ export function pulsesInsert(tokenHash: string, pulses: readonly { pulse: ValidP
          WHERE m.token_hash = ? AND m.active = 1
            AND NOT EXISTS (SELECT 1 FROM pulses p WHERE p.machine_id = m.id AND p.fingerprint = s.value ->> 3)
          ON CONFLICT DO NOTHING
-         RETURNING id AS pulseId, seq, user_id AS userId, machine_id AS machineId, fingerprint`,
+         RETURNING id AS pulseId, seq, user_id AS userId, machine_id AS machineId, fingerprint, ${RETURNED_USER_STATE}`,
     params: [receivedAt, JSON.stringify(rows), tokenHash],
   };
 }

@@ -17,6 +17,11 @@ export const users = sqliteTable("users", {
   createdAt: integer("created_at").notNull(),
   /** A local day counts towards the streak when its XP reaches this (migrations/0007_streak_threshold.sql). */
   streakMinXp: integer("streak_min_xp").notNull().default(1),
+  /**
+   * Watch lease (epoch ms): while in the future, the user's live object has viewers and wants to hear
+   * of each pulse. Set and renewed by the object, left to expire (migrations/0011_watch_lease.sql).
+   */
+  watchedUntil: integer("watched_until").notNull().default(0),
 }, (t) => [
   // Password-reset requests may name the address, in any case.
   index("users_email_lower").on(sql`lower(${t.email})`),

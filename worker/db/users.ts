@@ -18,6 +18,11 @@ const USER_COLUMNS = "id, username, private, pulse_seq AS pulseSeq, created_at A
 type RawUser = Omit<UserRow, "private"> & { private: number };
 const toUser = (r: RawUser): UserRow => ({ ...r, private: r.private === 1 });
 
+export async function findUserById(db: D1Database, id: number): Promise<UserRow | null> {
+  const row = await db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).bind(id).first<RawUser>();
+  return row ? toUser(row) : null;
+}
+
 export async function findUserByName(db: D1Database, name: string): Promise<UserRow | null> {
   const row = await db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE username_key = ?`).bind(usernameKey(name)).first<RawUser>();
   return row ? toUser(row) : null;

@@ -4,7 +4,10 @@
 //
 // Exactness: the total is a D1 baseline (sum of public users' XP, with the highest pulse id it
 // covers as watermark) plus the pulses above the watermark received since, each counted once by id.
-// Reconciliation re-reads the baseline periodically and whenever privacy or accounts change.
+// Reconciliation re-reads the baseline every RECONCILE_INTERVAL_MS whether or not anyone watches (one
+// small D1 batch: the bounded price of repairing lost batches), and at once, with a follow-up, when
+// privacy, machines or accounts change. Pulse ids only grow (AUTOINCREMENT), so a counted pulse whose
+// id is above D1's highest is one that was deleted: the new watermark covers it and it leaves.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import {
@@ -24,10 +27,12 @@ import { PROTOCOL_VERSION } from "../protocol";
 import { MetaTable } from "./meta-table";
 import { relayNamed } from "./stubs";
 
-type FeedMeta = Record<"format" | "watermark" | "base_total" | "delta_total" | "reconciled_at", number>;
+type FeedMeta = Record<"format" | "watermark" | "base_total" | "delta_total" | "reconciled_at" | "follow_up_at" | "follow_up_windows", number>;
 
 export const FEED_FLUSH_INTERVAL_MS = 500;
 export const RECONCILE_INTERVAL_MS = 10 * 60_000;
+/** After an announced change, reconcile again this much later: batches in flight then are covered too. */
+export const RECONCILE_FOLLOW_UP_MS = 5_000;
 const FORMAT = 1;
 const MAX_DOTS_PER_UPDATE = 200;
 /** Updates repeat the latest minutes, so a relay that missed one converges on the next. */
@@ -63,6 +68,7 @@ export class GlobalFeed extends DurableObject<Env> {
       this.dirty = true;
       await this.scheduleFlush(now);
     }
+    await this.keepReconciling(now);
     return added;
   }
 
@@ -92,7 +98,11 @@ export class GlobalFeed extends DurableObject<Env> {
     await this.ensureBuilt();
     await this.rebuild(options.windows ?? false);
     this.dirty = true;
-    await this.scheduleFlush(Date.now());
+    const now = Date.now();
+    this.meta.set("follow_up_at", now + RECONCILE_FOLLOW_UP_MS);
+    if (options.windows) this.meta.set("follow_up_windows", 1);
+    await this.scheduleFlush(now);
+    await this.wakeBy(now + RECONCILE_FOLLOW_UP_MS);
   }
 
   /** Sends pending changes to the relays now (the alarm does this on its own). */
@@ -104,14 +114,24 @@ export class GlobalFeed extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     await this.ensureBuilt();
     const now = Date.now();
-    if (now - (this.meta.get("reconciled_at") ?? 0) >= RECONCILE_INTERVAL_MS) {
+    const followUp = this.meta.get("follow_up_at");
+    if (followUp !== null && followUp > 0 && now >= followUp) {
+      const windows = this.meta.get("follow_up_windows") === 1;
+      this.meta.set("follow_up_at", 0);
+      this.meta.set("follow_up_windows", 0);
+      await this.rebuild(windows);
+      this.dirty = true;
+    } else if (now - (this.meta.get("reconciled_at") ?? 0) >= RECONCILE_INTERVAL_MS) {
       await this.rebuild(false);
       this.dirty = true;
     }
     if (this.dirty) await this.flushNow(now);
     this.prune(now);
-    // Keep ticking while viewers are watching (the minute chart moves on), otherwise sleep.
-    if (this.viewerCount() > 0) await this.ctx.storage.setAlarm(now + Math.max(FEED_FLUSH_INTERVAL_MS, 10_000));
+    // Tick every 10 s while viewers are watching (the minute chart moves on); otherwise sleep until the
+    // next reconcile, which runs whether or not anyone watches.
+    const pendingFollowUp = this.meta.get("follow_up_at") ?? 0;
+    const next = [now + RECONCILE_INTERVAL_MS, this.viewerCount() > 0 ? now + Math.max(FEED_FLUSH_INTERVAL_MS, 10_000) : Infinity, pendingFollowUp > 0 ? pendingFollowUp : Infinity];
+    await this.ctx.storage.setAlarm(Math.max(Date.now(), Math.min(...next)));
   }
 
   // ---- internals ----
@@ -125,11 +145,40 @@ export class GlobalFeed extends DurableObject<Env> {
       this.building = null;
     });
     await this.building;
+    await this.keepReconciling(Date.now());
   }
 
-  /** Baseline (and windows) from D1; pulses above the new watermark stay counted. */
-  private async rebuild(windows: boolean): Promise<void> {
+  /** The reconcile must come round even when nobody watches: an alarm is always set by then. */
+  private async keepReconciling(now: number): Promise<void> {
+    if (this.reconcileArmed) return;
+    await this.wakeBy((this.meta.get("reconciled_at") ?? now) + RECONCILE_INTERVAL_MS);
+    this.reconcileArmed = true;
+  }
+
+  private reconcileArmed = false;
+
+  private async wakeBy(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
+  }
+
+  /**
+   * Baseline (and windows) from D1. The new watermark is the highest of D1's top pulse id and every
+   * pulse counted before the read: counted pulses up to it are either in the baseline or deleted, so
+   * all of them leave. Pulses counted while the read was in flight stay if they are above it.
+   */
+  private rebuild(windows: boolean): Promise<void> {
+    // One at a time: an older read finishing after a newer one must not set the baseline.
+    const run = this.rebuilds.then(() => this.rebuildNow(windows));
+    this.rebuilds = run.catch(() => undefined);
+    return run;
+  }
+
+  private rebuilds: Promise<unknown> = Promise.resolve();
+
+  private async rebuildNow(windows: boolean): Promise<void> {
     const now = Date.now();
+    const countedBefore = this.ctx.storage.sql.exec<{ id: number }>("SELECT coalesce(MAX(pulse_id), 0) AS id FROM deltas").one().id;
     const baseline = await loadFeedBaseline(this.env.DB);
     const loaded = windows
       ? await loadFeedWindows(this.env.DB, {
@@ -140,7 +189,7 @@ export class GlobalFeed extends DurableObject<Env> {
         })
       : null;
     const sql = this.ctx.storage.sql;
-    const watermark = Math.max(baseline.watermark, this.meta.get("watermark") ?? 0);
+    const watermark = Math.max(baseline.watermark, countedBefore, this.meta.get("watermark") ?? 0);
     sql.exec("DELETE FROM deltas WHERE pulse_id <= ?", watermark);
     if (loaded) {
       sql.exec("DELETE FROM minutes");

@@ -32,8 +32,10 @@ type Meta = {
   last_seq: number;
   broadcast_seq: number;
   last_broadcast_at: number;
-  last_activity_at: number;
-  verified_at: number;
+  /** The watch lease this object last wrote to D1 (epoch ms). */
+  lease_until: number;
+  /** When the object last compared itself with D1's sequence while watched. */
+  checked_at: number;
 };
 
 export class UserStatsStore {
@@ -137,6 +139,10 @@ export class UserStatsStore {
     }
   }
 
+  machineIds(): number[] {
+    return this.sql.exec<{ id: number }>("SELECT id FROM machines").toArray().map((m) => m.id);
+  }
+
   machineName(id: number): string | null {
     return this.sql.exec<{ name: string }>("SELECT name FROM machines WHERE id = ?", id).toArray()[0]?.name ?? null;
   }
@@ -186,7 +192,6 @@ export class UserStatsStore {
       this.sql.exec("INSERT INTO hours (hour, xp) VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET xp = xp + excluded.xp", hour, total);
     }
     this.meta.set("last_seq", p.seq);
-    this.meta.set("last_activity_at", now);
     if (watched) this.sql.exec("INSERT INTO pulse_log (seq, logged_at, event) VALUES (?, ?, ?)", p.seq, now, JSON.stringify({ ...p, machine: machineName }));
   }
 

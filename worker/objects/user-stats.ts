@@ -1,72 +1,58 @@
 // One object per user: the user's hot aggregates (in its SQLite, so they survive eviction) and the
-// WebSocket fan-out to profile viewers (hibernatable). D1 stays the source of truth: the object
-// applies each pulse the Worker tells it about, catches up from D1 when it sees a gap or when its
-// alarm finds it behind, and rebuilds itself from D1 in one call.
+// WebSocket fan-out to profile viewers (hibernatable). D1 stays the source of truth. While viewers are
+// connected the object holds a watch lease in D1, so the Worker tells it of each pulse; unwatched, it
+// hears of nothing and catches up from D1 when it is read (every read passes D1's sequence).
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { formatLocal, formatUtc, utcDate } from "../domain/coded-at";
-import { isWebSocketUpgrade } from "../http/negotiation";
 import { RECENT_WINDOW_MS } from "../domain/profile";
-import type { FeedPulse } from "../domain/feed";
-import { loadBookedNames, loadMachines, loadPulsesAfter, loadPulseSeq, loadUserAggregates } from "../db/live";
-import { PING, PONG, PROTOCOL_VERSION, type ClientMessage, type ProfileServerMessage, type ProfileView, type PulseEvent } from "../protocol";
-import { RECENT_DAYS_KEPT, UserStatsStore, type AppliedPulse, type UserIdentity } from "./user-stats-store";
-import { feedShardFor } from "./stubs";
-import { errorMessage, log } from "../observability/log";
+import { utcDate } from "../domain/coded-at";
+import { loadBookedNames, loadMachines, loadPulsesAfter, loadPulseSeq, loadUserAggregates, renewWatchLease } from "../db/live";
+import type { ProfileView } from "../protocol";
+import { RECENT_DAYS_KEPT, UserStatsStore, type AppliedPulse } from "./user-stats-store";
+import { AlarmSchedule } from "./alarm-schedule";
+import { PROFILE_CHART_DAYS, ProfileBroadcaster, type BroadcastHost } from "./profile-broadcast";
+import { USER_REF_HEADER, VIEWER_HEADER, type PulseNotice, type UserRef, type ViewerOf, type ViewerRole } from "./live-contract";
+import { acceptViewer, answerPings, attachmentOf, echoClose, openViewers, owedResyncs, readClientMessage, refuseNonUpgrade, sendToAll, takeResync } from "./sockets";
 
-/** At most one message per viewer per this interval; pulses in between are coalesced. */
-export const BROADCAST_INTERVAL_MS = 250;
+export { BROADCAST_INTERVAL_MS, PROFILE_CHART_DAYS } from "./profile-broadcast";
+
 /**
- * After the last applied pulse, the alarm checks D1 for pulses whose notification never came.
- * Plugins send every ~10 s while someone types, so this runs once after a burst, not per pulse.
+ * A watch lease lasts this long; the object renews it (a D1 write) once half of it is gone while
+ * viewers stay, and lets it lapse after the last one leaves.
  */
-export const VERIFY_DELAY_MS = 15_000;
-/** While viewers are connected, the alarm re-checks D1 this often. */
-const VERIFY_INTERVAL_WITH_VIEWERS_MS = 10_000;
-/** A larger gap is cheaper to rebuild from the rollups than to replay pulse by pulse. */
-const MAX_REPLAY = 5_000;
+export const WATCH_LEASE_MS = 60_000;
+/** While viewers are connected, D1's sequence is checked this often (a read, or the renewal's write). */
+export const WATCHED_CHECK_INTERVAL_MS = 10_000;
+/**
+ * A larger gap is cheaper to rebuild from the rollups (O(languages + machines + days)) than to replay
+ * pulse by pulse, so a read after any number of unheard pulses costs about the same.
+ */
+const MAX_REPLAY = 500;
 const REPLAY_PAGE = 500;
-/** The profile charts show this many recent days. */
-export const PROFILE_CHART_DAYS = 14;
 
-/** What the Worker tells the object after an accepted pulse. */
-export interface PulseNotice {
-  userId: number;
-  pulseId: number;
-  seq: number;
-  machineId: number;
-  codedAt: number;
-  utcOffset: number;
-  /** Languages as sent: `key` is the case-insensitive identity; the object books them by alias. */
-  entries: { key: string; amount: number }[];
-  coords: { lat: number; lon: number } | null;
-}
-
-/** What the Worker knows of the user from D1 when it asks for the profile or opens a socket. */
-export interface UserRef extends UserIdentity {
-  /** The user's pulse sequence in D1: the object catches up to it before answering. */
-  pulseSeq: number;
-}
-
-export type ViewerRole = "owner" | "public";
-
-/** Per-socket state kept in the socket's attachment, so it survives hibernation. */
+/** Per-socket state kept in the socket's attachment (with the shared socket fields), across hibernation. */
 interface ViewerAttachment {
   role: ViewerRole;
-  openedAt: number;
+  sessionId: number | null;
 }
+
+const sessionTag = (sessionId: number) => `session:${sessionId}`;
 
 export class UserStats extends DurableObject<Env> {
   private store: UserStatsStore;
   /** Applies and rebuilds run one at a time (they await D1 in between). */
   private tail: Promise<unknown> = Promise.resolve();
-  /** The alarm time last set (undefined: not known since the object started). */
-  private scheduledAlarm: number | null | undefined;
+  private readonly alarms: AlarmSchedule;
+  private readonly broadcaster: ProfileBroadcaster;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new UserStatsStore(ctx.storage.sql);
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+    this.alarms = new AlarmSchedule(ctx.storage);
+    // The broadcaster reaches the object only through this narrow host (kept off the RPC surface).
+    const host: BroadcastHost = { sockets: () => openViewers(ctx), wakeBy: (at) => this.alarms.wakeBy(at) };
+    this.broadcaster = new ProfileBroadcaster(host, () => this.store);
+    answerPings(ctx);
   }
 
   // ---- RPC ----
@@ -106,10 +92,6 @@ export class UserStats extends DurableObject<Env> {
       if (applied.length > 0) await this.applyInOrder(applied, userId);
       // Another request's pulse between two of these: take it (and the rest) from D1.
       if (this.store.lastSeq() < fresh.at(-1)!.seq) await this.catchUp(userId, fresh.at(-1)!.seq);
-      // The pulses may also have come in through a rebuild or a catch-up: the feed ignores duplicates.
-      await this.forwardToFeed(fresh.map((n) => ({ pulseId: n.pulseId, codedAt: n.codedAt, xps: n.entries.map((e) => ({ language: names.get(e.key) ?? e.key, amount: e.amount })), coords: n.coords })));
-      // Whatever path applied them, the check against D1 is due a while after this activity.
-      this.store.meta.set("last_activity_at", Date.now());
       await this.rearm(Date.now());
     });
   }
@@ -144,11 +126,10 @@ export class UserStats extends DurableObject<Env> {
       if (!this.store.isBuilt()) return;
       const machines = await loadMachines(this.env.DB, userId);
       const ids = new Set(machines.map((m) => m.id));
-      const known = this.ctx.storage.sql.exec<{ id: number }>("SELECT id FROM machines").toArray();
       // A deleted machine takes its XP with it: only D1's rollups know the rest exactly.
-      if (known.some((m) => !ids.has(m.id))) await this.rebuildFromD1(userId);
+      if (this.store.machineIds().some((id) => !ids.has(id))) await this.rebuildFromD1(userId);
       else this.store.syncMachines(machines);
-      await this.sendSnapshotToAll();
+      this.broadcaster.snapshotToAll();
     });
   }
 
@@ -161,18 +142,22 @@ export class UserStats extends DurableObject<Env> {
     });
   }
 
-  /** Sessions changed: owners reconnect with a session that is still valid. */
+  /** Sessions changed (password, log out everywhere): owners reconnect with a session that is still valid. */
   async closeOwnerSockets(): Promise<void> {
     for (const ws of this.ctx.getWebSockets("owner")) ws.close(4401, "Session ended.");
+  }
+
+  /** One session ended (log out): the sockets its owner opened with it close. */
+  async closeSessionSockets(sessionId: number): Promise<void> {
+    for (const ws of this.ctx.getWebSockets(sessionTag(sessionId))) ws.close(4401, "Session ended.");
   }
 
   /** The account is gone: close every socket and forget everything. */
   async erase(): Promise<void> {
     await this.serialized(async () => {
       for (const ws of this.ctx.getWebSockets()) ws.close(4404, "User not found or private.");
-      await this.ctx.storage.deleteAlarm();
+      await this.alarms.clear();
       await this.ctx.storage.deleteAll();
-      this.scheduledAlarm = null;
       this.store = new UserStatsStore(this.ctx.storage.sql); // empty again: nothing cached survives
     });
   }
@@ -189,14 +174,14 @@ export class UserStats extends DurableObject<Env> {
 
   /** Applied pulse sequence and viewer count (for tests and diagnostics). */
   async status(): Promise<{ built: boolean; seq: number; viewers: number }> {
-    return { built: this.store.isBuilt(), seq: this.store.lastSeq(), viewers: this.ctx.getWebSockets("viewer").length };
+    return { built: this.store.isBuilt(), seq: this.store.lastSeq(), viewers: this.watchers() };
   }
 
   /** Connected viewers by role, from the sockets' attachments (diagnostics). */
   async viewers(): Promise<{ owner: number; public: number; oldestOpenedAt: number | null }> {
     const counts = { owner: 0, public: 0, oldestOpenedAt: null as number | null };
-    for (const ws of this.ctx.getWebSockets("viewer")) {
-      const a = ws.deserializeAttachment() as ViewerAttachment | null;
+    for (const ws of openViewers(this.ctx)) {
+      const a = attachmentOf<ViewerAttachment>(ws);
       if (!a) continue;
       counts[a.role]++;
       counts.oldestOpenedAt = Math.min(counts.oldestOpenedAt ?? a.openedAt, a.openedAt);
@@ -207,82 +192,87 @@ export class UserStats extends DurableObject<Env> {
   // ---- WebSocket viewers ----
 
   override async fetch(request: Request): Promise<Response> {
-    if (!isWebSocketUpgrade(request)) return new Response("expected a WebSocket upgrade", { status: 426 });
-    const ref = JSON.parse(request.headers.get("x-user-ref") ?? "null") as UserRef | null;
-    const role = request.headers.get("x-viewer-role") === "owner" ? "owner" : "public";
-    if (!ref) return new Response("missing user", { status: 400 });
-    const view = await this.serialized(async () => {
-      await this.syncTo(ref);
-      return this.store.view(Date.now(), PROFILE_CHART_DAYS);
+    const refused = refuseNonUpgrade(request);
+    if (refused) return refused;
+    const ref = JSON.parse(request.headers.get(USER_REF_HEADER) ?? "null") as UserRef | null;
+    const viewer = JSON.parse(request.headers.get(VIEWER_HEADER) ?? "null") as ViewerOf | null;
+    if (!ref || !viewer) return new Response("missing user", { status: 400 });
+    const client = await this.serialized(async () => {
+      // The lease first, then the snapshot: every pulse after the lease write is told to this object,
+      // every one before it is within the sequence the write returns.
+      const leaseSeq = await this.holdLease(ref.userId, Date.now());
+      await this.syncTo({ ...ref, pulseSeq: Math.max(ref.pulseSeq, leaseSeq ?? 0) });
+      const tags = viewer.role === "owner" ? ["owner", sessionTag(viewer.sessionId)] : ["public"];
+      const sessionId = viewer.role === "owner" ? viewer.sessionId : null;
+      // Viewers already here get what is pending first, so the newcomer's snapshot is where deltas resume.
+      this.broadcaster.sendPending(Date.now());
+      const { client, server } = acceptViewer<ViewerAttachment>(this.ctx, tags, { role: viewer.role, sessionId });
+      server.send(this.broadcaster.snapshotMessage());
+      await this.rearm(Date.now());
+      return client;
     });
-    const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, ["viewer", role]);
-    server.serializeAttachment({ role, openedAt: Date.now() } satisfies ViewerAttachment);
-    server.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "profile.snapshot", profile: view } satisfies ProfileServerMessage));
-    await this.rearm(Date.now());
     return new Response(null, { status: 101, webSocket: client });
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    if (typeof message !== "string" || message.length > 1024) return;
-    let parsed: ClientMessage | null = null;
-    try {
-      parsed = JSON.parse(message) as ClientMessage;
-    } catch {
-      return;
-    }
-    if (parsed?.type === "resync" && this.store.isBuilt()) ws.send(this.snapshotMessage());
+    if (readClientMessage(message)?.type !== "resync" || !this.store.isBuilt()) return;
+    const turn = takeResync(ws, Date.now());
+    if (turn.now) ws.send(this.broadcaster.snapshotMessage());
+    else await this.alarms.wakeBy(turn.owedAt);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    // 1005/1006 are not valid close codes to send back.
-    ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    echoClose(ws, code, reason);
   }
 
-  // ---- alarm: coalesced broadcasts and the D1 check ----
+  // ---- alarm: coalesced broadcasts, owed resyncs, and the lease with its D1 check ----
 
   override async alarm(): Promise<void> {
-    this.scheduledAlarm = null; // this alarm has fired
+    this.alarms.fired();
     await this.serialized(async () => {
       if (!this.store.isBuilt()) return;
       const now = Date.now();
-      if (this.ctx.getWebSockets("viewer").length > 0 || this.verifyDue() <= now) {
+      if (this.watchers() > 0 && this.checkDue() <= now) {
         const userId = this.store.identity()!.userId;
-        const seq = await loadPulseSeq(this.env.DB, userId);
+        const renewed = await this.holdLease(userId, now);
+        const seq = renewed === undefined ? await loadPulseSeq(this.env.DB, userId) : renewed;
+        this.store.meta.set("checked_at", now);
         if (seq === null) return; // the account is gone; erase() follows
         if (seq > this.store.lastSeq()) await this.catchUp(userId, seq);
-        this.store.meta.set("verified_at", Date.now());
       }
-      this.broadcastPending(Date.now());
+      const owed = owedResyncs(this.ctx, Date.now()).due;
+      if (owed.length > 0) sendToAll(owed, this.broadcaster.snapshotMessage());
+      this.broadcaster.sendPending(Date.now());
       this.store.prune(Date.now()); // housekeeping here, so reads stay pure reads
       await this.rearm(Date.now());
     });
   }
 
-  /** When D1 should next be checked for pulses whose notification never came (Infinity: not needed). */
-  private verifyDue(): number {
-    const activity = this.store.meta.get("last_activity_at");
-    if (activity === null || (this.store.meta.get("verified_at") ?? 0) >= activity) return Infinity;
-    return activity + VERIFY_DELAY_MS;
+  private watchers(): number {
+    return openViewers(this.ctx).length;
   }
 
-  /** One alarm serves every job: it is set to the earliest one due. */
+  /**
+   * Makes sure D1's lease runs well past now (renewing it once half is gone); returns D1's pulse
+   * sequence as of the write, or undefined when no write was needed, null when the user is gone.
+   */
+  private async holdLease(userId: number, now: number): Promise<number | null | undefined> {
+    if ((this.store.meta.get("lease_until") ?? 0) - now > WATCH_LEASE_MS / 2) return undefined;
+    const seq = await renewWatchLease(this.env.DB, userId, now + WATCH_LEASE_MS);
+    this.store.meta.set("lease_until", now + WATCH_LEASE_MS);
+    this.store.meta.set("checked_at", now);
+    return seq;
+  }
+
+  /** When the watched object next renews its lease and checks D1. */
+  private checkDue(): number {
+    return (this.store.meta.get("checked_at") ?? 0) + WATCHED_CHECK_INTERVAL_MS;
+  }
+
+  /** One alarm serves every job: the lease while watched, coalesced broadcasts, owed resyncs. Unwatched: none. */
   private async rearm(now: number): Promise<void> {
-    const viewers = this.ctx.getWebSockets("viewer").length;
-    const due = [this.verifyDue()];
-    if (viewers > 0) {
-      due.push(now + VERIFY_INTERVAL_WITH_VIEWERS_MS);
-      if ((this.store.meta.get("broadcast_seq") ?? 0) < this.store.lastSeq()) due.push((this.store.meta.get("last_broadcast_at") ?? 0) + BROADCAST_INTERVAL_MS);
-    }
-    const next = Math.min(...due);
-    const at = next === Infinity ? null : Math.max(next, now);
-    this.scheduledAlarm ??= await this.ctx.storage.getAlarm();
-    // An alarm already due earlier stays: when it fires it finds what is due and re-arms. So a stream
-    // of pulses (each moving the D1 check later) writes no alarm per pulse.
-    if (at === this.scheduledAlarm || (at !== null && this.scheduledAlarm !== null && this.scheduledAlarm <= at)) return;
-    if (at === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(at);
-    this.scheduledAlarm = at;
+    const watched = this.watchers() > 0;
+    await this.alarms.settle([watched ? Math.max(this.checkDue(), now) : null, this.broadcaster.due(), owedResyncs(this.ctx, -Infinity).next], now);
   }
 
   // ---- internals ----
@@ -318,7 +308,7 @@ export class UserStats extends DurableObject<Env> {
     const aggregates = await loadUserAggregates(this.env.DB, userId, now - RECENT_WINDOW_MS, daysSince);
     if (!aggregates) return false;
     this.store.replaceAll(aggregates, now);
-    await this.sendSnapshotToAll();
+    this.broadcaster.snapshotToAll();
     return true;
   }
 
@@ -345,12 +335,12 @@ export class UserStats extends DurableObject<Env> {
         return;
       }
       await this.applyInOrder(pulses, userId);
-      await this.forwardToFeed(pulses.map((p) => ({ pulseId: p.pulseId, codedAt: p.codedAt, xps: p.xps, coords: null })));
     }
   }
 
   /** Applies pulses (booked names already resolved) and schedules their broadcast. */
   private async applyInOrder(pulses: AppliedPulse[], userId: number): Promise<void> {
+    const watched = this.watchers() > 0;
     for (const p of pulses) {
       let machine = this.store.machineName(p.machineId);
       if (machine === null) {
@@ -358,9 +348,9 @@ export class UserStats extends DurableObject<Env> {
         machine = this.store.machineName(p.machineId) ?? `machine ${p.machineId}`;
       }
       // Pulses of a deleted machine can still be in flight; the sequence moves on either way.
-      this.store.apply(p, machine, Date.now(), this.ctx.getWebSockets("viewer").length > 0);
+      this.store.apply(p, machine, Date.now(), watched);
     }
-    await this.scheduleBroadcast();
+    await this.broadcaster.afterApply(Date.now());
   }
 
   private async bookedNames(userId: number, keys: string[]): Promise<Map<string, string>> {
@@ -373,65 +363,4 @@ export class UserStats extends DurableObject<Env> {
     }
     return names;
   }
-
-  /** Public profiles' pulses go to the user's aggregator shard for the front page. */
-  private async forwardToFeed(pulses: FeedPulse[]): Promise<void> {
-    const id = this.store.identity();
-    if (pulses.length === 0 || !id || id.private) return;
-    try {
-      await feedShardFor(this.env, id.userId).addPulses(pulses);
-    } catch (error) {
-      // The front page reconciles with D1 periodically; a lost forward is repaired there.
-      log("error", "feed forward failed", { error: errorMessage(error) });
-    }
-  }
-
-  /** Sends now if the last message is old enough; otherwise the alarm sends the coalesced rest. */
-  private async scheduleBroadcast(): Promise<void> {
-    const now = Date.now();
-    const lastAt = this.store.meta.get("last_broadcast_at") ?? 0;
-    if (this.ctx.getWebSockets("viewer").length === 0) this.store.markBroadcast(this.store.lastSeq(), lastAt);
-    else if (now - lastAt >= BROADCAST_INTERVAL_MS) this.broadcastPending(now);
-    await this.rearm(now);
-  }
-
-  /** Sends every logged pulse not yet sent, as one message per viewer. */
-  private broadcastPending(now: number): void {
-    const last = this.store.lastSeq();
-    if ((this.store.meta.get("broadcast_seq") ?? 0) >= last) return;
-    const viewers = this.ctx.getWebSockets("viewer");
-    const unsent = this.store.unsentPulses();
-    if (!unsent || unsent.pulses.length === 0) {
-      // The log no longer reaches back far enough: a snapshot is the exact state.
-      const snapshot = this.snapshotMessage();
-      for (const ws of viewers) ws.send(snapshot);
-    } else {
-      const message = JSON.stringify({
-        v: PROTOCOL_VERSION,
-        type: "profile.pulses",
-        fromSeq: unsent.fromSeq,
-        toSeq: unsent.pulses.at(-1)!.seq,
-        pulses: unsent.pulses.map(toEvent),
-      } satisfies ProfileServerMessage);
-      for (const ws of viewers) ws.send(message);
-    }
-    this.store.markBroadcast(last, now);
-  }
-
-  private async sendSnapshotToAll(): Promise<void> {
-    const viewers = this.ctx.getWebSockets("viewer");
-    if (viewers.length === 0) return;
-    const snapshot = this.snapshotMessage();
-    for (const ws of viewers) ws.send(snapshot);
-    this.store.markBroadcast(this.store.lastSeq(), Date.now());
-  }
-
-  private snapshotMessage(): string {
-    return JSON.stringify({ v: PROTOCOL_VERSION, type: "profile.snapshot", profile: this.store.view(Date.now(), PROFILE_CHART_DAYS) } satisfies ProfileServerMessage);
-  }
-
-}
-
-function toEvent(p: AppliedPulse & { machine: string }): PulseEvent {
-  return { seq: p.seq, sentAt: formatUtc(p.codedAt), sentAtLocal: formatLocal(p.codedAt, p.utcOffset), machine: p.machine, xps: p.xps };
 }

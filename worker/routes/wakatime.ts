@@ -11,7 +11,7 @@ import { ingestHeartbeats } from "../services/heartbeats";
 import { ingestRefusal, noteFailedAuthentication, rememberToken } from "../services/ingest";
 import { clientAddress } from "../http/client-address";
 import { allTimeSinceToday, forgetStatusbar, stats, statusbarToday, summaries } from "../services/coding-time";
-import { publishHeartbeatXp } from "../services/live";
+import { publishPulses } from "../services/live";
 import { lookupProfileUser } from "../services/profiles";
 
 /** Prefixes under /api that clients configure as `api_url` (WakaTime, Wakapi, its compat path, Hackatime). */
@@ -85,7 +85,7 @@ export const wakatimeRoutes = new Hono<AppEnv>()
       case "done": {
         rememberToken(tokenHash);
         forgetStatusbar(tokenHash);
-        publishHeartbeatXp(c.env, c.executionCtx, result.pulses, c.req.raw);
+        publishPulses(c.env, c.executionCtx, result.pulses, c.req.raw);
         if (result.single) {
           const [item, status] = result.items[0]!;
           return jsonResponse(item, status, CORS_HEADERS);

@@ -13,7 +13,11 @@ export type AccountEvent =
   /** Password changed or reset; other sessions have already been ended in D1. */
   | { type: "password-changed"; userId: number }
   /** Past XP was added or re-booked (an import finished, a language alias changed). */
-  | { type: "history-changed"; userId: number };
+  | { type: "history-changed"; userId: number }
+  /** "Log out everywhere": every session of the user has been ended in D1. */
+  | { type: "sessions-ended"; userId: number }
+  /** "Log out": this one session has been ended in D1. */
+  | { type: "session-ended"; userId: number; sessionId: number };
 
 export async function publishAccountEvent(env: Env, event: AccountEvent): Promise<void> {
   const user = userObject(env, event.userId);
@@ -22,7 +26,8 @@ export async function publishAccountEvent(env: Env, event: AccountEvent): Promis
       // A deleted machine takes its XP off the user's total, and so off the front page's.
       await attempt("refresh machines", () => user.refreshMachines(event.userId));
       await attempt("refresh leaderboards", () => leaderboardObject(env).refreshUser(event.userId));
-      await attempt("reconcile feed", () => globalFeed(env).reconcile());
+      // With the windows: a deleted machine's languages leave the top list too.
+      await attempt("reconcile feed", () => globalFeed(env).reconcile({ windows: true }));
       return;
     case "privacy-changed":
       // Closing public viewers' sockets must not be skipped by a passing failure: try twice.
@@ -37,8 +42,12 @@ export async function publishAccountEvent(env: Env, event: AccountEvent): Promis
       await attempt("reconcile feed", () => globalFeed(env).reconcile({ windows: true }));
       return;
     case "password-changed":
+    case "sessions-ended":
       // The owner's sockets were opened with sessions that may just have been ended.
-      await attempt("close owner sockets", () => user.closeOwnerSockets());
+      await attempt("close owner sockets", () => user.closeOwnerSockets(), 2);
+      return;
+    case "session-ended":
+      await attempt("close the session's sockets", () => user.closeSessionSockets(event.sessionId), 2);
       return;
     case "history-changed":
       // Rebuilt from D1's rollups rather than replayed pulse by pulse: exact, bounded by days and

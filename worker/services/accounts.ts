@@ -19,7 +19,7 @@ import {
 import { deleteSessionsOfUser } from "../db/sessions";
 import { publishAccountEvent } from "./account-events";
 import { checkRateLimits, rateLimitKey } from "./rate-limit";
-import type { ActiveSession } from "./sessions";
+import { endSession, type ActiveSession } from "./sessions";
 
 /** The original's answer to any failed log-in: it does not tell which part was wrong. */
 export const LOGIN_FAILED = "Wrong username and/or password!";
@@ -74,9 +74,16 @@ export async function logIn(
   return { kind: "ok", userId: creds.id };
 }
 
-/** Ends every session of the user, this one included. */
-export async function logOutEverywhere(db: D1Database, session: ActiveSession): Promise<void> {
-  await deleteSessionsOfUser(db, session.userId);
+/** Ends every session of the user, this one included; their sockets on the owner's profile close. */
+export async function logOutEverywhere(env: Env, session: ActiveSession): Promise<void> {
+  await deleteSessionsOfUser(env.DB, session.userId);
+  await publishAccountEvent(env, { type: "sessions-ended", userId: session.userId });
+}
+
+/** Ends this session; the sockets it opened on the owner's profile close. */
+export async function logOut(env: Env, session: ActiveSession): Promise<void> {
+  await endSession(env.DB, session);
+  await publishAccountEvent(env, { type: "session-ended", userId: session.userId, sessionId: session.sessionId });
 }
 
 /**

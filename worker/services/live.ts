@@ -1,5 +1,5 @@
-// The Worker's side of the live objects: telling a user's object about accepted pulses, reading
-// profiles from it, and routing WebSocket viewers.
+// The Worker's side of the live objects: announcing accepted pulses (to a watched user's object, and
+// to the front page), reading profiles from a user's object, and routing WebSocket viewers.
 import type { Env } from "../env";
 import type { StoredPulseRef } from "../db/pulses";
 import { findActiveMachineByTokenHash, type UserRow } from "../db/users";
@@ -7,12 +7,14 @@ import { hashToken } from "../domain/token";
 import type { ValidPulse } from "../domain/pulse";
 import { coarseCoords, parseCoords } from "../domain/feed";
 import type { ProfileView } from "../protocol";
-import type { PulseNotice, UserRef, ViewerRole } from "../objects/user-stats";
+import { USER_REF_HEADER, VIEWER_HEADER, type PulseNotice, type UserRef, type ViewerOf } from "../objects/live-contract";
 import { feedRelayFor, userObject } from "../objects/stubs";
+import type { KeepAlive } from "../db/group-commit";
 import { clientAddress } from "../http/client-address";
-import { errorMessage, log } from "../observability/log";
+import { feedBatcher } from "./feed-batch";
+import { callWithRetries } from "./retry";
 
-function userRef(user: UserRow): UserRef {
+export function userRef(user: UserRow): UserRef {
   return { userId: user.id, username: user.username, private: user.private, createdAt: user.createdAt, pulseSeq: user.pulseSeq };
 }
 
@@ -26,9 +28,25 @@ export interface KeepAliveContext {
   waitUntil(promise: Promise<unknown>): void;
 }
 
-function pulseNotice(env: Env, stored: { ref: StoredPulseRef; pulse: ValidPulse }, request: Request): PulseNotice {
-  const { ref, pulse } = stored;
-  return {
+type StoredPulse = { ref: StoredPulseRef; pulse: ValidPulse };
+
+/** After an accepted pulse from a Code::Stats plugin: see `publishPulses`. */
+export function publishPulse(env: Env, ctx: KeepAliveContext, stored: StoredPulse, request: Request): void {
+  publishPulses(env, ctx, [stored], request);
+}
+
+/**
+ * The one decision after accepted pulses (every ingest path calls this: a pulse, or the XP slots of
+ * one heartbeat request, all of one user): the user's object hears of them only while the user's
+ * watch lease (reported by the insert) runs, so unwatched users cost no object call (their objects
+ * catch up from D1 when read); a public profile's pulses join this isolate's next batch for the front
+ * page. Both happen off the response path.
+ */
+export function publishPulses(env: Env, ctx: KeepAliveContext, stored: readonly StoredPulse[], request: Request): void {
+  if (env.LIVE_NOTIFICATIONS === "off" || stored.length === 0) return;
+  const coords = requestCoords(request, env);
+  const keepAlive: KeepAlive = (work) => ctx.waitUntil(work);
+  const notices: PulseNotice[] = stored.map(({ ref, pulse }) => ({
     userId: ref.userId,
     pulseId: ref.pulseId,
     seq: ref.seq,
@@ -36,43 +54,19 @@ function pulseNotice(env: Env, stored: { ref: StoredPulseRef; pulse: ValidPulse 
     codedAt: pulse.instantMs,
     utcOffset: pulse.utcOffset,
     entries: pulse.entries.map((e) => ({ key: e.key, amount: e.xp })),
-    coords: requestCoords(request, env),
-  };
-}
-
-/** Off the response path: the user's object applies the pulse (a lost call is caught up from D1). */
-export function publishPulse(env: Env, ctx: KeepAliveContext, stored: { ref: StoredPulseRef; pulse: ValidPulse }, request: Request): void {
-  if (env.LIVE_NOTIFICATIONS === "off") return;
-  const notice = pulseNotice(env, stored, request);
-  ctx.waitUntil(notifyWithRetry(env, notice.userId, (object) => object.applyPulse(notice)));
-}
-
-/**
- * The one place heartbeats reach the live objects: the XP slots a heartbeat request booked are
- * pulses, told to the user's object like pulses from Code::Stats plugins, all in one call.
- */
-export function publishHeartbeatXp(env: Env, ctx: KeepAliveContext, stored: readonly { ref: StoredPulseRef; pulse: ValidPulse }[], request: Request): void {
-  if (env.LIVE_NOTIFICATIONS === "off" || stored.length === 0) return;
-  const notices = stored.map((s) => pulseNotice(env, s, request));
-  ctx.waitUntil(notifyWithRetry(env, notices[0]!.userId, (object) => object.applyPulses(notices)));
+    coords,
+  }));
+  const now = Date.now();
+  if (stored.some(({ ref }) => ref.watchedUntil > now)) keepAlive(notifyWithRetry(env, notices));
+  if (stored.every(({ ref }) => !ref.private)) {
+    for (const n of notices) feedBatcher.add(env, { pulseId: n.pulseId, userId: n.userId, codedAt: n.codedAt, entries: n.entries, coords }, keepAlive);
+  }
 }
 
 const NOTIFY_ATTEMPTS = 3;
 
-/** An object being evicted or restarted fails the call: try again on a fresh stub, then give up. */
-async function notifyWithRetry(env: Env, userId: number, call: (object: ReturnType<typeof userObject>) => Promise<void>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await call(userObject(env, userId));
-      return;
-    } catch (error) {
-      if (attempt >= NOTIFY_ATTEMPTS) {
-        log("error", "live notification failed; the object's alarm will catch up", { error: errorMessage(error), user_id: userId });
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-    }
-  }
+function notifyWithRetry(env: Env, notices: PulseNotice[]): Promise<void> {
+  return callWithRetries(NOTIFY_ATTEMPTS, () => userObject(env, notices[0]!.userId).applyPulses(notices), "live notification failed; the object's D1 check catches up");
 }
 
 /** The profile API document as JSON text, from the user's object. */
@@ -85,10 +79,10 @@ export function loadProfileView(env: Env, user: UserRow): Promise<ProfileView> {
 }
 
 /** Hands a WebSocket upgrade to the user's object (the caller checked privacy). */
-export function openProfileSocket(env: Env, request: Request, user: UserRow, role: ViewerRole): Promise<Response> {
+export function openProfileSocket(env: Env, request: Request, user: UserRow, viewer: ViewerOf): Promise<Response> {
   const headers = new Headers(request.headers);
-  headers.set("x-user-ref", JSON.stringify(userRef(user)));
-  headers.set("x-viewer-role", role);
+  headers.set(USER_REF_HEADER, JSON.stringify(userRef(user)));
+  headers.set(VIEWER_HEADER, JSON.stringify(viewer));
   return userObject(env, user.id).fetch(new Request(request.url, { headers }));
 }
 

@@ -3,9 +3,9 @@ import { Hono } from "hono";
 import { safeNextPath } from "../../domain/account-fields";
 import { field } from "../../http/form";
 import { RESET_UNAVAILABLE, tooManyRequests } from "../../http/web-responses";
-import { LOGIN_FAILED, logIn, logOutEverywhere, signUp } from "../../services/accounts";
+import { LOGIN_FAILED, logIn, logOut, logOutEverywhere, signUp } from "../../services/accounts";
 import { completePasswordReset, requestPasswordReset, RESET_REQUESTED } from "../../services/password-reset";
-import { clearSessionCookie, endSession, startSession } from "../../services/sessions";
+import { clearSessionCookie, startSession } from "../../services/sessions";
 import { formGuard, ip, linkOrigin, redirect, requireSession, statusPage, type WebEnv } from "./context";
 
 export const authRoutes = new Hono<WebEnv>()
@@ -43,11 +43,11 @@ export const authRoutes = new Hono<WebEnv>()
   })
   .post("/logout", formGuard("logout"), async (c) => {
     const session = c.get("session");
-    if (session) await endSession(c.env.DB, session);
+    if (session) await logOut(c.env, session);
     return redirect("/", { kind: "success", message: "You are logged out." }, [clearSessionCookie()]);
   })
   .post("/logout-everywhere", formGuard("account"), async (c) => {
-    await logOutEverywhere(c.env.DB, requireSession(c));
+    await logOutEverywhere(c.env, requireSession(c));
     return redirect("/login", { kind: "success", message: "You were logged out on every device." }, [clearSessionCookie()]);
   })
   .post("/forgot-password", formGuard("public"), async (c) => {
