@@ -55,12 +55,19 @@ export const languages = sqliteTable("languages", {
   aliasOf: integer("alias_of").references((): AnySQLiteColumn => languages.id, { onDelete: "set null" }),
 });
 
-export const pulses = sqliteTable(
-  "pulses",
-  {
+/** The first columns of a raw row sent by one of a user's machines (pulses, heartbeats): gone with the machine. */
+function machineRowColumns() {
+  return {
     id: integer("id").primaryKey({ autoIncrement: true }),
     userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
     machineId: integer("machine_id").notNull().references(() => machines.id, { onDelete: "cascade" }),
+  };
+}
+
+export const pulses = sqliteTable(
+  "pulses",
+  {
+    ...machineRowColumns(),
     seq: integer("seq").notNull(),
     /** Instant of coding, UTC epoch milliseconds. */
     codedAt: integer("coded_at").notNull(),
@@ -239,9 +246,7 @@ export const retention = sqliteTable(
 export const heartbeats = sqliteTable(
   "heartbeats",
   {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    machineId: integer("machine_id").notNull().references(() => machines.id, { onDelete: "cascade" }),
+    ...machineRowColumns(),
     /** The heartbeat's instant, UTC epoch milliseconds. */
     timeMs: integer("time_ms").notNull(),
     /** The coder's local date (from the request's Timezone header or the user's zone), YYYY-MM-DD. */

@@ -26,6 +26,13 @@ export const LOGIN_FAILED = "Wrong username and/or password!";
 
 export type Limited = { kind: "limited"; retryAfter: number };
 export type FieldError = { kind: "invalid"; message: string };
+/** What a change that needs the current password answers. */
+export type ConfirmedChange = { kind: "ok" } | FieldError | Limited;
+/** The current password, typed again, and the client it came from (the log-in limits apply). */
+export interface Confirmation {
+  current: string;
+  ip: string;
+}
 
 export async function signUp(
   db: D1Database,
@@ -90,12 +97,7 @@ export async function logOut(env: Env, session: ActiveSession): Promise<void> {
  * Needs the current password (counted like a log-in attempt): a hijacked session must not be able to
  * redirect the account's mail and then reset its password.
  */
-export async function changeEmail(
-  db: D1Database,
-  session: ActiveSession,
-  input: { email: string; current: string; ip: string },
-  now: number,
-): Promise<{ kind: "ok" } | FieldError | Limited> {
+export async function changeEmail(db: D1Database, session: ActiveSession, input: Confirmation & { email: string }, now: number): Promise<ConfirmedChange> {
   const email = normalizeEmail(input.email);
   const problem = emailProblem(email);
   if (problem) return { kind: "invalid", message: problem };
@@ -108,12 +110,7 @@ export async function changeEmail(
 export const WRONG_CURRENT_PASSWORD = "The current password is not correct.";
 
 /** The session user's current password, checked under the log-in limits. */
-async function checkCurrentPassword(
-  db: D1Database,
-  session: ActiveSession,
-  input: { current: string; ip: string },
-  now: number,
-): Promise<{ kind: "ok"; username: string } | FieldError | Limited> {
+async function checkCurrentPassword(db: D1Database, session: ActiveSession, input: Confirmation, now: number): Promise<{ kind: "ok"; username: string } | FieldError | Limited> {
   const limit = await checkRateLimits(db, loginChecks(input.ip, usernameKey(session.username)), now);
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
   const creds = await findCredentialsById(db, session.userId);
@@ -129,12 +126,7 @@ export async function changePrivacy(env: Env, session: ActiveSession, isPrivate:
 }
 
 /** Needs the current password (counted like a log-in attempt); ends every other session of the user. */
-export async function changePassword(
-  env: Env,
-  session: ActiveSession,
-  input: { current: string; next: string; ip: string },
-  now: number,
-): Promise<{ kind: "ok" } | FieldError | Limited> {
+export async function changePassword(env: Env, session: ActiveSession, input: Confirmation & { next: string }, now: number): Promise<ConfirmedChange> {
   const check = await checkCurrentPassword(env.DB, session, input, now);
   if (check.kind !== "ok") return check;
   const problem = passwordProblem(input.next, check.username);
