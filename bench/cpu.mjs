@@ -21,7 +21,10 @@ export function workerdCpu(rootPid) {
   return () => {
     let procs;
     try {
-      procs = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map((pid) => ({ pid: Number(pid), ...stat(pid) })).filter((p) => p.name !== undefined);
+      procs = readdirSync("/proc")
+        .filter((d) => /^\d+$/.test(d))
+        .map((pid) => ({ pid: Number(pid), ...stat(pid) }))
+        .filter((p) => p.name !== undefined);
     } catch {
       return null;
     }

@@ -26,7 +26,9 @@ export function seedUsers(persistTo, count, prefix = "bench") {
   const now = Date.now();
   const lines = [];
   for (const u of users) {
-    lines.push(`INSERT INTO users (username, username_key, created_at) VALUES (${sqlString(u.username)}, ${sqlString(u.username.toLowerCase())}, ${now});`);
+    lines.push(
+      `INSERT INTO users (username, username_key, created_at) VALUES (${sqlString(u.username)}, ${sqlString(u.username.toLowerCase())}, ${now});`,
+    );
     lines.push(
       `INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (last_insert_rowid(), 'bench-machine', ${sqlString(hashToken(u.token))}, ${now});`,
     );

@@ -10,7 +10,9 @@ export async function measure({ url, requests, connections = 32, seconds = 10, w
   if (cpu) await new Promise((resolve) => setTimeout(resolve, 1_000));
   const cpuAfter = cpu?.() ?? null;
   return {
-    ...(cpuBefore !== null && cpuAfter !== null && r.requests.total > 0 ? { cpuMsPerRequest: Number(((cpuAfter - cpuBefore) / r.requests.total).toFixed(2)) } : {}),
+    ...(cpuBefore !== null && cpuAfter !== null && r.requests.total > 0
+      ? { cpuMsPerRequest: Number(((cpuAfter - cpuBefore) / r.requests.total).toFixed(2)) }
+      : {}),
     rps: Math.round(r.requests.average),
     p50: r.latency.p50,
     p99: r.latency.p99,

@@ -14,7 +14,13 @@ export function fetchRaw(url, headers = {}) {
         const wire = Buffer.concat(chunks);
         const gzipped = res.headers["content-encoding"] === "gzip";
         const body = gzipped ? gunzipSync(wire) : wire;
-        resolve({ status: res.statusCode, headers: res.headers, wireBytes: wire.length, rawBytes: body.length, text: body.toString("utf8") });
+        resolve({
+          status: res.statusCode,
+          headers: res.headers,
+          wireBytes: wire.length,
+          rawBytes: body.length,
+          text: body.toString("utf8"),
+        });
       });
       res.on("error", reject);
     });
@@ -34,7 +40,11 @@ const JS_IMPORT = /(?:\bimport\s*\(?\s*|\bfrom\s*)["']([^"']+\.js)["']/g;
 export async function pageWeight(base, path, headers = {}) {
   const page = await fetchRaw(new URL(path, base).href, headers);
   if (page.status !== 200) throw new Error(`${path} answered ${page.status}`);
-  const sizes = { html: { wire: page.wireBytes, raw: page.rawBytes, files: [path] }, js: { wire: 0, raw: 0, files: [] }, css: { wire: 0, raw: 0, files: [] } };
+  const sizes = {
+    html: { wire: page.wireBytes, raw: page.rawBytes, files: [path] },
+    js: { wire: 0, raw: 0, files: [] },
+    css: { wire: 0, raw: 0, files: [] },
+  };
   const seen = new Set();
   const queue = [];
   for (const m of page.text.matchAll(SCRIPT_SRC)) queue.push(new URL(m[1], new URL(path, base)).href);

@@ -82,17 +82,39 @@ export function renderReport(results) {
       "benchmark-only route into a table of the benchmark's own database, one round trip per request).",
       "Concurrent pulses share D1 round trips (group commit, `worker/db/group-commit.ts`), which is why the",
       "pulse path can outrun the yardstick although its statement does more" +
-        (q.writesPerRoundTrip ? `: in these rounds a round trip carried ${q.writesPerRoundTrip.toFixed(1)} statements on average (one per pulse whose languages the isolate knows).` : "."),
+        (q.writesPerRoundTrip
+          ? `: in these rounds a round trip carried ${q.writesPerRoundTrip.toFixed(1)} statements on average (one per pulse whose languages the isolate knows).`
+          : "."),
       "",
       row(["endpoint", "req/s", "p50 ms", "p99 ms", "non-2xx", "share of baseline"]),
       row(["---", "---:", "---:", "---:", "---:", "---:"]),
       row(["`GET /api/health` (baseline)", q.health.rps, q.health.p50, q.health.p99, q.health.non2xx, "100%"]),
-      ...(ref ? [row(["single-row D1 insert (yardstick)", ref.insert.rps, ref.insert.p50, ref.insert.p99, ref.insert.non2xx, `${pct(ref.ratio)} (rounds ${ref.rounds.map(pct).join(", ")})`])] : []),
-      row(["`POST /api/my/pulses`, no live notification", q.ingest.rps, q.ingest.p50, q.ingest.p99, q.ingest.non2xx, `${pct(q.ingestToHealth)} (rounds ${q.rounds.map(pct).join(", ")})`]),
+      ...(ref
+        ? [
+            row([
+              "single-row D1 insert (yardstick)",
+              ref.insert.rps,
+              ref.insert.p50,
+              ref.insert.p99,
+              ref.insert.non2xx,
+              `${pct(ref.ratio)} (rounds ${ref.rounds.map(pct).join(", ")})`,
+            ]),
+          ]
+        : []),
+      row([
+        "`POST /api/my/pulses`, no live notification",
+        q.ingest.rps,
+        q.ingest.p50,
+        q.ingest.p99,
+        q.ingest.non2xx,
+        `${pct(q.ingestToHealth)} (rounds ${q.rounds.map(pct).join(", ")})`,
+      ]),
       "",
       `Pulse-path throughput is **${pct(q.ingestToHealth)}** of the baseline; target at least ${pct(q.target)}: ` +
         (q.ingestToHealth >= q.target ? "**met**." : "**not met**.") +
-        (ref ? ` The single-row insert reached ${pct(ref.ratio)} in the same rounds, so the whole pulse path runs at ${pct(q.ingestToHealth / ref.ratio)} of a bare insert's throughput.` : ""),
+        (ref
+          ? ` The single-row insert reached ${pct(ref.ratio)} in the same rounds, so the whole pulse path runs at ${pct(q.ingestToHealth / ref.ratio)} of a bare insert's throughput.`
+          : ""),
       "",
     );
   }
@@ -108,11 +130,35 @@ export function renderReport(results) {
       row(["endpoint", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors", "share of baseline"]),
       row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
       row(["`GET /api/health` (baseline)", i.health.rps, i.health.p50, i.health.p99, i.health.non2xx, i.health.errors, "100%"]),
-      row([`\`POST /api/my/pulses\`, ${i.watchedUsers ?? "?"} users watched`, i.ingest.rps, i.ingest.p50, i.ingest.p99, i.ingest.non2xx, i.ingest.errors, `${pct(i.ingestToHealth)} (rounds ${i.rounds.map(pct).join(", ")})`]),
+      row([
+        `\`POST /api/my/pulses\`, ${i.watchedUsers ?? "?"} users watched`,
+        i.ingest.rps,
+        i.ingest.p50,
+        i.ingest.p99,
+        i.ingest.non2xx,
+        i.ingest.errors,
+        `${pct(i.ingestToHealth)} (rounds ${i.rounds.map(pct).join(", ")})`,
+      ]),
       ...(w
         ? [
-            row(["`GET /api/health` (baseline, second measurement)", w.health.rps, w.health.p50, w.health.p99, w.health.non2xx, w.health.errors, "100%"]),
-            row([`\`POST /api/my/pulses\`, all ${w.watchedUsers.toLocaleString("en")} users watched`, w.ingest.rps, w.ingest.p50, w.ingest.p99, w.ingest.non2xx, w.ingest.errors, `${pct(w.ingestToHealth)} (rounds ${w.rounds.map(pct).join(", ")})`]),
+            row([
+              "`GET /api/health` (baseline, second measurement)",
+              w.health.rps,
+              w.health.p50,
+              w.health.p99,
+              w.health.non2xx,
+              w.health.errors,
+              "100%",
+            ]),
+            row([
+              `\`POST /api/my/pulses\`, all ${w.watchedUsers.toLocaleString("en")} users watched`,
+              w.ingest.rps,
+              w.ingest.p50,
+              w.ingest.p99,
+              w.ingest.non2xx,
+              w.ingest.errors,
+              `${pct(w.ingestToHealth)} (rounds ${w.rounds.map(pct).join(", ")})`,
+            ]),
           ]
         : []),
       ...(w?.note ? ["", w.note] : []),
@@ -140,8 +186,18 @@ export function renderReport(results) {
         "",
         row(["request", "CPU ms"]),
         row(["---", "---:"]),
-        ...(q?.cpuMsPerRequest ? [row(["`GET /api/health` (pulse-path server)", cpu(q.cpuMsPerRequest.health)]), row(["`POST /api/my/pulses`, pulse path alone", cpu(q.cpuMsPerRequest.ingest)])] : []),
-        ...(i.cpuMsPerRequest ? [row(["`GET /api/health` (live server)", cpu(i.cpuMsPerRequest.health)]), row([`\`POST /api/my/pulses\`, live on, ${i.watchedUsers} users watched`, cpu(i.cpuMsPerRequest.ingest)])] : []),
+        ...(q?.cpuMsPerRequest
+          ? [
+              row(["`GET /api/health` (pulse-path server)", cpu(q.cpuMsPerRequest.health)]),
+              row(["`POST /api/my/pulses`, pulse path alone", cpu(q.cpuMsPerRequest.ingest)]),
+            ]
+          : []),
+        ...(i.cpuMsPerRequest
+          ? [
+              row(["`GET /api/health` (live server)", cpu(i.cpuMsPerRequest.health)]),
+              row([`\`POST /api/my/pulses\`, live on, ${i.watchedUsers} users watched`, cpu(i.cpuMsPerRequest.ingest)]),
+            ]
+          : []),
         ...(w?.cpuMsPerRequest ? [row([`\`POST /api/my/pulses\`, live on, all users watched`, cpu(w.cpuMsPerRequest.ingest)])] : []),
         "",
       );
@@ -190,8 +246,24 @@ export function renderReport(results) {
       "",
       row(["page", "req/s", "p50 ms", "p99 ms", "non-2xx", "health req/s", "share of baseline"]),
       row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
-      row(["`GET /users/light` (profile)", pages.profile.page.rps, pages.profile.page.p50, pages.profile.page.p99, pages.profile.page.non2xx, pages.profile.health.rps, pct(pages.profile.ratio)]),
-      row(["`GET /` (front page)", pages.front.page.rps, pages.front.page.p50, pages.front.page.p99, pages.front.page.non2xx, pages.front.health.rps, pct(pages.front.ratio)]),
+      row([
+        "`GET /users/light` (profile)",
+        pages.profile.page.rps,
+        pages.profile.page.p50,
+        pages.profile.page.p99,
+        pages.profile.page.non2xx,
+        pages.profile.health.rps,
+        pct(pages.profile.ratio),
+      ]),
+      row([
+        "`GET /` (front page)",
+        pages.front.page.rps,
+        pages.front.page.p50,
+        pages.front.page.p99,
+        pages.front.page.non2xx,
+        pages.front.health.rps,
+        pct(pages.front.ratio),
+      ]),
       "",
       `The profile page for a user with 100 pulses and one with ${h.heavyPulses.toLocaleString("en")} pulses:`,
       "",
@@ -255,7 +327,15 @@ export function renderReport(results) {
       row(["request", "req/s", "heartbeats/s", "p50 ms", "p99 ms", "non-2xx", "ratio to health (req/s)"]),
       row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
       row(["`GET /api/health`", b.health.rps, "", b.health.p50, b.health.p99, b.health.non2xx, ""]),
-      row(["`heartbeats.bulk` × 10", b.requests.rps, b.heartbeatsPerSecond, b.requests.p50, b.requests.p99, b.requests.non2xx, `${pct(b.requestsToHealth)} (rounds ${b.rounds.map(pct).join(", ")})`]),
+      row([
+        "`heartbeats.bulk` × 10",
+        b.requests.rps,
+        b.heartbeatsPerSecond,
+        b.requests.p50,
+        b.requests.p99,
+        b.requests.non2xx,
+        `${pct(b.requestsToHealth)} (rounds ${b.rounds.map(pct).join(", ")})`,
+      ]),
       "",
       `With live notifications (the service as deployed: the XP slots each request booked go to the user's live object in one call, off the`,
       `response path), a bulk request of 10 reaches **${pct(b.requestsToHealth)}** of health's throughput; target at least ${pct(b.target)}: ${b.requestsToHealth >= b.target ? "**met**" : "**not met**"}.`,
@@ -267,8 +347,24 @@ export function renderReport(results) {
             "",
             row(["request", "req/s", "heartbeats/s", "p50 ms", "p99 ms", "non-2xx", "ratio to health (req/s)"]),
             row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
-            row(["`GET /api/health`", results.heartbeatsQuiet.health.rps, "", results.heartbeatsQuiet.health.p50, results.heartbeatsQuiet.health.p99, results.heartbeatsQuiet.health.non2xx, ""]),
-            row(["`heartbeats.bulk` × 10", results.heartbeatsQuiet.requests.rps, results.heartbeatsQuiet.heartbeatsPerSecond, results.heartbeatsQuiet.requests.p50, results.heartbeatsQuiet.requests.p99, results.heartbeatsQuiet.requests.non2xx, `${pct(results.heartbeatsQuiet.requestsToHealth)} (rounds ${results.heartbeatsQuiet.rounds.map(pct).join(", ")})`]),
+            row([
+              "`GET /api/health`",
+              results.heartbeatsQuiet.health.rps,
+              "",
+              results.heartbeatsQuiet.health.p50,
+              results.heartbeatsQuiet.health.p99,
+              results.heartbeatsQuiet.health.non2xx,
+              "",
+            ]),
+            row([
+              "`heartbeats.bulk` × 10",
+              results.heartbeatsQuiet.requests.rps,
+              results.heartbeatsQuiet.heartbeatsPerSecond,
+              results.heartbeatsQuiet.requests.p50,
+              results.heartbeatsQuiet.requests.p99,
+              results.heartbeatsQuiet.requests.non2xx,
+              `${pct(results.heartbeatsQuiet.requestsToHealth)} (rounds ${results.heartbeatsQuiet.rounds.map(pct).join(", ")})`,
+            ]),
             "",
             `Heartbeat-path throughput is **${pct(results.heartbeatsQuiet.requestsToHealth)}** of the baseline; target at least ${pct(results.heartbeatsQuiet.target)}: ${results.heartbeatsQuiet.requestsToHealth >= results.heartbeatsQuiet.target ? "**met**" : "**not met**"}.`,
             "",
@@ -319,7 +415,15 @@ export function importSection(imp) {
     "",
     row(["rows", "upload s", "processing s", "rows/s (processing)", "rows/s (end to end)", "health req/s", "rows/s per health req/s"]),
     row(["---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
-    row([imp.rows.toLocaleString("en"), imp.uploadSeconds, imp.processSeconds, imp.rowsPerSecond.toLocaleString("en"), imp.endToEndRowsPerSecond.toLocaleString("en"), imp.health.rps, imp.rowsPerHealthRequest]),
+    row([
+      imp.rows.toLocaleString("en"),
+      imp.uploadSeconds,
+      imp.processSeconds,
+      imp.rowsPerSecond.toLocaleString("en"),
+      imp.endToEndRowsPerSecond.toLocaleString("en"),
+      imp.health.rps,
+      imp.rowsPerHealthRequest,
+    ]),
     "",
   ];
 }
@@ -339,10 +443,22 @@ function leaderboardSection(lb) {
     row(["---", "---:", "---:", "---:", "---:"]),
     row(["`GET /api/health` (baseline)", lb.health.rps, lb.health.p50, lb.health.p99, lb.health.non2xx]),
     row(["leaderboard requests", lb.board.rps, lb.board.p50, lb.board.p99, lb.board.non2xx]),
-    ...(lb.profileApi ? [row(["`GET /api/users/ranked1` (profile API, for scale; its own median round)", lb.profileApi.profile.rps, lb.profileApi.profile.p50, lb.profileApi.profile.p99, lb.profileApi.profile.non2xx])] : []),
+    ...(lb.profileApi
+      ? [
+          row([
+            "`GET /api/users/ranked1` (profile API, for scale; its own median round)",
+            lb.profileApi.profile.rps,
+            lb.profileApi.profile.p50,
+            lb.profileApi.profile.p99,
+            lb.profileApi.profile.non2xx,
+          ]),
+        ]
+      : []),
     "",
     `Ratio of p50s (board / health): **${lb.p50Ratio.toFixed(2)}** (throughput ${pct(lb.board.rps / Math.max(1, lb.health.rps))} of the baseline, rounds ${lb.rounds.map(pct).join(", ")}); target at most ${lb.target}: **${met ? "met" : "not met"}**.` +
-      (lb.profileApi ? ` The profile API's p50 ratio in the same rounds: ${lb.profileApi.p50Ratio.toFixed(2)} (rounds ${lb.profileApi.rounds.map(pct).join(", ")}).` : ""),
+      (lb.profileApi
+        ? ` The profile API's p50 ratio in the same rounds: ${lb.profileApi.p50Ratio.toFixed(2)} (rounds ${lb.profileApi.rounds.map(pct).join(", ")}).`
+        : ""),
     "",
     ...(lb.cpuMsPerRequest
       ? [

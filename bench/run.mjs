@@ -55,7 +55,11 @@ function resetState() {
   rmSync(persistTo, { recursive: true, force: true });
   wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
 }
-const results = { date: new Date().toISOString(), options: { ...options, localTracing: process.env.X_LOCAL_OBSERVABILITY !== "false" }, machine: machineInfo() };
+const results = {
+  date: new Date().toISOString(),
+  options: { ...options, localTracing: process.env.X_LOCAL_OBSERVABILITY !== "false" },
+  machine: machineInfo(),
+};
 inProgress = results;
 // BENCH_PORT: run beside another server (or another checkout's benchmark) without a port clash; the
 // suites that start servers of their own use the port below it.
@@ -64,7 +68,11 @@ const ctx = { persistTo, options, sidePort: serverPort - 1 };
 
 /** Runs `body` against a `wrangler dev` of the production build on the bench state. */
 async function withServer(body) {
-  const server = startDevServer({ port: serverPort, args: ["--persist-to", persistTo, "--log-level", "warn"], log: openSync(".wrangler/bench-server.log", "w") });
+  const server = startDevServer({
+    port: serverPort,
+    args: ["--persist-to", persistTo, "--log-level", "warn"],
+    log: openSync(".wrangler/bench-server.log", "w"),
+  });
   try {
     await waitForHealth(server.url);
     Object.assign(ctx, { url: server.url, cpu: workerdCpu(server.child.pid) });
@@ -106,7 +114,8 @@ if (only) {
   const suite = SINGLE[only];
   if (!suite) throw new Error(`--only supports: ${Object.keys(SINGLE).join(", ")}`);
   // Without a previous full run there is nothing to merge into: the report then goes to bench/results/.
-  if (existsSync("bench/results/latest.json")) Object.assign(results, JSON.parse(readFileSync("bench/results/latest.json", "utf8")), { date: results.date, options: results.options });
+  if (existsSync("bench/results/latest.json"))
+    Object.assign(results, JSON.parse(readFileSync("bench/results/latest.json", "utf8")), { date: results.date, options: results.options });
   else partial = true;
   if (suite.reset) resetState();
   log(`${only} ...`);
@@ -147,10 +156,12 @@ if (only) {
   results.leaderboard = await leaderboardSuite(ctx);
 }
 // Ingest with live on against the pulse path alone, each as its share of its own health baseline.
-if (results.ingest && results.ingestQuiet) results.ingestToPulsePath = Number((results.ingest.ingestToHealth / results.ingestQuiet.ingestToHealth).toFixed(3));
+if (results.ingest && results.ingestQuiet)
+  results.ingestToPulsePath = Number((results.ingest.ingestToHealth / results.ingestQuiet.ingestToHealth).toFixed(3));
 
 // Ingest with live on against the pulse path alone, each as its share of its own health baseline.
-if (results.ingest && results.ingestQuiet) results.ingestToPulsePath = Number((results.ingest.ingestToHealth / results.ingestQuiet.ingestToHealth).toFixed(3));
+if (results.ingest && results.ingestQuiet)
+  results.ingestToPulsePath = Number((results.ingest.ingestToHealth / results.ingestQuiet.ingestToHealth).toFixed(3));
 
 mkdirSync("bench/results", { recursive: true });
 // A partial run never becomes the "last full run" that later `--only` runs merge into.
@@ -159,5 +170,6 @@ const report = renderReport(results);
 // Quick and single-suite runs are for development; only full runs replace the published report.
 const draft = quick || only !== null;
 writeFileSync(draft ? "bench/results/latest.md" : "docs/benchmarks.md", report);
-if (results.loadCurve) writeFileSync(draft ? "bench/results/latency-over-load.svg" : "docs/latency-over-load.svg", loadCurveSvg(results.loadCurve));
+if (results.loadCurve)
+  writeFileSync(draft ? "bench/results/latency-over-load.svg" : "docs/latency-over-load.svg", loadCurveSvg(results.loadCurve));
 console.log(json ? JSON.stringify(results, null, 2) : report);

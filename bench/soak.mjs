@@ -19,11 +19,20 @@ const persistTo = ".wrangler/soak-state";
 rmSync(persistTo, { recursive: true, force: true });
 wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { capture: true });
 const users = seedUsers(persistTo, 1000, "soak");
-const server = startDevServer({ port: 8795, args: ["--persist-to", persistTo, "--log-level", "warn"], log: openSync(".wrangler/soak-server.log", "w") });
+const server = startDevServer({
+  port: 8795,
+  args: ["--persist-to", persistTo, "--log-level", "warn"],
+  log: openSync(".wrangler/soak-server.log", "w"),
+});
 
 function memoryMiB() {
   const out = execFileSync("ps", ["-o", "rss=", "-g", String(server.child.pid)], { encoding: "utf8" });
-  return Math.round(out.split("\n").filter(Boolean).reduce((sum, kb) => sum + Number(kb), 0) / 1024);
+  return Math.round(
+    out
+      .split("\n")
+      .filter(Boolean)
+      .reduce((sum, kb) => sum + Number(kb), 0) / 1024,
+  );
 }
 
 function openSockets(url) {
@@ -40,9 +49,12 @@ function openSockets(url) {
     };
     sockets.push(ws);
   }
-  return { stats, close: () => {
+  return {
+    stats,
+    close: () => {
       for (const ws of sockets) ws.close(1000);
-    } };
+    },
+  };
 }
 
 function mixedRequest() {
@@ -55,7 +67,13 @@ function mixedRequest() {
       const pick = i % 20;
       if (pick < 10) {
         const at = new Date(base + i * 37).toISOString().replace("Z", `${String(i % 1000).padStart(3, "0")}+00:00`);
-        return { ...req, method: "POST", path: "/api/my/pulses", headers: { "content-type": "application/json", "x-api-token": user.token }, body: JSON.stringify({ coded_at: at, xps: [{ language: LANGUAGES[i % LANGUAGES.length], xp: 1 + (i % 40) }] }) };
+        return {
+          ...req,
+          method: "POST",
+          path: "/api/my/pulses",
+          headers: { "content-type": "application/json", "x-api-token": user.token },
+          body: JSON.stringify({ coded_at: at, xps: [{ language: LANGUAGES[i % LANGUAGES.length], xp: 1 + (i % 40) }] }),
+        };
       }
       if (pick < 15) return { ...req, method: "GET", path: `/api/users/${user.username}`, headers: {}, body: undefined };
       if (pick < 18) return { ...req, method: "GET", path: `/users/${user.username}`, headers: {}, body: undefined };
@@ -73,7 +91,9 @@ try {
   console.log(`soak: ${minutes} min of mixed traffic, ${INTERVAL_S} s intervals`);
   while (Date.now() - started < minutes * 60_000) {
     const r = await new Promise((resolve, reject) =>
-      autocannon({ url: server.url, connections: 16, duration: INTERVAL_S, requests: [request] }, (e, res) => (e ? reject(e) : resolve(res))),
+      autocannon({ url: server.url, connections: 16, duration: INTERVAL_S, requests: [request] }, (e, res) =>
+        e ? reject(e) : resolve(res),
+      ),
     );
     const row = {
       minute: Math.round(((Date.now() - started) / 60_000) * 10) / 10,
@@ -95,12 +115,22 @@ try {
   const early = avg(steady.slice(0, third));
   const late = avg(steady.slice(-third));
   const errors = intervals.reduce((s, r) => s + r.errors, 0) + sockets.stats.unexpectedCloses;
-  const result = { date: new Date().toISOString(), minutes, machine: machineInfo(), intervals, sockets: sockets.stats, memoryGrowth: late / early - 1, errors };
+  const result = {
+    date: new Date().toISOString(),
+    minutes,
+    machine: machineInfo(),
+    intervals,
+    sockets: sockets.stats,
+    memoryGrowth: late / early - 1,
+    errors,
+  };
   mkdirSync("bench/results", { recursive: true });
   writeFileSync("bench/results/soak.json", JSON.stringify(result, null, 2));
   writeFileSync("docs/soak.md", renderSoak(result));
   const ok = errors === 0 && result.memoryGrowth < 0.2;
-  console.log(`soak ${ok ? "passed" : "FAILED"}: ${errors} errors, memory ${Math.round(early)} → ${Math.round(late)} MiB (${(result.memoryGrowth * 100).toFixed(1)}%)`);
+  console.log(
+    `soak ${ok ? "passed" : "FAILED"}: ${errors} errors, memory ${Math.round(early)} → ${Math.round(late)} MiB (${(result.memoryGrowth * 100).toFixed(1)}%)`,
+  );
   if (!ok) process.exitCode = 1;
 } finally {
   await server.stop();

@@ -53,7 +53,12 @@ FROM n, users u;
   const d1Dir = join(dir, "v3", "d1", "miniflare-D1DatabaseObject");
   const dbFile = readdirSync(d1Dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
   const db = new DatabaseSync(join(d1Dir, dbFile), { readOnly: true });
-  const owner = new Map(db.prepare("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')").all().map((r) => [r.name, r.tbl_name]));
+  const owner = new Map(
+    db
+      .prepare("SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')")
+      .all()
+      .map((r) => [r.name, r.tbl_name]),
+  );
   const bytes = {};
   for (const r of db.prepare("SELECT name, sum(pgsize) AS size FROM dbstat GROUP BY name").all()) {
     const table = owner.get(r.name) ?? r.name;
@@ -61,7 +66,12 @@ FROM n, users u;
     bytes[table][r.name === table ? "table" : "indexes"] += r.size;
   }
   const count = (t) => db.prepare(`SELECT count(*) AS n FROM ${t}`).get().n;
-  const counts = { pulses: count("pulses"), xps: count("xps"), machine_daily_xp: count("machine_daily_xp"), machine_hourly_xp: count("machine_hourly_xp") };
+  const counts = {
+    pulses: count("pulses"),
+    xps: count("xps"),
+    machine_daily_xp: count("machine_daily_xp"),
+    machine_hourly_xp: count("machine_hourly_xp"),
+  };
   db.close();
   const sum = (names) => names.reduce((s, n) => s + (bytes[n]?.table ?? 0) + (bytes[n]?.indexes ?? 0), 0);
   const raw = sum(["pulses", "xps"]);
@@ -77,8 +87,11 @@ FROM n, users u;
   if (json) console.log(JSON.stringify(result, null, 2));
   else {
     console.log(`${users} users × ${days} days × ${perDay} pulses (${counts.pulses} pulses, ${counts.xps} XP rows)`);
-    for (const [t, b] of Object.entries(bytes)) console.log(`  ${t.padEnd(20)} table ${String(b.table).padStart(10)} B   indexes ${String(b.indexes).padStart(10)} B`);
-    console.log(`raw pulses + XP rows: ${result.rawBytesPerPulse} B per pulse, ${(result.rawBytesPerUserMonth / 1e6).toFixed(2)} MB per user-month`);
+    for (const [t, b] of Object.entries(bytes))
+      console.log(`  ${t.padEnd(20)} table ${String(b.table).padStart(10)} B   indexes ${String(b.indexes).padStart(10)} B`);
+    console.log(
+      `raw pulses + XP rows: ${result.rawBytesPerPulse} B per pulse, ${(result.rawBytesPerUserMonth / 1e6).toFixed(2)} MB per user-month`,
+    );
     console.log(`rollups: ${(result.rollupBytesPerUserMonth / 1e3).toFixed(1)} KB per user-month`);
   }
 } finally {

@@ -58,10 +58,14 @@ export function hashToken(token) {
 
 /** Starts `wrangler dev` in its own process group; returns a handle that stops the whole group. */
 export function startDevServer({ port = 8787, args = [], log = "inherit" } = {}) {
-  const child = spawn("npx", ["--no", "--", "wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...args], {
-    detached: true,
-    stdio: log === "inherit" ? "inherit" : ["ignore", log, log],
-  });
+  const child = spawn(
+    "npx",
+    ["--no", "--", "wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...args],
+    {
+      detached: true,
+      stdio: log === "inherit" ? "inherit" : ["ignore", log, log],
+    },
+  );
   return {
     child,
     url: `http://127.0.0.1:${port}`,

@@ -12,9 +12,14 @@ const persistTo = option("--persist-to");
 
 const out = wrangler(
   [
-    "d1", "execute", "DB", "--local", "--json",
+    "d1",
+    "execute",
+    "DB",
+    "--local",
+    "--json",
     ...(persistTo ? ["--persist-to", persistTo] : []),
-    "--command", `SELECT id, created_at, to_address, subject, text FROM outbox ORDER BY id DESC LIMIT ${limit}`,
+    "--command",
+    `SELECT id, created_at, to_address, subject, text FROM outbox ORDER BY id DESC LIMIT ${limit}`,
   ],
   { capture: true },
 );

@@ -34,7 +34,12 @@ const configDir = mkdtempSync(join(tmpdir(), "pulse-restore-"));
 const configPath = join(configDir, "wrangler.json");
 writeFileSync(
   configPath,
-  JSON.stringify({ name: "pulse-edge-restore", compatibility_date: config.compatibility_date, d1_databases: config.d1_databases, r2_buckets: config.r2_buckets }),
+  JSON.stringify({
+    name: "pulse-edge-restore",
+    compatibility_date: config.compatibility_date,
+    d1_databases: config.d1_databases,
+    r2_buckets: config.r2_buckets,
+  }),
 );
 
 const proxies = [];
@@ -82,7 +87,8 @@ try {
   const report = await restoreDump(target.DB, source);
   const rows = Object.values(report.tables).reduce((s, n) => s + n, 0);
   console.log(`Restored ${from} into ${to}: ${Object.keys(report.tables).length} tables, ${rows} rows.`);
-  for (const [table, n] of Object.entries(report.orphans)) console.log(`  left out ${n} rows of ${table} whose parent row is not in the dump`);
+  for (const [table, n] of Object.entries(report.orphans))
+    console.log(`  left out ${n} rows of ${table} whose parent row is not in the dump`);
   console.log(`Serve it with: npx wrangler dev -c wrangler.toml worker/app-entry.ts --persist-to ${to}`);
 } catch (error) {
   console.error(`restore failed: ${error instanceof Error ? error.message : error}`);

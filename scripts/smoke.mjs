@@ -43,15 +43,32 @@ const startState = ".wrangler/smoke-start-state";
 rmSync(startState, { recursive: true, force: true });
 const MAX_START_LINES = 25;
 const fresh = await npmStart(startState);
-check(fresh.ready && fresh.lines.length <= MAX_START_LINES, `npm start prints ${fresh.lines.length} lines on a fresh machine (at most ${MAX_START_LINES})`);
-check(/running at http:\/\/127\.0\.0\.1:8796/.test(fresh.text) && /X-API-Token: [0-9a-f-]{36}/.test(fresh.text) && /codestats_api_url/.test(fresh.text), "... with the URL, the demo token in a curl and the plugin settings");
-check(/State: \S+/.test(fresh.text) && /Stop: Ctrl\+C/.test(fresh.text) && /npm-start\.log/.test(fresh.text), "... where state lives, how to stop, the log file");
+check(
+  fresh.ready && fresh.lines.length <= MAX_START_LINES,
+  `npm start prints ${fresh.lines.length} lines on a fresh machine (at most ${MAX_START_LINES})`,
+);
+check(
+  /running at http:\/\/127\.0\.0\.1:8796/.test(fresh.text) &&
+    /X-API-Token: [0-9a-f-]{36}/.test(fresh.text) &&
+    /codestats_api_url/.test(fresh.text),
+  "... with the URL, the demo token in a curl and the plugin settings",
+);
+check(
+  /State: \S+/.test(fresh.text) && /Stop: Ctrl\+C/.test(fresh.text) && /npm-start\.log/.test(fresh.text),
+  "... where state lives, how to stop, the log file",
+);
 const again = await npmStart(startState);
-check(again.ready && again.lines.length <= MAX_START_LINES && /npm run seed -- --force/.test(again.text), "npm start on a database with the demo user says how to get a token");
+check(
+  again.ready && again.lines.length <= MAX_START_LINES && /npm run seed -- --force/.test(again.text),
+  "npm start on a database with the demo user says how to get a token",
+);
 
 /** Runs `npm start` until it says how to stop (or fails), then stops it; returns what the terminal showed. */
 async function npmStart(persistTo) {
-  const child = spawn("npm", ["start", "--", "--no-build", "--port", "8796", "--persist-to", persistTo], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("npm", ["start", "--", "--no-build", "--port", "8796", "--persist-to", persistTo], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let text = "";
   const ready = await new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), 180_000);

@@ -48,7 +48,8 @@ export const onRequest = defineMiddleware(async (context, next) => {
 
   let response = await next();
   // A signed-out view of a public page that asked to be cached (the profile page, after its privacy check).
-  if (context.locals.pageCacheKey && setCookies.length === 0 && !cookies.has(FLASH_COOKIE)) response = await profilePages.put(context.locals.pageCacheKey, response, now);
+  if (context.locals.pageCacheKey && setCookies.length === 0 && !cookies.has(FLASH_COOKIE))
+    response = await profilePages.put(context.locals.pageCacheKey, response, now);
   // A flash is used up by the page that shows it, not by a redirect on the way there.
   const redirected = response.status >= 300 && response.status < 400;
   if (cookies.has(FLASH_COOKIE) && !redirected) setCookies.push(serializeCookie(FLASH_COOKIE, "", { maxAge: 0 }));

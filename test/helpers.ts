@@ -31,7 +31,9 @@ export async function createUser(options: { username?: string; private?: boolean
 /** Adds a machine to a user; returns its token. */
 export async function addMachine(userId: number, name: string): Promise<string> {
   const token = newToken();
-  await env.DB.prepare("INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)").bind(userId, name, await hashToken(token), Date.now()).run();
+  await env.DB.prepare("INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)")
+    .bind(userId, name, await hashToken(token), Date.now())
+    .run();
   return token;
 }
 
@@ -39,7 +41,11 @@ export function api(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(`${BASE}${path}`, init);
 }
 
-export function postPulse(token: string | null, body: unknown, init: { headers?: Record<string, string>; path?: string } = {}): Promise<Response> {
+export function postPulse(
+  token: string | null,
+  body: unknown,
+  init: { headers?: Record<string, string>; path?: string } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/json", ...init.headers };
   if (token !== null) headers["x-api-token"] = token;
   return api(init.path ?? "/api/my/pulses", {
@@ -71,5 +77,9 @@ export async function profile(username: string): Promise<Record<string, any>> {
 }
 
 export async function count(table: string, where = "1 = 1", ...params: unknown[]): Promise<number> {
-  return (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).bind(...params).first<number>("n")) ?? 0;
+  return (
+    (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`)
+      .bind(...params)
+      .first<number>("n")) ?? 0
+  );
 }

@@ -95,7 +95,9 @@ export async function insertPulseBehindTheWorkersBack(p: {
   // The XP rows come from the same intake trigger the Worker's writes use.
   const intake = JSON.stringify(p.xps.map((x) => [languageKey(x.language), x.amount]));
   await env.DB.batch([
-    ...p.xps.map((x) => env.DB.prepare("INSERT OR IGNORE INTO languages (name, name_key) VALUES (?, ?)").bind(x.language, languageKey(x.language))),
+    ...p.xps.map((x) =>
+      env.DB.prepare("INSERT OR IGNORE INTO languages (name, name_key) VALUES (?, ?)").bind(x.language, languageKey(x.language)),
+    ),
     env.DB.prepare(
       `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
        SELECT id, ?, pulse_seq + 1, ?, ?, ?, ?, ?, ? FROM users WHERE id = ?`,
@@ -118,9 +120,18 @@ export async function truthFromD1(userId: number): Promise<Truth> {
     `SELECT p.coded_at AS codedAt, p.utc_offset AS utcOffset, m.name AS machine, m.active, l.name AS language, x.amount
      FROM pulses p JOIN machines m ON m.id = p.machine_id JOIN xps x ON x.pulse_id = p.id JOIN languages l ON l.id = x.language_id
      WHERE p.user_id = ?`,
-  ).bind(userId).all<{ codedAt: number; utcOffset: number; machine: string; active: number; language: string; amount: number }>();
+  )
+    .bind(userId)
+    .all<{ codedAt: number; utcOffset: number; machine: string; active: number; language: string; amount: number }>();
   const seq = (await env.DB.prepare("SELECT pulse_seq FROM users WHERE id = ?").bind(userId).first<number>("pulse_seq")) ?? 0;
-  const truth: Truth = { seq, total: 0, languages: Object.create(null), machines: Object.create(null), dates: Object.create(null), hours: Array(24).fill(0) };
+  const truth: Truth = {
+    seq,
+    total: 0,
+    languages: Object.create(null),
+    machines: Object.create(null),
+    dates: Object.create(null),
+    hours: Array(24).fill(0),
+  };
   for (const r of results) {
     const { date, hour } = localDateAndHour(r.codedAt, r.utcOffset);
     truth.total += r.amount;
@@ -142,7 +153,13 @@ export async function objectFigures(userId: number): Promise<Truth> {
 
 /** The same figures from a profile view and the per-date map of the API document. */
 export function figuresOf(
-  view: { seq: number; totalXp: number; languages: { name: string; xp: number }[]; machines: { name: string; xp: number }[]; hours: number[] },
+  view: {
+    seq: number;
+    totalXp: number;
+    languages: { name: string; xp: number }[];
+    machines: { name: string; xp: number }[];
+    hours: number[];
+  },
   dates: Record<string, number>,
 ): Truth {
   return {

@@ -41,12 +41,24 @@ export function createWebApp(renderStatus: StatusPageRenderer = plainRenderer) {
 
   for (const module of ROUTE_MODULES) web.route("/", module);
 
-  web.notFound((c) => renderStatus(c.req.raw, { status: 404, title: "Not found", message: "There is nothing here." }, c.env, c.executionCtx as ExecutionContext));
+  web.notFound((c) =>
+    renderStatus(
+      c.req.raw,
+      { status: 404, title: "Not found", message: "There is nothing here." },
+      c.env,
+      c.executionCtx as ExecutionContext,
+    ),
+  );
   web.onError((error, c) => {
     // Only the error's message: requests and forms (passwords, tokens) are never logged.
     log("error", "web app error", { error: errorMessage(error) });
     const message = `Please try again in a moment. (Request id ${currentRequestId() ?? "unknown"}.)`;
-    return renderStatus(c.req.raw, { status: 503, title: "Something went wrong", message, retryAfter: 5 }, c.env, c.executionCtx as ExecutionContext);
+    return renderStatus(
+      c.req.raw,
+      { status: 503, title: "Something went wrong", message, retryAfter: 5 },
+      c.env,
+      c.executionCtx as ExecutionContext,
+    );
   });
 
   return {

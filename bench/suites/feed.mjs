@@ -52,7 +52,17 @@ async function measureShards(shards, seconds, port) {
           url: server.url,
           connections: 8,
           duration: seconds,
-          requests: [{ method: "POST", path: "/api/_bench/feed-pulses", setupRequest: (req) => ({ ...req, headers: { "content-type": "application/json" }, body: JSON.stringify({ first: takeBatch(), count: BATCH }) }) }],
+          requests: [
+            {
+              method: "POST",
+              path: "/api/_bench/feed-pulses",
+              setupRequest: (req) => ({
+                ...req,
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ first: takeBatch(), count: BATCH }),
+              }),
+            },
+          ],
         },
         (e, r) => (e ? reject(e) : resolve(r)),
       ),
@@ -73,7 +83,14 @@ async function measureShards(shards, seconds, port) {
     const elapsed = (lastChange - started) / 1000;
     const counted = feed.state.total - start;
     feed.close();
-    return { shards, offered, counted, offeredPerSecond: Math.round(offered / seconds), sustainedPerSecond: Math.round(counted / elapsed), lagSeconds: Math.round((elapsed - seconds) * 10) / 10 };
+    return {
+      shards,
+      offered,
+      counted,
+      offeredPerSecond: Math.round(offered / seconds),
+      sustainedPerSecond: Math.round(counted / elapsed),
+      lagSeconds: Math.round((elapsed - seconds) * 10) / 10,
+    };
   } finally {
     await server.stop();
   }

@@ -40,7 +40,13 @@ export function bulkRequest(users, secondsBack = 3_600) {
       }));
       return {
         ...req,
-        headers: { "content-type": "application/json", authorization: basic(user.token), "user-agent": USER_AGENT, timezone: "UTC", "x-machine-name": "bench-host" },
+        headers: {
+          "content-type": "application/json",
+          authorization: basic(user.token),
+          "user-agent": USER_AGENT,
+          timezone: "UTC",
+          "x-machine-name": "bench-host",
+        },
         body: JSON.stringify(heartbeats),
       };
     },
@@ -96,7 +102,14 @@ async function measureBulk(url, ctx, secondsBack) {
 }
 
 function compareWithHealth(url, ctx, subject) {
-  return compare({ url, connections: 32, seconds: ctx.options.seconds, rounds: ctx.options.rounds, baseline: [{ method: "GET", path: "/api/health" }], subject });
+  return compare({
+    url,
+    connections: 32,
+    seconds: ctx.options.seconds,
+    rounds: ctx.options.rounds,
+    baseline: [{ method: "GET", path: "/api/health" }],
+    subject,
+  });
 }
 
 export async function heartbeatsSuite(ctx) {

@@ -63,7 +63,8 @@ export async function importSuite(ctx, rows = ctx.options.importRows ?? 1_000_00
     await new Promise((r) => setTimeout(r, 200));
   }
   const finished = performance.now();
-  if (status.phase !== "done" || status.pulsesAdded !== rows / 10) throw new Error(`import ended ${status.phase}: ${JSON.stringify(status).slice(0, 500)}`);
+  if (status.phase !== "done" || status.pulsesAdded !== rows / 10)
+    throw new Error(`import ended ${status.phase}: ${JSON.stringify(status).slice(0, 500)}`);
   const processSeconds = (finished - uploaded) / 1000;
   const rowsPerSecond = Math.round(rows / processSeconds);
   return {

@@ -21,8 +21,15 @@ export function pulseRequest(users) {
       const i = n++;
       const user = users[i % users.length];
       const at = new Date(base - (i % 3_000_000)).toISOString().replace("Z", `${String(i % 1000).padStart(3, "0")}+00:00`);
-      const xps = [{ language: LANGUAGES[i % LANGUAGES.length], xp: 1 + (i % 50) }, { language: LANGUAGES[(i + 3) % LANGUAGES.length], xp: 2 }];
-      return { ...req, headers: { "content-type": "application/json", "x-api-token": user.token }, body: JSON.stringify({ coded_at: at, xps }) };
+      const xps = [
+        { language: LANGUAGES[i % LANGUAGES.length], xp: 1 + (i % 50) },
+        { language: LANGUAGES[(i + 3) % LANGUAGES.length], xp: 2 },
+      ];
+      return {
+        ...req,
+        headers: { "content-type": "application/json", "x-api-token": user.token },
+        body: JSON.stringify({ coded_at: at, xps }),
+      };
     },
   };
 }

@@ -71,7 +71,9 @@ async function cpuPerRequest(server, paths) {
     for (const [name, path] of Object.entries(paths)) {
       const before = serverCpuMs(server);
       if (before === null) return null;
-      await new Promise((resolve, reject) => autocannon({ url: `${server.url}${path}`, connections: 32, amount: 2000 }, (e, r) => (e ? reject(e) : resolve(r))));
+      await new Promise((resolve, reject) =>
+        autocannon({ url: `${server.url}${path}`, connections: 32, amount: 2000 }, (e, r) => (e ? reject(e) : resolve(r))),
+      );
       const ms = Number(((serverCpuMs(server) - before) / 2000).toFixed(2));
       out[name] = Math.min(out[name] ?? Infinity, ms);
     }
@@ -110,7 +112,13 @@ export async function leaderboardSuite(ctx, users = 10_000) {
       await new Promise((r) => setTimeout(r, 2100));
       incremental.push({ newPulses: count, ms: (await timedGet(`${server.url}/api/leaderboards?range=month`)).ms });
     }
-    const paths = ["/api/leaderboards", "/api/leaderboards?range=month&page=3", "/api/leaderboards?range=all&language=Lang3", "/api/v1/leaders?page=2", "/api/leaderboards?range=year&page=200"];
+    const paths = [
+      "/api/leaderboards",
+      "/api/leaderboards?range=month&page=3",
+      "/api/leaderboards?range=all&language=Lang3",
+      "/api/v1/leaders?page=2",
+      "/api/leaderboards?range=year&page=200",
+    ];
     // For scale, in the same rounds: a profile API read (one D1 lookup and one call to the user's object).
     const profilePath = "/api/users/ranked1";
     for (const p of [...paths, profilePath]) await timedGet(`${server.url}${p}`);
@@ -122,7 +130,12 @@ export async function leaderboardSuite(ctx, users = 10_000) {
       baseline: HEALTH,
       subjects: { board: paths.map((path) => ({ method: "GET", path })), profile: [{ method: "GET", path: profilePath }] },
     });
-    const cpu = await cpuPerRequest(server, { health: "/api/health", board: "/api/leaderboards", boardFarPage: "/api/leaderboards?range=year&page=200", profile: profilePath });
+    const cpu = await cpuPerRequest(server, {
+      health: "/api/health",
+      board: "/api/leaderboards",
+      boardFarPage: "/api/leaderboards?range=year&page=200",
+      profile: profilePath,
+    });
     return {
       cpuMsPerRequest: cpu,
       rankedUsers: users,
@@ -133,7 +146,12 @@ export async function leaderboardSuite(ctx, users = 10_000) {
       board: result.subject,
       p50Ratio: result.subject.p50 / Math.max(1, result.baseline.p50),
       rounds: result.rounds,
-      profileApi: { health: profile.baseline, profile: profile.subject, p50Ratio: profile.subject.p50 / Math.max(1, profile.baseline.p50), rounds: profile.rounds },
+      profileApi: {
+        health: profile.baseline,
+        profile: profile.subject,
+        p50Ratio: profile.subject.p50 / Math.max(1, profile.baseline.p50),
+        rounds: profile.rounds,
+      },
       target: 1.2,
     };
   } finally {

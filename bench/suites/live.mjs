@@ -14,18 +14,20 @@ async function openViewers(url, username, count) {
   const wsUrl = url.replace(/^http/, "ws") + `/live/users/${encodeURIComponent(username)}`;
   const sockets = [];
   for (let i = 0; i < count; i += 50) {
-    const batch = Array.from({ length: Math.min(50, count - i) }, () =>
-      new Promise((resolve, reject) => {
-        const ws = new WebSocket(wsUrl);
-        ws.onmessage = (e) => {
-          const m = JSON.parse(e.data);
-          if (m.type === "profile.snapshot") {
-            ws.onmessage = null;
-            resolve(ws);
-          }
-        };
-        ws.onerror = () => reject(new Error("viewer socket failed"));
-      }),
+    const batch = Array.from(
+      { length: Math.min(50, count - i) },
+      () =>
+        new Promise((resolve, reject) => {
+          const ws = new WebSocket(wsUrl);
+          ws.onmessage = (e) => {
+            const m = JSON.parse(e.data);
+            if (m.type === "profile.snapshot") {
+              ws.onmessage = null;
+              resolve(ws);
+            }
+          };
+          ws.onerror = () => reject(new Error("viewer socket failed"));
+        }),
     );
     sockets.push(...(await Promise.all(batch)));
   }

@@ -5,8 +5,20 @@ import { pulseRequest } from "./ingest.mjs";
 export async function loadCurveSuite(ctx, users, levels = [1, 4, 16, 32, 64]) {
   const points = [];
   for (const connections of levels) {
-    const health = await measure({ url: ctx.url, connections, seconds: Math.max(3, Math.round(ctx.options.seconds / 2)), warmupSeconds: 1, requests: [{ method: "GET", path: "/api/health" }] });
-    const ingest = await measure({ url: ctx.url, connections, seconds: Math.max(3, Math.round(ctx.options.seconds / 2)), warmupSeconds: 1, requests: [pulseRequest(users)] });
+    const health = await measure({
+      url: ctx.url,
+      connections,
+      seconds: Math.max(3, Math.round(ctx.options.seconds / 2)),
+      warmupSeconds: 1,
+      requests: [{ method: "GET", path: "/api/health" }],
+    });
+    const ingest = await measure({
+      url: ctx.url,
+      connections,
+      seconds: Math.max(3, Math.round(ctx.options.seconds / 2)),
+      warmupSeconds: 1,
+      requests: [pulseRequest(users)],
+    });
     points.push({ connections, health, ingest });
   }
   return points;
@@ -14,14 +26,21 @@ export async function loadCurveSuite(ctx, users, levels = [1, 4, 16, 32, 64]) {
 
 /** A small self-contained SVG line chart of the curve (no dependencies). */
 export function loadCurveSvg(points) {
-  const W = 720, H = 360, L = 60, R = 20, T = 40, B = 50;
+  const W = 720,
+    H = 360,
+    L = 60,
+    R = 20,
+    T = 40,
+    B = 50;
   const maxY = Math.max(...points.flatMap((p) => [p.health.p99, p.ingest.p99]), 1);
   const x = (i) => L + (i / Math.max(1, points.length - 1)) * (W - L - R);
   const y = (v) => T + (1 - v / maxY) * (H - T - B);
   const line = (key, stat) => points.map((p, i) => `${i ? "L" : "M"}${x(i).toFixed(1)},${y(p[key][stat]).toFixed(1)}`).join(" ");
   const series = [
-    ["health", "p50", "#2563eb", ""], ["health", "p99", "#2563eb", "6 4"],
-    ["ingest", "p50", "#dc2626", ""], ["ingest", "p99", "#dc2626", "6 4"],
+    ["health", "p50", "#2563eb", ""],
+    ["health", "p99", "#2563eb", "6 4"],
+    ["ingest", "p50", "#dc2626", ""],
+    ["ingest", "p99", "#dc2626", "6 4"],
   ];
   const ticks = Array.from({ length: 5 }, (_, k) => Math.round((maxY * k) / 4));
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">

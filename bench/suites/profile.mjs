@@ -28,7 +28,12 @@ export async function lightVersusHeavy(ctx, pathOf) {
     baseline: [{ method: "GET", path: pathOf(light.username) }],
     subject: [{ method: "GET", path: pathOf(heavy.username) }],
   });
-  return { light: result.baseline, heavy: result.subject, p50Ratio: result.subject.p50 / Math.max(1, result.baseline.p50), heavyPulses: ctx.options.heavyPulses };
+  return {
+    light: result.baseline,
+    heavy: result.subject,
+    p50Ratio: result.subject.p50 / Math.max(1, result.baseline.p50),
+    heavyPulses: ctx.options.heavyPulses,
+  };
 }
 
 export function profileApiSuite(ctx) {

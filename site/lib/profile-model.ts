@@ -23,7 +23,11 @@ export type DeltaResult = "applied" | "duplicate" | "gap";
  * "duplicate": everything in it is already applied; "gap": the caller must ask for a snapshot.
  * `serverNow` decides which pulses count as recent (the last 12 hours).
  */
-export function applyPulses(view: ProfileView, message: { fromSeq: number; toSeq: number; pulses: PulseEvent[] }, serverNow: number): DeltaResult {
+export function applyPulses(
+  view: ProfileView,
+  message: { fromSeq: number; toSeq: number; pulses: PulseEvent[] },
+  serverNow: number,
+): DeltaResult {
   if (message.toSeq <= view.seq) return "duplicate";
   if (message.fromSeq !== view.seq + 1) return "gap";
   for (const p of message.pulses) applyPulse(view, p, serverNow);

@@ -10,7 +10,12 @@ import { mapPosition } from "../lib/map-projection";
 import { Chart, charts, formatTick, onTheme, styleChart, themeColors } from "./charts";
 import { LiveSocket, type LiveStatus } from "./live-socket";
 
-const STATUS_TEXT: Record<LiveStatus, string> = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", gone: "Unavailable" };
+const STATUS_TEXT: Record<LiveStatus, string> = {
+  connecting: "Connecting…",
+  live: "Live",
+  reconnecting: "Reconnecting…",
+  gone: "Unavailable",
+};
 const DOT_LIFETIME_MS = 4_000;
 const MAX_DOTS = 300;
 const TICK_MS = 10_000;
@@ -37,7 +42,19 @@ function start(root: HTMLElement): void {
   if (fallback) fallback.open = false;
   const chart = new Chart(canvas, {
     type: "bar",
-    data: { labels: labelsOf(windowStarts), datasets: [{ label: "XP", data: valuesOf(windowStarts), backgroundColor: colors.series[0], barPercentage: 0.9, categoryPercentage: 0.9, borderRadius: 2 }] },
+    data: {
+      labels: labelsOf(windowStarts),
+      datasets: [
+        {
+          label: "XP",
+          data: valuesOf(windowStarts),
+          backgroundColor: colors.series[0],
+          barPercentage: 0.9,
+          categoryPercentage: 0.9,
+          borderRadius: 2,
+        },
+      ],
+    },
     options: {
       scales: {
         x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 8 } },

@@ -75,7 +75,8 @@ function summarize(s: ImportStatus): void {
   skipped.hidden = s.problemCount === 0;
   const unit = s.unit === "pulse" ? "Pulse" : "Line";
   let note = `${formatInt(s.problemCount)} ${s.problemCount === 1 ? "row" : "rows"} could not be read`;
-  if (s.rowsInBadPulses > 0) note += `; ${formatInt(s.rowsInBadPulses)} more rows were skipped with them because they belong to the same pulse`;
+  if (s.rowsInBadPulses > 0)
+    note += `; ${formatInt(s.rowsInBadPulses)} more rows were skipped with them because they belong to the same pulse`;
   if (s.problems.length < s.problemCount) note += ` (the first ${s.problems.length} are listed)`;
   text("import-skipped-note", `${note}.`);
   for (const p of s.problems) item(problems, `${unit} ${p.at}: ${p.message}`);
@@ -110,9 +111,10 @@ async function uploadFor(file: File): Promise<ImportStatus> {
 async function run(file: File): Promise<void> {
   const job = await uploadFor(file);
   document.getElementById("import-summary")!.hidden = true;
-  const todo = job.missingChunks.length > 0 && job.chunksTotal - job.chunksReceived === job.missingChunks.length
-    ? job.missingChunks
-    : Array.from({ length: job.chunksTotal }, (_, n) => n);
+  const todo =
+    job.missingChunks.length > 0 && job.chunksTotal - job.chunksReceived === job.missingChunks.length
+      ? job.missingChunks
+      : Array.from({ length: job.chunksTotal }, (_, n) => n);
   let sent = job.chunksReceived > 0 ? job.bytesReceived : 0;
   show(job, sent);
   for (const n of todo) {

@@ -2,11 +2,36 @@
 // (site/pages/users/[username].astro, components/SkillList.astro, LevelBar.astro). Every
 // user-supplied string goes in through textContent or setAttribute, never as markup.
 import type { ProfileView } from "../../worker/protocol";
-import { compactXp, formatDate, formatInt, hourLabel, levelBar, levelText, MONTH_NAMES, progressCaption, skillParts, skillText } from "../lib/format";
+import {
+  compactXp,
+  formatDate,
+  formatInt,
+  hourLabel,
+  levelBar,
+  levelText,
+  MONTH_NAMES,
+  progressCaption,
+  skillParts,
+  skillText,
+} from "../lib/format";
 import { languageColorCss } from "../lib/language-colors";
-import { calendar, calendarSummary, dayExists, heat, HOT_HEAT, OTHER_LANGUAGES_SHOWN, splitLanguages, yearTable, type DaysChart } from "../lib/profile-model";
+import {
+  calendar,
+  calendarSummary,
+  dayExists,
+  heat,
+  HOT_HEAT,
+  OTHER_LANGUAGES_SHOWN,
+  splitLanguages,
+  yearTable,
+  type DaysChart,
+} from "../lib/profile-model";
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string } = {}, children: Node[] = []): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { className?: string; text?: string } = {},
+  children: Node[] = [],
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (props.className) node.className = props.className;
   if (props.text !== undefined) node.textContent = props.text;
@@ -41,11 +66,17 @@ function swatch(name: string): HTMLSpanElement {
 
 function skillItem(item: { name: string; xp: number; recentXp: number }, colored: boolean): HTMLLIElement {
   const parts = skillParts(item.xp, item.recentXp);
-  const label = el("span", { className: "skill-label" }, [...(colored ? [swatch(item.name)] : []), el("span", { className: "skill-name", text: item.name })]);
+  const label = el("span", { className: "skill-label" }, [
+    ...(colored ? [swatch(item.name)] : []),
+    el("span", { className: "skill-name", text: item.name }),
+  ]);
   const head = el("div", { className: "skill-head" }, [
     label,
     document.createTextNode(" "),
-    el("span", { className: "skill-level num" }, [el("strong", { className: "level-pill", text: parts.level }), document.createTextNode(parts.rest)]),
+    el("span", { className: "skill-level num" }, [
+      el("strong", { className: "level-pill", text: parts.level }),
+      document.createTextNode(parts.rest),
+    ]),
   ]);
   const note = el("p", { className: "bar-note num", text: progressCaption(item.xp, item.recentXp) });
   note.setAttribute("aria-hidden", "true");
@@ -165,7 +196,11 @@ export function renderTables(root: HTMLElement, view: ProfileView, days: DaysCha
   );
   const table = q<HTMLTableElement>(root, '[data-table="days"]');
   if (!table) return;
-  const head = el("tr", {}, [el("th", { text: "Day" }), ...days.series.map((s) => el("th", { className: "num", text: s.label })), el("th", { className: "num", text: "Total" })]);
+  const head = el("tr", {}, [
+    el("th", { text: "Day" }),
+    ...days.series.map((s) => el("th", { className: "num", text: s.label })),
+    el("th", { className: "num", text: "Total" }),
+  ]);
   for (const cell of head.children) cell.setAttribute("scope", "col");
   table.tHead?.replaceChildren(head);
   table.tBodies[0]?.replaceChildren(
@@ -173,7 +208,11 @@ export function renderTables(root: HTMLElement, view: ProfileView, days: DaysCha
       const time = el("time", { text: days.labels[i] });
       time.dateTime = date;
       const total = days.series.reduce((sum, s) => sum + (s.data[i] ?? 0), 0);
-      return el("tr", {}, [th(time), ...days.series.map((s) => el("td", { className: "num", text: formatInt(s.data[i] ?? 0) })), el("td", { className: "num", text: formatInt(total) })]);
+      return el("tr", {}, [
+        th(time),
+        ...days.series.map((s) => el("td", { className: "num", text: formatInt(s.data[i] ?? 0) })),
+        el("td", { className: "num", text: formatInt(total) }),
+      ]);
     }),
   );
 }

@@ -15,7 +15,12 @@ Chart.register(PolarAreaController, ArcElement, RadialLinearScale);
 
 type HoursStyle = "bars" | "clock";
 const HOURS_STYLE_KEY = "pe-hours-chart";
-const STATUS_TEXT: Record<LiveStatus, string> = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", gone: "Unavailable" };
+const STATUS_TEXT: Record<LiveStatus, string> = {
+  connecting: "Connecting…",
+  live: "Live",
+  reconnecting: "Reconnecting…",
+  gone: "Unavailable",
+};
 
 const root = document.querySelector<HTMLElement>("[data-profile]");
 if (root) start(root);
@@ -104,7 +109,12 @@ function start(root: HTMLElement): void {
                   beginAtZero: true,
                   ticks: { display: false },
                   // Every third hour is labelled, like the marks on a clock face.
-                  pointLabels: { display: true, centerPointLabels: true, font: { size: 11 }, callback: (label, index) => (index % 3 === 0 ? label.slice(0, 2) : "") },
+                  pointLabels: {
+                    display: true,
+                    centerPointLabels: true,
+                    font: { size: 11 },
+                    callback: (label, index) => (index % 3 === 0 ? label.slice(0, 2) : ""),
+                  },
                 },
               },
               plugins: { legend: { display: false }, tooltip },

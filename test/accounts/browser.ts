@@ -114,7 +114,9 @@ export class Browser {
 }
 
 /** A signed-in browser with a new account. */
-export async function signedUp(fields: { username?: string; password?: string; email?: string } = {}): Promise<{ browser: Browser; username: string }> {
+export async function signedUp(
+  fields: { username?: string; password?: string; email?: string } = {},
+): Promise<{ browser: Browser; username: string }> {
   const browser = new Browser();
   const username = await browser.signUp(fields);
   return { browser, username };
@@ -130,7 +132,8 @@ export async function takeTokenShown(browser: Browser): Promise<TokenReveal | nu
 export async function addMachine(browser: Browser, name: string): Promise<{ machineId: number; token: string }> {
   const res = await browser.post("/my/machines", { name });
   const flash = browser.takeFlash();
-  if (res.status !== 303 || flash?.kind !== "success") throw new Error(`adding machine ${name} failed: ${res.status} ${JSON.stringify(flash)}`);
+  if (res.status !== 303 || flash?.kind !== "success")
+    throw new Error(`adding machine ${name} failed: ${res.status} ${JSON.stringify(flash)}`);
   const shown = await takeTokenShown(browser);
   if (!shown) throw new Error("no token shown");
   return { machineId: shown.machineId, token: shown.token };

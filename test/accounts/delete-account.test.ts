@@ -59,7 +59,13 @@ describe("delete account", () => {
 
     const a = await addMachine(browser, "A");
     const b = await addMachine(browser, "B");
-    await postPulse(a.token, pulse([{ language: "Rust", xp: 10 }, { language: "Go", xp: 3 }]));
+    await postPulse(
+      a.token,
+      pulse([
+        { language: "Rust", xp: 10 },
+        { language: "Go", xp: 3 },
+      ]),
+    );
     await postPulse(b.token, pulse([{ language: "Rust", xp: 1 }], Date.now() - 5 * 3_600_000, -300));
     await browser.post(`/my/machines/${b.machineId}/regenerate`); // leaves a pending reveal for this session
     const second = new Browser();
@@ -71,15 +77,32 @@ describe("delete account", () => {
       users: [userId],
       machines: [a.machineId, b.machineId],
       pulses: (await env.DB.prepare("SELECT id FROM pulses WHERE user_id = ?").bind(userId).all<{ id: number }>()).results.map((r) => r.id),
-      sessions: (await env.DB.prepare("SELECT id FROM sessions WHERE user_id = ?").bind(userId).all<{ id: number }>()).results.map((r) => r.id),
+      sessions: (await env.DB.prepare("SELECT id FROM sessions WHERE user_id = ?").bind(userId).all<{ id: number }>()).results.map(
+        (r) => r.id,
+      ),
     };
     expect(ids.pulses).toHaveLength(2);
     expect(ids.sessions).toHaveLength(2);
-    for (let i = 0; i < 50 && (await env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE to_address = ?").bind(email).first("n")) === 0; i++) {
+    for (
+      let i = 0;
+      i < 50 && (await env.DB.prepare("SELECT count(*) AS n FROM outbox WHERE to_address = ?").bind(email).first("n")) === 0;
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 20));
     }
     const before = await rowsReferring(ids, email);
-    for (const table of ["users.id", "machines.user_id", "pulses.user_id", "xps.pulse_id", "machine_daily_xp.user_id", "machine_hourly_xp.user_id", "sessions.user_id", "session_reveals.session_id", "password_resets.user_id", "outbox.to_address"]) {
+    for (const table of [
+      "users.id",
+      "machines.user_id",
+      "pulses.user_id",
+      "xps.pulse_id",
+      "machine_daily_xp.user_id",
+      "machine_hourly_xp.user_id",
+      "sessions.user_id",
+      "session_reveals.session_id",
+      "password_resets.user_id",
+      "outbox.to_address",
+    ]) {
       expect(before[table], table).toBeGreaterThan(0);
     }
     const counters = await env.DB.prepare("SELECT count(*) AS n FROM rate_limits").first<number>("n");

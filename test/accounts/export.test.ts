@@ -35,11 +35,21 @@ describe("export", () => {
   it("CSV: one row per XP row, with the booked language of an alias, quoting fields that need it", async () => {
     const { browser } = await signedUp();
     const { token } = await addMachine(browser, 'Desk; "A"');
-    const target = await env.DB.prepare("INSERT INTO languages (name, name_key) VALUES ('Python', 'python') ON CONFLICT DO UPDATE SET name = name RETURNING id").first<number>("id");
-    await env.DB.prepare("INSERT INTO languages (name, name_key, alias_of) VALUES ('MagicPython', 'magicpython', ?) ON CONFLICT DO NOTHING").bind(target).run();
+    const target = await env.DB.prepare(
+      "INSERT INTO languages (name, name_key) VALUES ('Python', 'python') ON CONFLICT DO UPDATE SET name = name RETURNING id",
+    ).first<number>("id");
+    await env.DB.prepare("INSERT INTO languages (name, name_key, alias_of) VALUES ('MagicPython', 'magicpython', ?) ON CONFLICT DO NOTHING")
+      .bind(target)
+      .run();
     const at = yesterdayAt23();
     const stamp = new Date(at).toISOString().slice(0, 19);
-    await postPulse(token, { coded_at: `${stamp}Z`, xps: [{ language: "MagicPython", xp: 5 }, { language: "Text", xp: 2 }] });
+    await postPulse(token, {
+      coded_at: `${stamp}Z`,
+      xps: [
+        { language: "MagicPython", xp: 5 },
+        { language: "Text", xp: 2 },
+      ],
+    });
 
     const text = await (await browser.get("/my/export.csv")).text();
     const day = stamp.slice(0, 10);
@@ -72,7 +82,13 @@ describe("export", () => {
     const { token } = await addMachine(browser, "Laptop");
     const at = yesterdayAt23();
     const localDate = new Date(at + DAY).toISOString().slice(0, 10);
-    await postPulse(token, { coded_at: `${localDate}T00:30:00+01:00`, xps: [{ language: "Go", xp: 4 }, { language: "SQL", xp: 1 }] });
+    await postPulse(token, {
+      coded_at: `${localDate}T00:30:00+01:00`,
+      xps: [
+        { language: "Go", xp: 4 },
+        { language: "SQL", xp: 1 },
+      ],
+    });
     await postPulse(token, { coded_at: `${localDate}T01:00:00+01:00`, xps: [] });
     const json = await (await browser.get("/my/export.json")).json<any>();
     expect(json.pulses).toEqual([
@@ -105,19 +121,27 @@ describe("export", () => {
       `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
        INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint)
        SELECT ?, ?, i, ? + i * 1000, 0, ?, 3, 'f' || i FROM s`,
-    ).bind(pulses, userId, machineId, start, Date.now()).run();
+    )
+      .bind(pulses, userId, machineId, start, Date.now())
+      .run();
     // Two XP rows per pulse.
     await env.DB.prepare(
       `INSERT INTO xps (pulse_id, language_id, original_language_id, amount)
        SELECT id, ?1, ?1, 1 FROM pulses WHERE user_id = ?2 UNION ALL SELECT id, ?1, ?1, 2 FROM pulses WHERE user_id = ?2`,
-    ).bind(lang, userId).run();
+    )
+      .bind(lang, userId)
+      .run();
 
     const text = await (await browser.get("/my/export.csv")).text();
     const lines = text.trimEnd().split("\n");
     expect(lines).toHaveLength(1 + pulses * 2);
     expect(text).not.toContain("Secret");
-    expect(lines[1]).toBe(`${new Date(start + 1000).toISOString().slice(0, 19).replace("T", " ")}Z;${new Date(start + 1000).toISOString().slice(0, 19).replace("T", " ")};0;Paged;Bulk;1`);
-    expect(lines.at(-1)).toBe(`${new Date(start + pulses * 1000).toISOString().slice(0, 19).replace("T", " ")}Z;${new Date(start + pulses * 1000).toISOString().slice(0, 19).replace("T", " ")};0;Paged;Bulk;2`);
+    expect(lines[1]).toBe(
+      `${new Date(start + 1000).toISOString().slice(0, 19).replace("T", " ")}Z;${new Date(start + 1000).toISOString().slice(0, 19).replace("T", " ")};0;Paged;Bulk;1`,
+    );
+    expect(lines.at(-1)).toBe(
+      `${new Date(start + pulses * 1000).toISOString().slice(0, 19).replace("T", " ")}Z;${new Date(start + pulses * 1000).toISOString().slice(0, 19).replace("T", " ")};0;Paged;Bulk;2`,
+    );
 
     const json = await (await browser.get("/my/export.json")).json<any>();
     expect(json.pulses).toHaveLength(pulses);

@@ -14,7 +14,9 @@ async function truth(userId: number): Promise<Record<string, number>> {
   const { results } = await env.DB.prepare(
     `SELECT l.name AS language, date((p.coded_at + p.utc_offset * 60000) / 1000, 'unixepoch') AS d, SUM(x.amount) AS xp
      FROM pulses p JOIN xps x ON x.pulse_id = p.id JOIN languages l ON l.id = x.language_id WHERE p.user_id = ? GROUP BY l.name, d`,
-  ).bind(userId).all<{ language: string; d: string; xp: number }>();
+  )
+    .bind(userId)
+    .all<{ language: string; d: string; xp: number }>();
   return Object.fromEntries(results.map((r) => [`${r.language} ${r.d}`, r.xp]));
 }
 
@@ -22,7 +24,9 @@ async function rollups(userId: number): Promise<Record<string, number>> {
   const { results } = await env.DB.prepare(
     `SELECT l.name AS language, d.local_date AS d, SUM(d.xp) AS xp FROM machine_daily_xp d JOIN languages l ON l.id = d.language_id
      WHERE d.user_id = ? GROUP BY l.name, d.local_date`,
-  ).bind(userId).all<{ language: string; d: string; xp: number }>();
+  )
+    .bind(userId)
+    .all<{ language: string; d: string; xp: number }>();
   return Object.fromEntries(results.map((r) => [`${r.language} ${r.d}`, r.xp]));
 }
 
@@ -35,9 +39,27 @@ describe("per-user language aliases", () => {
     const now = Date.now();
     const tsx = `TSXv${now.toString(36)}`; // names of this test only
     const ts = `TScript${now.toString(36)}`;
-    await postPulse(token, pulse([{ language: tsx, xp: 30 }, { language: ts, xp: 12 }], now - 3 * DAY));
+    await postPulse(
+      token,
+      pulse(
+        [
+          { language: tsx, xp: 30 },
+          { language: ts, xp: 12 },
+        ],
+        now - 3 * DAY,
+      ),
+    );
     await postPulse(token, pulse([{ language: tsx, xp: 8 }], now - DAY, 600));
-    await postPulse(token, pulse([{ language: ts, xp: 5 }, { language: "Markdown", xp: 2 }], now - 60_000));
+    await postPulse(
+      token,
+      pulse(
+        [
+          { language: ts, xp: 5 },
+          { language: "Markdown", xp: 2 },
+        ],
+        now - 60_000,
+      ),
+    );
     await postPulse(other.token, pulse([{ language: tsx, xp: 100 }]));
     expect((await profile(username)).languages[tsx]).toMatchObject({ xps: 38 });
 
@@ -89,7 +111,10 @@ describe("per-user language aliases", () => {
     await browser.post("/my/preferences/aliases", { language: "python3", target: "Python" });
     browser.takeFlash();
     await browser.post("/my/preferences/aliases", { language: "py", target: "python3" });
-    expect(browser.takeFlash()).toMatchObject({ kind: "error", message: "python3 is itself an alias in your list; book py on its target instead." });
+    expect(browser.takeFlash()).toMatchObject({
+      kind: "error",
+      message: "python3 is itself an alias in your list; book py on its target instead.",
+    });
     await browser.post("/my/preferences/aliases", { language: "Python", target: "Snake" });
     expect(browser.takeFlash()).toMatchObject({ kind: "error", message: "Other names are booked on Python; remove those aliases first." });
     const rows = await env.DB.prepare("SELECT count(*) AS n FROM user_language_aliases WHERE user_id = ?").bind(userId).first<number>("n");
@@ -106,7 +131,12 @@ describe("per-user language aliases", () => {
     const old = `Oldv${now.toString(36)}`;
     const target = `Newv${now.toString(36)}`;
     // 100 XP 14 months ago (the sweep deletes its raw pulse) and 5 XP today.
-    await insertPulseBehindTheWorkersBack({ userId, machineId: machineId!, codedAt: now - 430 * DAY, xps: [{ language: old, amount: 100 }] });
+    await insertPulseBehindTheWorkersBack({
+      userId,
+      machineId: machineId!,
+      codedAt: now - 430 * DAY,
+      xps: [{ language: old, amount: 100 }],
+    });
     await postPulse(token, pulse([{ language: old, xp: 5 }]));
     expect((await runRetention(env, now)).deleted.pulses).toBeGreaterThanOrEqual(1);
     expect((await profile(username)).total_xp).toBe(105);

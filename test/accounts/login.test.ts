@@ -44,7 +44,9 @@ describe("log in", () => {
   it("stores only the SHA-256 of the session id", async () => {
     const { browser, username } = await signedUp();
     const secret = browser.jar.get(SESSION_COOKIE)!;
-    const rows = await env.DB.prepare("SELECT * FROM sessions WHERE user_id = ?").bind(await userIdOf(username)).all();
+    const rows = await env.DB.prepare("SELECT * FROM sessions WHERE user_id = ?")
+      .bind(await userIdOf(username))
+      .all();
     expect(rows.results).toHaveLength(1);
     expect(rows.results[0]!.token_hash).toBe(await sha256Hex(secret));
     expect(JSON.stringify(rows.results)).not.toContain(secret);
@@ -69,7 +71,13 @@ describe("log in", () => {
       const flash = browser.takeFlash();
       expect(browser.jar.has(SESSION_COOKIE)).toBe(false);
       expect(flash?.fields).toEqual({ username: name });
-      answers.push({ status: res.status, location: res.headers.get("location"), kind: flash?.kind, message: flash?.message, body: await res.text() });
+      answers.push({
+        status: res.status,
+        location: res.headers.get("location"),
+        kind: flash?.kind,
+        message: flash?.message,
+        body: await res.text(),
+      });
     }
     expect(answers[0]).toEqual({ status: 303, location: "/login", kind: "error", message: "Wrong username and/or password!", body: "" });
     expect(answers[1]).toEqual(answers[0]);
@@ -90,7 +98,11 @@ describe("log in", () => {
     await browser.logIn(username);
     const second = browser.jar.get(SESSION_COOKIE)!;
     expect(second).not.toBe(first);
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE token_hash = ?").bind(await sha256Hex(first)).first("n")).toBe(0);
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE token_hash = ?")
+        .bind(await sha256Hex(first))
+        .first("n"),
+    ).toBe(0);
 
     const stale = new Browser();
     stale.jar.set(SESSION_COOKIE, first);

@@ -9,7 +9,9 @@ import { addMachine, signedUp, takeTokenShown, userIdOf } from "./browser";
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 async function machine(id: number) {
-  return env.DB.prepare("SELECT name, active, token_hash AS tokenHash FROM machines WHERE id = ?").bind(id).first<{ name: string; active: number; tokenHash: string }>();
+  return env.DB.prepare("SELECT name, active, token_hash AS tokenHash FROM machines WHERE id = ?")
+    .bind(id)
+    .first<{ name: string; active: number; tokenHash: string }>();
 }
 
 describe("machines", () => {
@@ -148,7 +150,13 @@ describe("machines", () => {
     const userId = await userIdOf(username);
     const doomed = await addMachine(browser, "Doomed");
     const kept = await addMachine(browser, "Kept");
-    await postPulse(doomed.token, pulse([{ language: "Rust", xp: 100 }, { language: "Go", xp: 20 }]));
+    await postPulse(
+      doomed.token,
+      pulse([
+        { language: "Rust", xp: 100 },
+        { language: "Go", xp: 20 },
+      ]),
+    );
     await postPulse(doomed.token, pulse([{ language: "Rust", xp: 5 }], Date.now() - 3 * 3_600_000, 120));
     await postPulse(kept.token, pulse([{ language: "Go", xp: 7 }]));
     const seqBefore = await env.DB.prepare("SELECT pulse_seq FROM users WHERE id = ?").bind(userId).first<number>("pulse_seq");
@@ -167,7 +175,11 @@ describe("machines", () => {
     expect(await count("pulses", "machine_id = ?", kept.machineId)).toBe(1);
     const user = await env.DB.prepare("SELECT total_xp, pulse_seq FROM users WHERE id = ?").bind(userId).first();
     expect(user).toEqual({ total_xp: 7, pulse_seq: 3 });
-    expect(await profile(username)).toMatchObject({ total_xp: 7, machines: { Kept: { xps: 7, new_xps: 7 } }, languages: { Go: { xps: 7, new_xps: 7 } } });
+    expect(await profile(username)).toMatchObject({
+      total_xp: 7,
+      machines: { Kept: { xps: 7, new_xps: 7 } },
+      languages: { Go: { xps: 7, new_xps: 7 } },
+    });
 
     // The token died with the machine; new pulses continue the sequence.
     expect((await postPulse(doomed.token, pulse([{ language: "Go", xp: 1 }]))).status).toBe(403);
@@ -179,15 +191,22 @@ describe("machines", () => {
     const { browser, username } = await signedUp();
     const userId = await userIdOf(username);
     const { machineId } = await addMachine(browser, "Bulk");
-    const lang = await env.DB.prepare("INSERT INTO languages (name, name_key) VALUES ('Bulkscript', 'bulkscript') RETURNING id").first<number>("id");
+    const lang = await env.DB.prepare(
+      "INSERT INTO languages (name, name_key) VALUES ('Bulkscript', 'bulkscript') RETURNING id",
+    ).first<number>("id");
     const n = 12_000;
     await env.DB.prepare(
       `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?)
        INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint)
        SELECT ?, ?, i, ? - i * 1000, 0, ?, 1, 'f' || i FROM s`,
-    ).bind(n, userId, machineId, Date.now(), Date.now()).run();
-    await env.DB.prepare("INSERT INTO xps (pulse_id, language_id, original_language_id, amount) SELECT id, ?, ?, 1 FROM pulses WHERE machine_id = ?")
-      .bind(lang, lang, machineId).run();
+    )
+      .bind(n, userId, machineId, Date.now(), Date.now())
+      .run();
+    await env.DB.prepare(
+      "INSERT INTO xps (pulse_id, language_id, original_language_id, amount) SELECT id, ?, ?, 1 FROM pulses WHERE machine_id = ?",
+    )
+      .bind(lang, lang, machineId)
+      .run();
     expect(await count("pulses", "machine_id = ?", machineId)).toBe(n);
 
     await browser.post(`/my/machines/${machineId}/delete`, { confirm: "yes" });

@@ -21,7 +21,7 @@ interface Mail {
 /** The mail is sent after the response (waitUntil), so wait for it to land in the outbox. */
 async function mailTo(address: string, atLeast = 1): Promise<Mail[]> {
   for (let i = 0; i < 100; i++) {
-    const { results } = await env.DB.prepare("SELECT to_address AS \"to\", subject, text FROM outbox WHERE to_address = ? ORDER BY id")
+    const { results } = await env.DB.prepare('SELECT to_address AS "to", subject, text FROM outbox WHERE to_address = ? ORDER BY id')
       .bind(address)
       .all<Mail>();
     if (results.length >= atLeast) return results;
@@ -96,7 +96,9 @@ describe("password reset", () => {
     const { username, email } = await accountWithMail();
     await requestReset(username);
     const { token } = linkIn((await mailTo(email))[0]!);
-    const rows = await env.DB.prepare("SELECT * FROM password_resets WHERE user_id = ?").bind(await userIdOf(username)).all();
+    const rows = await env.DB.prepare("SELECT * FROM password_resets WHERE user_id = ?")
+      .bind(await userIdOf(username))
+      .all();
     expect(rows.results).toHaveLength(1);
     expect(rows.results[0]!.token_hash).toBe(await sha256Hex(token));
     expect(JSON.stringify(rows.results)).not.toContain(token);
@@ -108,10 +110,16 @@ describe("password reset", () => {
     const expired = randomSecret();
     const fresh = randomSecret();
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO password_resets (user_id, token_hash, created_at) VALUES (?, ?, ?)")
-        .bind(userId, await sha256Hex(expired), Date.now() - RESET_VALIDITY_MS - 1000),
-      env.DB.prepare("INSERT INTO password_resets (user_id, token_hash, created_at) VALUES (?, ?, ?)")
-        .bind(userId, await sha256Hex(fresh), Date.now() - RESET_VALIDITY_MS + 60_000),
+      env.DB.prepare("INSERT INTO password_resets (user_id, token_hash, created_at) VALUES (?, ?, ?)").bind(
+        userId,
+        await sha256Hex(expired),
+        Date.now() - RESET_VALIDITY_MS - 1000,
+      ),
+      env.DB.prepare("INSERT INTO password_resets (user_id, token_hash, created_at) VALUES (?, ?, ?)").bind(
+        userId,
+        await sha256Hex(fresh),
+        Date.now() - RESET_VALIDITY_MS + 60_000,
+      ),
     ]);
     expect(await validResetLink(env.DB, expired, Date.now())).toBeNull();
     const browser = new Browser();
@@ -144,7 +152,11 @@ describe("password reset", () => {
     await new Browser().post(`/reset-password/${linkIn(first!).token}`, { password: NEW_PASSWORD });
 
     expect((await signedIn.get("/my/profile")).headers.get("location")).toMatch(/^\/login/);
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE user_id = ?").bind(await userIdOf(username)).first("n")).toBe(0);
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE user_id = ?")
+        .bind(await userIdOf(username))
+        .first("n"),
+    ).toBe(0);
     expect(await validResetLink(env.DB, linkIn(second!).token, Date.now())).toBeNull();
     expect(signedIn.jar.has(SESSION_COOKIE)).toBe(true); // the browser still has the cookie, which now means nothing
   });

@@ -69,7 +69,11 @@ describe("preferences", () => {
 
     expect((await other.get("/my/profile")).headers.get("location")).toMatch(/^\/login/);
     expect((await browser.get("/my/profile")).headers.get("location")).toBe(`/users/${username}`);
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE user_id = ?").bind(await userIdOf(username)).first("n")).toBe(1);
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE user_id = ?")
+        .bind(await userIdOf(username))
+        .first("n"),
+    ).toBe(1);
     expect((await new Browser().logIn(username, PASSWORD)).headers.get("location")).toBe("/login");
     expect((await new Browser().logIn(username, NEW_PASSWORD)).headers.get("location")).toBe("/my/profile");
   });

@@ -46,7 +46,9 @@ describe("rate limits", () => {
     const { limit, windowMs } = RATE_POLICIES.signupByIp;
     for (let i = 0; i < limit; i++) {
       const fresh = new Browser(browser.ip);
-      expect((await fresh.post("/signup", { username: uniqueName("bulk"), password: PASSWORD })).headers.get("location")).toBe("/my/machines");
+      expect((await fresh.post("/signup", { username: uniqueName("bulk"), password: PASSWORD })).headers.get("location")).toBe(
+        "/my/machines",
+      );
     }
     const name = uniqueName("bulk");
     await expect429(await browser.post("/signup", { username: name, password: PASSWORD }), windowMs);

@@ -40,7 +40,9 @@ describe("logging", () => {
     const lines: string[] = [];
     for (const level of ["log", "info", "warn", "error", "debug"] as const) {
       vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        lines.push(args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : typeof a === "string" ? a : JSON.stringify(a))).join(" "));
+        lines.push(
+          args.map((a) => (a instanceof Error ? `${a.message} ${a.stack}` : typeof a === "string" ? a : JSON.stringify(a))).join(" "),
+        );
       });
     }
     const { browser, username } = await signedUp({ email: "logs@example.com", password: "log secret passphrase" });
@@ -48,7 +50,14 @@ describe("logging", () => {
     await new Browser().post("/login", { username, password: "wrong secret passphrase" });
     await new Browser().post("/forgot-password", { login: username });
     await browser.post("/my/preferences/password", { current_password: "log secret passphrase", new_password: "next secret passphrase" });
-    const secrets = ["log secret passphrase", "wrong secret passphrase", "next secret passphrase", token, browser.jar.get(SESSION_COOKIE)!, PASSWORD];
+    const secrets = [
+      "log secret passphrase",
+      "wrong secret passphrase",
+      "next secret passphrase",
+      token,
+      browser.jar.get(SESSION_COOKIE)!,
+      PASSWORD,
+    ];
     for (const line of lines) for (const secret of secrets) expect(line).not.toContain(secret);
   });
 });

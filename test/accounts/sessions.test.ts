@@ -21,7 +21,11 @@ describe("sessions", () => {
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/");
     expect(res.headers.getSetCookie()).toContain(`${SESSION_COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=Lax`);
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE token_hash = ?").bind(await sha256Hex(secret)).first("n")).toBe(0);
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE token_hash = ?")
+        .bind(await sha256Hex(secret))
+        .first("n"),
+    ).toBe(0);
 
     const replay = new Browser();
     replay.jar.set(SESSION_COOKIE, secret);
@@ -46,7 +50,11 @@ describe("sessions", () => {
     expect(laptop.takeFlash()).toMatchObject({ kind: "success", message: "You were logged out on every device." });
     expect(await signedInAs(phone)).toBeNull();
     expect(await signedInAs(laptop)).toBeNull();
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE user_id = ?").bind(await userIdOf(username)).first("n")).toBe(0);
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE user_id = ?")
+        .bind(await userIdOf(username))
+        .first("n"),
+    ).toBe(0);
     expect(await signedInAs(other)).toBe(otherName);
   });
 

@@ -6,7 +6,10 @@ import { count, createUser, postPulse, profile, pulse } from "../helpers";
 describe("pulse writes", () => {
   it("counts a retried pulse (same machine, coded_at and entries) once and still answers 201", async () => {
     const u = await createUser();
-    const body = pulse([{ language: "Elixir", xp: 30 }, { language: "C++", xp: 15 }]);
+    const body = pulse([
+      { language: "Elixir", xp: 30 },
+      { language: "C++", xp: 15 },
+    ]);
     for (let i = 0; i < 3; i++) {
       const res = await postPulse(u.token, body);
       expect(res.status).toBe(201);
@@ -36,7 +39,9 @@ describe("pulse writes", () => {
     expect(p.languages.Go.xps + p.languages.Rust.xps).toBe(1275);
     const seqs = await env.DB.prepare("SELECT seq FROM pulses WHERE user_id = ? ORDER BY seq").bind(u.userId).all<{ seq: number }>();
     expect(seqs.results.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    const user = await env.DB.prepare("SELECT pulse_seq, total_xp FROM users WHERE id = ?").bind(u.userId).first<{ pulse_seq: number; total_xp: number }>();
+    const user = await env.DB.prepare("SELECT pulse_seq, total_xp FROM users WHERE id = ?")
+      .bind(u.userId)
+      .first<{ pulse_seq: number; total_xp: number }>();
     expect(user).toEqual({ pulse_seq: 50, total_xp: 1275 });
   });
 
@@ -49,7 +54,10 @@ describe("pulse writes", () => {
       const res = await postPulse(u.token, pulse([{ language, xp: 7 }]));
       expect(res.status).toBe(503);
       expect(res.headers.get("retry-after")).toBe("5");
-      expect(await res.json()).toEqual({ error: "Service temporarily unavailable, please retry.", request_id: res.headers.get("x-request-id") });
+      expect(await res.json()).toEqual({
+        error: "Service temporarily unavailable, please retry.",
+        request_id: res.headers.get("x-request-id"),
+      });
     } finally {
       await env.DB.prepare("DROP TRIGGER fail_xps").run();
     }
@@ -103,7 +111,12 @@ describe("pulse writes", () => {
     const dayAfter = new Date(at + 180 * 60_000).toISOString().slice(0, 10);
     const sameDay = new Date(at - 600 * 60_000).toISOString().slice(0, 10);
     expect((await profile(u.username)).dates).toEqual({ [dayAfter]: 5, [sameDay]: 7 });
-    const hours = await env.DB.prepare("SELECT local_hour AS h, xp FROM machine_hourly_xp WHERE user_id = ? ORDER BY h").bind(u.userId).all();
-    expect(hours.results).toEqual([{ h: 1, xp: 5 }, { h: 12, xp: 7 }]);
+    const hours = await env.DB.prepare("SELECT local_hour AS h, xp FROM machine_hourly_xp WHERE user_id = ? ORDER BY h")
+      .bind(u.userId)
+      .all();
+    expect(hours.results).toEqual([
+      { h: 1, xp: 5 },
+      { h: 12, xp: 7 },
+    ]);
   });
 });

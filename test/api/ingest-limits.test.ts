@@ -39,7 +39,9 @@ describe("ingest rate limits", () => {
     const statuses: number[] = [];
     await freshWindow(RATE_POLICIES.ingestFailuresByIp);
     for (let i = 0; i < RATE_POLICIES.ingestFailuresByIp.limit + 3; i++) {
-      statuses.push((await postPulse(null, pulse([{ language: "Go", xp: 1 }]), { headers: { ...headers, "x-api-token": crypto.randomUUID() } })).status);
+      statuses.push(
+        (await postPulse(null, pulse([{ language: "Go", xp: 1 }]), { headers: { ...headers, "x-api-token": crypto.randomUUID() } })).status,
+      );
     }
     expect(statuses.slice(0, RATE_POLICIES.ingestFailuresByIp.limit)).toEqual(Array(RATE_POLICIES.ingestFailuresByIp.limit).fill(403));
     expect(statuses.slice(-3)).toEqual([429, 429, 429]);

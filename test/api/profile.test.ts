@@ -11,9 +11,20 @@ describe("GET /api/users/:username", () => {
     const u = await createUser({ machine: "Työkone" });
     const second = crypto.randomUUID();
     await env.DB.prepare("INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (?, 'Best Machine', ?, ?)")
-      .bind(u.userId, await hashToken(second), Date.now()).run();
+      .bind(u.userId, await hashToken(second), Date.now())
+      .run();
     const old = Date.now() - 3 * 24 * HOUR;
-    await postPulse(u.token, pulse([{ language: "XML", xp: 15 }, { language: "Plain text", xp: 100 }], old, 120));
+    await postPulse(
+      u.token,
+      pulse(
+        [
+          { language: "XML", xp: 15 },
+          { language: "Plain text", xp: 100 },
+        ],
+        old,
+        120,
+      ),
+    );
     await postPulse(second, pulse([{ language: "Plain text", xp: 40 }], Date.now() - 13 * HOUR, 0));
     await postPulse(u.token, pulse([{ language: "Plain text", xp: 3 }], Date.now() - HOUR, 0));
 
@@ -22,7 +33,11 @@ describe("GET /api/users/:username", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
     const body = await res.json<Record<string, unknown>>();
     const dates: Record<string, number> = {};
-    for (const [at, offset, xp] of [[old, 120, 115], [Date.now() - 13 * HOUR, 0, 40], [Date.now() - HOUR, 0, 3]] as const) {
+    for (const [at, offset, xp] of [
+      [old, 120, 115],
+      [Date.now() - 13 * HOUR, 0, 40],
+      [Date.now() - HOUR, 0, 3],
+    ] as const) {
       const day = new Date(at + offset * 60_000).toISOString().slice(0, 10);
       dates[day] = (dates[day] ?? 0) + xp;
     }
@@ -51,7 +66,14 @@ describe("GET /api/users/:username", () => {
   it("serves a user without pulses", async () => {
     const u = await createUser({ machine: "Desk" });
     expect(await (await api(`/api/users/${u.username}`)).json()).toEqual({
-      user: u.username, total_xp: 0, new_xp: 0, machines: { Desk: { xps: 0, new_xps: 0 } }, languages: {}, dates: {}, current_streak: 0, longest_streak: 0,
+      user: u.username,
+      total_xp: 0,
+      new_xp: 0,
+      machines: { Desk: { xps: 0, new_xps: 0 } },
+      languages: {},
+      dates: {},
+      current_streak: 0,
+      longest_streak: 0,
     });
   });
 

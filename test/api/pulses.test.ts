@@ -16,12 +16,15 @@ describe("POST /api/my/pulses: success", () => {
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
   });
 
-  it.each(["/api/my/pulses/", "/api//my/pulses", "/api//my//pulses//", "//api/my/pulses"])("reaches the handler at %s without a redirect", async (path) => {
-    const u = await createUser();
-    const res = await postPulse(u.token, pulse([{ language: "Go", xp: 3 }]), { path });
-    expect(res.status).toBe(201);
-    expect((await profile(u.username)).total_xp).toBe(3);
-  });
+  it.each(["/api/my/pulses/", "/api//my/pulses", "/api//my//pulses//", "//api/my/pulses"])(
+    "reaches the handler at %s without a redirect",
+    async (path) => {
+      const u = await createUser();
+      const res = await postPulse(u.token, pulse([{ language: "Go", xp: 3 }]), { path });
+      expect(res.status).toBe(201);
+      expect((await profile(u.username)).total_xp).toBe(3);
+    },
+  );
 
   it.each([
     ["X-API-Token", (t: string) => t],
@@ -34,11 +37,14 @@ describe("POST /api/my/pulses: success", () => {
     expect(res.status).toBe(201);
   });
 
-  it.each([undefined, "*/*", "application/json", "application/json, text/plain", "text/html, */*;q=0.8"])("passes Accept %s", async (accept) => {
-    const u = await createUser();
-    const headers: Record<string, string> = accept ? { accept } : {};
-    expect((await postPulse(u.token, pulse([{ language: "Go", xp: 1 }]), { headers })).status).toBe(201);
-  });
+  it.each([undefined, "*/*", "application/json", "application/json, text/plain", "text/html, */*;q=0.8"])(
+    "passes Accept %s",
+    async (accept) => {
+      const u = await createUser();
+      const headers: Record<string, string> = accept ? { accept } : {};
+      expect((await postPulse(u.token, pulse([{ language: "Go", xp: 1 }]), { headers })).status).toBe(201);
+    },
+  );
 
   it.each(["application/json; charset=utf-8", "Application/JSON", "application/vnd.api+json"])("parses Content-Type %s", async (type) => {
     const u = await createUser();
@@ -54,7 +60,11 @@ describe("POST /api/my/pulses: success", () => {
 
   it("accepts xp 0, ignores extra keys, and stores duplicate languages as separate rows", async () => {
     const u = await createUser();
-    const entries = [{ language: "Rust", xp: 0 }, { language: "Rust", xp: 5, extra: true }, { language: "rust", xp: 2 }];
+    const entries = [
+      { language: "Rust", xp: 0 },
+      { language: "Rust", xp: 5, extra: true },
+      { language: "rust", xp: 2 },
+    ];
     const body = { ...pulse(entries), client: "x" };
     expect((await postPulse(u.token, body)).status).toBe(201);
     expect(await count("xps x JOIN pulses p ON p.id = x.pulse_id", "p.user_id = ?", u.userId)).toBe(3);
@@ -64,7 +74,14 @@ describe("POST /api/my/pulses: success", () => {
   it("trims language names, books empty ones as Plain text, and keeps the first spelling", async () => {
     const u = await createUser();
     const first = `Lang${Date.now()}`;
-    await postPulse(u.token, pulse([{ language: `  ${first}  `, xp: 1 }, { language: "   ", xp: 2 }, { language: "", xp: 3 }]));
+    await postPulse(
+      u.token,
+      pulse([
+        { language: `  ${first}  `, xp: 1 },
+        { language: "   ", xp: 2 },
+        { language: "", xp: 3 },
+      ]),
+    );
     await postPulse(u.token, pulse([{ language: first.toUpperCase(), xp: 4 }], Date.now() - 120_000));
     const p = await profile(u.username);
     expect(p.languages[first]).toEqual({ xps: 5, new_xps: 5 });
@@ -78,11 +95,19 @@ describe("POST /api/my/pulses: success", () => {
       env.DB.prepare("INSERT OR IGNORE INTO languages (name, name_key) VALUES ('Python', 'python'), ('MagicPython', 'magicpython')"),
       env.DB.prepare("UPDATE languages SET alias_of = (SELECT id FROM languages WHERE name_key = 'python') WHERE name_key = 'magicpython'"),
     ]);
-    await postPulse(u.token, pulse([{ language: "MagicPython", xp: 9 }, { language: "python", xp: 1 }]));
+    await postPulse(
+      u.token,
+      pulse([
+        { language: "MagicPython", xp: 9 },
+        { language: "python", xp: 1 },
+      ]),
+    );
     expect((await profile(u.username)).languages).toEqual({ Python: { xps: 10, new_xps: 10 } });
     const sent = await env.DB.prepare(
       "SELECT o.name FROM xps x JOIN pulses p ON p.id = x.pulse_id JOIN languages o ON o.id = x.original_language_id WHERE p.user_id = ? ORDER BY x.amount DESC",
-    ).bind(u.userId).all<{ name: string }>();
+    )
+      .bind(u.userId)
+      .all<{ name: string }>();
     expect(sent.results.map((r) => r.name)).toEqual(["MagicPython", "Python"]);
   });
 });
@@ -153,12 +178,38 @@ describe("POST /api/my/pulses: validation errors", () => {
     ["missing language", { coded_at: recent, xps: [{ xp: 1 }] }, "Invalid XP format."],
     ["non-string language", { coded_at: recent, xps: [{ language: 42, xp: 1 }] }, "Invalid XP format."],
     ["non-object entry", { coded_at: recent, xps: ["Go"] }, "Invalid XP format."],
-    ["one bad entry among good ones", { coded_at: recent, xps: [{ language: "Go", xp: 1 }, { language: "C", xp: null }] }, "Invalid XP format."],
+    [
+      "one bad entry among good ones",
+      {
+        coded_at: recent,
+        xps: [
+          { language: "Go", xp: 1 },
+          { language: "C", xp: null },
+        ],
+      },
+      "Invalid XP format.",
+    ],
     ["xp above int32", { coded_at: recent, xps: [{ language: "Go", xp: 2_147_483_648 }] }, "XP amount too large (at most 2147483647)."],
-    ["language over 255 characters", { coded_at: recent, xps: [{ language: "x".repeat(256), xp: 1 }] }, "Language name too long (at most 255 characters)."],
-    ["control characters in language", { coded_at: recent, xps: [{ language: "Go\u0000", xp: 1 }] }, "Language name must be valid Unicode text without control characters."],
-    ["lone surrogate in language", { coded_at: recent, xps: [{ language: "Go\ud800", xp: 1 }] }, "Language name must be valid Unicode text without control characters."],
-    ["too many entries", { coded_at: recent, xps: Array.from({ length: MAX_ENTRIES + 1 }, () => ({ language: "Go", xp: 1 })) }, `Too many XP entries in one pulse (at most ${MAX_ENTRIES}).`],
+    [
+      "language over 255 characters",
+      { coded_at: recent, xps: [{ language: "x".repeat(256), xp: 1 }] },
+      "Language name too long (at most 255 characters).",
+    ],
+    [
+      "control characters in language",
+      { coded_at: recent, xps: [{ language: "Go\u0000", xp: 1 }] },
+      "Language name must be valid Unicode text without control characters.",
+    ],
+    [
+      "lone surrogate in language",
+      { coded_at: recent, xps: [{ language: "Go\ud800", xp: 1 }] },
+      "Language name must be valid Unicode text without control characters.",
+    ],
+    [
+      "too many entries",
+      { coded_at: recent, xps: Array.from({ length: MAX_ENTRIES + 1 }, () => ({ language: "Go", xp: 1 })) },
+      `Too many XP entries in one pulse (at most ${MAX_ENTRIES}).`,
+    ],
   ])("%s", async (_name, body, message) => {
     const u = await createUser();
     const res = await postPulse(u.token, body);
@@ -195,7 +246,11 @@ describe("POST /api/my/pulses: validation errors", () => {
   it("answers invalid UTF-8 with a JSON 400", async () => {
     const u = await createUser();
     const bytes = new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]);
-    const res = await api("/api/my/pulses", { method: "POST", headers: { "content-type": "application/json", "x-api-token": u.token }, body: bytes });
+    const res = await api("/api/my/pulses", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-token": u.token },
+      body: bytes,
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: "Request body is not valid UTF-8." });
   });
@@ -212,7 +267,11 @@ describe("POST /api/my/pulses: validation errors", () => {
         controller.close();
       },
     });
-    const chunked = await api("/api/my/pulses", { method: "POST", headers: { "content-type": "application/json", "x-api-token": u.token }, body: stream });
+    const chunked = await api("/api/my/pulses", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-token": u.token },
+      body: stream,
+    });
     expect(chunked.status).toBe(413);
     expect(await count("pulses", "user_id = ?", u.userId)).toBe(0);
   });

@@ -115,7 +115,13 @@ describe("badges", () => {
     const one = await svg(`/users/${u.username}/badge.svg?language=${lang.toUpperCase()}`);
     expect(one.body).toContain(`<title>${u.username} · ${lang}: level 0 · 130 XP</title>`);
     const json = await (await api(`/api/badges/${u.username}?language=${lang}`)).json();
-    expect(json).toEqual({ schemaVersion: 1, label: `${u.username} · ${lang}`, message: "level 0 · 130 XP", color: "#2f6fd6", cacheSeconds: 300 });
+    expect(json).toEqual({
+      schemaVersion: 1,
+      label: `${u.username} · ${lang}`,
+      message: "level 0 · 130 XP",
+      color: "#2f6fd6",
+      cacheSeconds: 300,
+    });
     const week = await (await api(`/api/badges/${u.username}?range=week`)).json<{ message: string }>();
     // The pulse 6.9 days ago is on the week's first local day or the one before it, by the time of day.
     const inWeek = localDate(early, 0) >= addDays(localDate(Date.now(), 0), -6);

@@ -22,8 +22,11 @@ async function contents(db: D1Database) {
     .all<{ name: string }>();
   const rows: Record<string, unknown[]> = {};
   // Sorted by their JSON text: WITHOUT ROWID tables have no rowid to order by.
-  for (const t of tables) rows[t.name] = ((await db.prepare(`SELECT * FROM "${t.name}"`).raw()) as unknown[]).map((r) => JSON.stringify(r)).sort();
-  const schema = (await db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT GLOB '_cf_*' ORDER BY type, name").all()).results;
+  for (const t of tables)
+    rows[t.name] = ((await db.prepare(`SELECT * FROM "${t.name}"`).raw()) as unknown[]).map((r) => JSON.stringify(r)).sort();
+  const schema = (
+    await db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT GLOB '_cf_*' ORDER BY type, name").all()
+  ).results;
   const sequences = (await db.prepare("SELECT name, seq FROM sqlite_sequence ORDER BY name").all()).results;
   return { rows, schema, sequences };
 }
@@ -31,20 +34,38 @@ async function contents(db: D1Database) {
 async function seed(): Promise<void> {
   const { browser } = await signedUp();
   const { token } = await addMachine(browser, 'Desk; "quoted" ✓');
-  for (let i = 0; i < 5; i++) expect((await postPulse(token, pulse([{ language: "Go", xp: i + 1 }, { language: "Ünïcødé ✓", xp: 2 }]))).status).toBe(201);
+  for (let i = 0; i < 5; i++)
+    expect(
+      (
+        await postPulse(
+          token,
+          pulse([
+            { language: "Go", xp: i + 1 },
+            { language: "Ünïcødé ✓", xp: 2 },
+          ]),
+        )
+      ).status,
+    ).toBe(201);
   const u = await createUser();
-  await insertPulseBehindTheWorkersBack({ userId: u.userId, machineId: u.machineId, codedAt: Date.now() - 500 * DAY, xps: [{ language: "Cobol", amount: 40 }] });
+  await insertPulseBehindTheWorkersBack({
+    userId: u.userId,
+    machineId: u.machineId,
+    codedAt: Date.now() - 500 * DAY,
+    xps: [{ language: "Cobol", amount: 40 }],
+  });
   expect((await postPulse(u.token, pulse([{ language: "Cobol", xp: 1 }]))).status).toBe(201);
   await env.DB.batch([
     env.DB.prepare("CREATE TABLE IF NOT EXISTS test_odd_values (id INTEGER PRIMARY KEY, data BLOB, note TEXT, ratio REAL)"),
     env.DB.prepare("INSERT INTO test_odd_values (data, note, ratio) VALUES (?, ?, ?), (NULL, ?, NULL)").bind(
       new Uint8Array([0, 1, 254, 255, 10, 13]),
-      "line\nbreak \"quotes\" \u2028 and \u{1F600}",
+      'line\nbreak "quotes" \u2028 and \u{1F600}',
       0.125,
       "",
     ),
     env.DB.prepare("CREATE TABLE IF NOT EXISTS test_no_rowid (a TEXT, b INTEGER, c TEXT, PRIMARY KEY (a, b)) WITHOUT ROWID"),
-    ...Array.from({ length: 20 }, (_, i) => env.DB.prepare("INSERT OR REPLACE INTO test_no_rowid VALUES (?, ?, ?)").bind(`k${i % 3}`, i, `v${i}`)),
+    ...Array.from({ length: 20 }, (_, i) =>
+      env.DB.prepare("INSERT OR REPLACE INTO test_no_rowid VALUES (?, ?, ?)").bind(`k${i % 3}`, i, `v${i}`),
+    ),
   ]);
 }
 
@@ -67,7 +88,9 @@ describe("backups", () => {
     const stale = `${dumpPrefix("DB", isoDate(now - 31 * DAY))}manifest.json`;
     await env.BACKUPS.put(stale, "{}");
     const before = await contents(env.DB);
-    const oldPulses = await env.DB.prepare("SELECT count(*) AS n FROM pulses WHERE coded_at < ?").bind(now - 450 * DAY).first<number>("n");
+    const oldPulses = await env.DB.prepare("SELECT count(*) AS n FROM pulses WHERE coded_at < ?")
+      .bind(now - 450 * DAY)
+      .first<number>("n");
     expect(oldPulses).toBeGreaterThan(0);
 
     await worker.scheduled(createScheduledController({ cron: BACKUP_CRON, scheduledTime: now }), env);
@@ -76,9 +99,15 @@ describe("backups", () => {
     const tables = Object.keys(before.rows).sort();
     expect(await keys(prefix)).toEqual([`${prefix}manifest.json`, ...tables.map((t) => `${prefix}tables/${t}.ndjson`)].sort());
     expect(await env.BACKUPS.head(stale)).toBeNull();
-    expect(await env.DB.prepare("SELECT count(*) AS n FROM pulses WHERE coded_at < ?").bind(now - 450 * DAY).first<number>("n")).toBe(0);
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM pulses WHERE coded_at < ?")
+        .bind(now - 450 * DAY)
+        .first<number>("n"),
+    ).toBe(0);
     const manifest = await (await env.BACKUPS.get(`${prefix}manifest.json`))!.json<DumpManifest>();
-    expect(Object.fromEntries(manifest.tables.map((t) => [t.name, t.rows]))).toEqual(Object.fromEntries(tables.map((t) => [t, before.rows[t]!.length])));
+    expect(Object.fromEntries(manifest.tables.map((t) => [t.name, t.rows]))).toEqual(
+      Object.fromEntries(tables.map((t) => [t, before.rows[t]!.length])),
+    );
     // Parents come before children, the order a restore inserts them in.
     const order = manifest.tables.map((t) => t.name);
     expect(order.indexOf("users")).toBeLessThan(order.indexOf("machines"));
@@ -90,12 +119,18 @@ describe("backups", () => {
     expect(await contents(env.RESTORE_DB)).toEqual(before);
 
     // Triggers came back last, so they did not count restored rows twice, and they work on new rows.
-    const user = await env.RESTORE_DB.prepare("SELECT u.id, u.total_xp, m.token_hash FROM users u JOIN machines m ON m.user_id = u.id LIMIT 1").first<{ id: number; total_xp: number }>();
+    const user = await env.RESTORE_DB.prepare(
+      "SELECT u.id, u.total_xp, m.token_hash FROM users u JOIN machines m ON m.user_id = u.id LIMIT 1",
+    ).first<{ id: number; total_xp: number }>();
     await env.RESTORE_DB.prepare(
       `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
        SELECT u.id, m.id, u.pulse_seq + 1, ?1, 0, ?1, 5, 'after-restore', json_array(json_array('go', 5)) FROM users u JOIN machines m ON m.user_id = u.id WHERE u.id = ?2 LIMIT 1`,
-    ).bind(now, user!.id).run();
-    expect(await env.RESTORE_DB.prepare("SELECT total_xp FROM users WHERE id = ?").bind(user!.id).first<number>("total_xp")).toBe(user!.total_xp + 5);
+    )
+      .bind(now, user!.id)
+      .run();
+    expect(await env.RESTORE_DB.prepare("SELECT total_xp FROM users WHERE id = ?").bind(user!.id).first<number>("total_xp")).toBe(
+      user!.total_xp + 5,
+    );
 
     // A database with tables is not overwritten.
     await expect(restoreDump(env.RESTORE_DB, r2DumpSource(env.BACKUPS, prefix))).rejects.toThrow(/not empty/);

@@ -24,7 +24,9 @@ async function derived(userId: number) {
 }
 
 async function userPulses(userId: number) {
-  const { results } = await env.DB.prepare("SELECT seq, coded_at AS codedAt, utc_offset AS utcOffset FROM pulses WHERE user_id = ? ORDER BY seq")
+  const { results } = await env.DB.prepare(
+    "SELECT seq, coded_at AS codedAt, utc_offset AS utcOffset FROM pulses WHERE user_id = ? ORDER BY seq",
+  )
     .bind(userId)
     .all<{ seq: number; codedAt: number; utcOffset: number }>();
   return results;
@@ -63,13 +65,28 @@ describe("retention", () => {
         machineId: u.machineId,
         codedAt: old + i * 3_600_000,
         utcOffset: (i % 5) * 60 - 120,
-        xps: [{ language: i % 2 ? "Elixir" : "Rust", amount: 10 + i }, { language: "SQL", amount: 1 }],
+        xps: [
+          { language: i % 2 ? "Elixir" : "Rust", amount: 10 + i },
+          { language: "SQL", amount: 1 },
+        ],
       });
     }
     // At the boundary the local date decides: 23:00 UTC the day before at +02:00 is kept...
-    await insertPulseBehindTheWorkersBack({ userId: u.userId, machineId: u.machineId, codedAt: keptFromMs - 3_600_000, utcOffset: 120, xps: [{ language: "Kept", amount: 3 }] });
+    await insertPulseBehindTheWorkersBack({
+      userId: u.userId,
+      machineId: u.machineId,
+      codedAt: keptFromMs - 3_600_000,
+      utcOffset: 120,
+      xps: [{ language: "Kept", amount: 3 }],
+    });
     // ...and 01:00 UTC on the kept-from date at -02:00 (the day before, locally) goes.
-    await insertPulseBehindTheWorkersBack({ userId: u.userId, machineId: u.machineId, codedAt: keptFromMs + 3_600_000, utcOffset: -120, xps: [{ language: "Gone", amount: 4 }] });
+    await insertPulseBehindTheWorkersBack({
+      userId: u.userId,
+      machineId: u.machineId,
+      codedAt: keptFromMs + 3_600_000,
+      utcOffset: -120,
+      xps: [{ language: "Gone", amount: 4 }],
+    });
     const profileBefore = await profile(u.username);
     const before = await derived(u.userId);
     expect(profileBefore.total_xp).toBe(7 + 25 * 11 + 300 + 3 + 4);
@@ -93,7 +110,12 @@ describe("retention", () => {
 
   it("keeps everything with 0 months, and refuses a setting that is not a whole number of months", async () => {
     const u = await createUser();
-    await insertPulseBehindTheWorkersBack({ userId: u.userId, machineId: u.machineId, codedAt: now - 500 * DAY, xps: [{ language: "Old", amount: 5 }] });
+    await insertPulseBehindTheWorkersBack({
+      userId: u.userId,
+      machineId: u.machineId,
+      codedAt: now - 500 * DAY,
+      xps: [{ language: "Old", amount: 5 }],
+    });
     expect(await runRetention({ ...env, RAW_RETENTION_MONTHS: "0" }, now)).toEqual({ keptFrom, deleted: {}, complete: true });
     expect(await userPulses(u.userId)).toHaveLength(1);
     await expect(runRetention({ ...env, RAW_RETENTION_MONTHS: "13 months" }, now)).rejects.toThrow(/whole number of months/);
@@ -111,10 +133,20 @@ describe("retention", () => {
     ]);
     try {
       const u = await createUser();
-      await insertPulseBehindTheWorkersBack({ userId: u.userId, machineId: u.machineId, codedAt: now - 450 * DAY, xps: [{ language: "Old", amount: 5 }] });
+      await insertPulseBehindTheWorkersBack({
+        userId: u.userId,
+        machineId: u.machineId,
+        codedAt: now - 450 * DAY,
+        xps: [{ language: "Old", amount: 5 }],
+      });
       await addMachineRow(u.userId, "Spare");
       const spare = await env.DB.prepare("SELECT id FROM machines WHERE user_id = ? AND name = 'Spare'").bind(u.userId).first<number>("id");
-      await insertPulseBehindTheWorkersBack({ userId: u.userId, machineId: spare!, codedAt: now - 60_000, xps: [{ language: "New", amount: 2 }] });
+      await insertPulseBehindTheWorkersBack({
+        userId: u.userId,
+        machineId: spare!,
+        codedAt: now - 60_000,
+        xps: [{ language: "New", amount: 2 }],
+      });
       const ids = (await userPulses(u.userId)).length;
       expect(ids).toBe(2);
       await runRetention(env, now);
@@ -133,7 +165,12 @@ describe("retention", () => {
     expect((await profile(u.username)).total_xp).toBe(1);
     // Three old pulses the object is never told about (an import, a lost notification), then swept.
     for (let i = 0; i < 3; i++) {
-      await insertPulseBehindTheWorkersBack({ userId: u.userId, machineId: u.machineId, codedAt: now - 430 * DAY + i * DAY, xps: [{ language: "Perl", amount: 100 }] });
+      await insertPulseBehindTheWorkersBack({
+        userId: u.userId,
+        machineId: u.machineId,
+        codedAt: now - 430 * DAY + i * DAY,
+        xps: [{ language: "Perl", amount: 100 }],
+      });
     }
     await runRetention(env, now);
     expect((await userPulses(u.userId)).map((p) => p.seq)).toEqual([1]);
@@ -152,7 +189,15 @@ describe("retention", () => {
     const { machineId, token } = await addMachine(browser, "Desk");
     expect((await postPulse(token, pulse([{ language: "Go", xp: 9 }]))).status).toBe(201);
     for (let i = 0; i < 6; i++) {
-      await insertPulseBehindTheWorkersBack({ userId, machineId, codedAt: now - 440 * DAY + (i % 3) * DAY + i * 60_000, xps: [{ language: "Lisp", amount: 10 }, { language: i % 2 ? "C" : "Lisp", amount: 1 }] });
+      await insertPulseBehindTheWorkersBack({
+        userId,
+        machineId,
+        codedAt: now - 440 * DAY + (i % 3) * DAY + i * 60_000,
+        xps: [
+          { language: "Lisp", amount: 10 },
+          { language: i % 2 ? "C" : "Lisp", amount: 1 },
+        ],
+      });
     }
     const csvBefore = await (await browser.get("/my/export.csv")).text();
     expect(csvBefore.trimEnd().split("\n")).toHaveLength(1 + 1 + 12);
@@ -196,7 +241,9 @@ describe("retention", () => {
       ).bind(u.userId, machineId, old + i * 60_000, old, `retention-${u.userId}-${machineId}-${i}`, now);
     for (let i = 0; i < 10; i++) await insert(i, u.machineId).run();
     const codingTime = () =>
-      env.DB.prepare("SELECT local_date, dim, name, ms FROM coding_time_daily WHERE user_id = ? AND ms != 0 ORDER BY local_date, dim, name").bind(u.userId).all();
+      env.DB.prepare("SELECT local_date, dim, name, ms FROM coding_time_daily WHERE user_id = ? AND ms != 0 ORDER BY local_date, dim, name")
+        .bind(u.userId)
+        .all();
     const before = (await codingTime()).results;
     expect(before.find((r) => r.dim === "total")?.ms).toBe(9 * 60_000);
 
@@ -207,13 +254,19 @@ describe("retention", () => {
 
     // Outside the sweep the delete trigger still works: a deleted machine's recent heartbeats take their time with them.
     await addMachineRow(u.userId, "Second");
-    const second = { machineId: (await env.DB.prepare("SELECT id FROM machines WHERE user_id = ? AND name = 'Second'").bind(u.userId).first<number>("id"))! };
+    const second = {
+      machineId: (await env.DB.prepare("SELECT id FROM machines WHERE user_id = ? AND name = 'Second'")
+        .bind(u.userId)
+        .first<number>("id"))!,
+    };
     const recent = now - 3_600_000;
     for (let i = 0; i < 3; i++) {
       await env.DB.prepare(
         `INSERT INTO heartbeats (user_id, machine_id, time_ms, local_date, utc_offset, entity, type, category, language, hash, received_at)
          VALUES (?, ?, ?, date(? / 1000, 'unixepoch'), 0, 'lib.rs', 'file', 'coding', 'Rust', ?, ?)`,
-      ).bind(u.userId, second.machineId, recent + i * 60_000, recent, `retention-recent-${u.userId}-${i}`, now).run();
+      )
+        .bind(u.userId, second.machineId, recent + i * 60_000, recent, `retention-recent-${u.userId}-${i}`, now)
+        .run();
     }
     const today = (await codingTime()).results.filter((r) => r.dim === "language" && r.name === "Rust");
     expect(today.reduce((sum, r) => sum + Number(r.ms), 0)).toBe(2 * 60_000);

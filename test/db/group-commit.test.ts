@@ -6,12 +6,16 @@ import { GroupCommit, type Statement } from "../../worker/db/group-commit";
 import { isConstraintError } from "../../worker/db/sql";
 
 beforeAll(async () => {
-  await env.DB.prepare("CREATE TABLE IF NOT EXISTS group_commit_probe (id INTEGER PRIMARY KEY, tag TEXT NOT NULL CHECK (tag <> 'bad'))").run();
+  await env.DB.prepare(
+    "CREATE TABLE IF NOT EXISTS group_commit_probe (id INTEGER PRIMARY KEY, tag TEXT NOT NULL CHECK (tag <> 'bad'))",
+  ).run();
 });
 
 const insert = (tag: string): Statement => ({ sql: "INSERT INTO group_commit_probe (tag) VALUES (?) RETURNING id, tag", params: [tag] });
 const rowsTagged = async (prefix: string) =>
-  (await env.DB.prepare("SELECT tag FROM group_commit_probe WHERE tag LIKE ? ORDER BY id").bind(`${prefix}%`).all<{ tag: string }>()).results.map((r) => r.tag);
+  (
+    await env.DB.prepare("SELECT tag FROM group_commit_probe WHERE tag LIKE ? ORDER BY id").bind(`${prefix}%`).all<{ tag: string }>()
+  ).results.map((r) => r.tag);
 
 describe("GroupCommit", () => {
   it("sends a lone writer at once, in one round trip", async () => {

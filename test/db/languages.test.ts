@@ -8,9 +8,9 @@ import { createUser, postPulse, pulse, uniqueName } from "../helpers";
 import { signedUp, addMachine } from "../accounts/browser";
 
 async function insertLanguage(name: string, aliasOf: string | null = null): Promise<void> {
-  await env.DB.prepare(
-    "INSERT INTO languages (name, name_key, alias_of) VALUES (?, ?, (SELECT id FROM languages WHERE name_key = ?))",
-  ).bind(name, languageKey(name), aliasOf === null ? null : languageKey(aliasOf)).run();
+  await env.DB.prepare("INSERT INTO languages (name, name_key, alias_of) VALUES (?, ?, (SELECT id FROM languages WHERE name_key = ?))")
+    .bind(name, languageKey(name), aliasOf === null ? null : languageKey(aliasOf))
+    .run();
 }
 
 /** Every page of the list, concatenated. */

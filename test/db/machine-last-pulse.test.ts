@@ -20,7 +20,9 @@ describe("a machine's last pulse", () => {
     expect(first.lastPulseAt).toBeGreaterThanOrEqual(t0);
     expect(first.lastPulseAt).toBeLessThanOrEqual(t1);
     expect(after.find((m) => m.name === "second")!.lastPulseAt).toBeNull();
-    const received = await env.DB.prepare("SELECT max(received_at) AS at FROM pulses WHERE user_id = ?").bind(u.userId).first<{ at: number }>();
+    const received = await env.DB.prepare("SELECT max(received_at) AS at FROM pulses WHERE user_id = ?")
+      .bind(u.userId)
+      .first<{ at: number }>();
     expect(first.lastPulseAt).toBe(received!.at);
 
     // The same pulse again is ignored (no row), so the time stays.

@@ -28,7 +28,9 @@ describe("recordPulse", () => {
 
     const rows = await env.DB.prepare(
       `SELECT l.name AS language, x.amount AS xp FROM xps x JOIN languages l ON l.id = x.language_id WHERE x.pulse_id = ? ORDER BY x.id`,
-    ).bind(outcome.ref.pulseId).all<{ language: string; xp: number }>();
+    )
+      .bind(outcome.ref.pulseId)
+      .all<{ language: string; xp: number }>();
     expect(rows.results).toEqual(xps);
     const stored = await env.DB.prepare("SELECT xp, xps_intake FROM pulses WHERE id = ?").bind(outcome.ref.pulseId).first();
     expect(stored).toEqual({ xp: (100 * 101) / 2, xps_intake: null });
@@ -45,7 +47,10 @@ describe("recordPulse", () => {
       { language: uniqueName("never-stored"), xp: 7 },
     ]);
     // INSERT OR IGNORE would have let the trigger skip the unknown row and keep the pulse: it must abort.
-    const error = await write(u.token, p, true).then(() => null, (e: unknown) => e);
+    const error = await write(u.token, p, true).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(isConstraintError(error, "NOT NULL constraint failed: xps.")).toBe(true);
     expect(await count("pulses", "user_id = ?", u.userId)).toBe(0);
     expect(await count("machine_daily_xp", "machine_id = ?", u.machineId)).toBe(0);

@@ -13,7 +13,11 @@ import { isLocalRequest, sameOrigin } from "../../worker/http/origin";
 describe("cookies", () => {
   it("parses a Cookie header; the first of a repeated name wins", () => {
     const c = parseCookies('a=1; b="quoted"; a=2; junk; =x; c=');
-    expect([...c]).toEqual([["a", "1"], ["b", "quoted"], ["c", ""]]);
+    expect([...c]).toEqual([
+      ["a", "1"],
+      ["b", "quoted"],
+      ["c", ""],
+    ]);
     expect(parseCookies(null).size).toBe(0);
   });
 
@@ -84,7 +88,9 @@ describe("CSV export format", () => {
   it("skips pulses without XP rows in CSV and keeps them in JSON", () => {
     const empty = { seq: 2, codedAt: at, utcOffset: 0, machine: "m", language: null, sentAs: null, amount: null };
     expect(csvRow(empty)).toBe("");
-    expect(groupPulses([empty])).toEqual([{ coded_at: "2017-11-27T23:00:00+00:00", sent_at: "2017-11-27 23:00:00Z", tz_offset: 0, machine: "m", xps: [] }]);
+    expect(groupPulses([empty])).toEqual([
+      { coded_at: "2017-11-27T23:00:00+00:00", sent_at: "2017-11-27 23:00:00Z", tz_offset: 0, machine: "m", xps: [] },
+    ]);
   });
 });
 

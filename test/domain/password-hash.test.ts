@@ -26,7 +26,14 @@ describe("password hashing (PBKDF2-SHA256)", () => {
   });
 
   it("refuses empty or malformed stored hashes", async () => {
-    for (const stored of ["", "plain", "pbkdf2-sha256$100000$$", "pbkdf2-sha256$999999$AAAA$AAAA", "bcrypt$12$x$y", "pbkdf2-sha256$abc$AAAA$AAAA"]) {
+    for (const stored of [
+      "",
+      "plain",
+      "pbkdf2-sha256$100000$$",
+      "pbkdf2-sha256$999999$AAAA$AAAA",
+      "bcrypt$12$x$y",
+      "pbkdf2-sha256$abc$AAAA$AAAA",
+    ]) {
       expect(await verifyPassword("anything", stored), stored).toBe(false);
     }
   });

@@ -11,7 +11,16 @@ const password = "plum orchard 77 lantern";
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+  ],
 });
 const problems = [];
 try {
@@ -54,7 +63,10 @@ try {
   expect(pulse.status === 201, `the new token posts a pulse (${pulse.status})`);
 
   await page.reload();
-  expect((await page.getByRole("textbox", { name: "API token", exact: true }).count()) === 0, "the token is not shown again after a reload");
+  expect(
+    (await page.getByRole("textbox", { name: "API token", exact: true }).count()) === 0,
+    "the token is not shown again after a reload",
+  );
   expect((await page.content()).includes("12 XP"), "the machine shows its XP");
 
   await page.getByRole("button", { name: "Log out" }).click();

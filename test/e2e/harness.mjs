@@ -18,7 +18,9 @@ export const CHROMIUM_ARGS = [
 export function chromiumPath() {
   const path = process.env.CHROMIUM ?? "/usr/bin/chromium";
   if (!existsSync(path)) {
-    throw new Error(`Chromium not found at ${path}: the browser tests need it (apt-get install chromium, or set CHROMIUM=/path/to/chromium)`);
+    throw new Error(
+      `Chromium not found at ${path}: the browser tests need it (apt-get install chromium, or set CHROMIUM=/path/to/chromium)`,
+    );
   }
   return path;
 }

@@ -21,7 +21,10 @@ function sendHeartbeats(base, token, heartbeats) {
 
 async function heartbeatsLive(check, ctx) {
   const { waka } = ctx.seeded;
-  const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 800 }, extraHTTPHeaders: { "cf-connecting-ip": clientAddress() } });
+  const context = await ctx.browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    extraHTTPHeaders: { "cf-connecting-ip": clientAddress() },
+  });
   const profile = await check.openPage(context);
   const res = await profile.goto(`${ctx.base}/users/${waka.username}`, { waitUntil: "load" });
   check.expect(res?.status() === 200, "the profile answers 200");
@@ -29,20 +32,36 @@ async function heartbeatsLive(check, ctx) {
 
   // Two heartbeats in the previous 2-minute slot, then (with the page still open) one in this slot.
   const slot = Math.floor(Date.now() / SLOT_MS) * SLOT_MS;
-  const first = [slot - 90_000, slot - 30_000].map((ms, i) => ({ entity: `/src/main${i}.hs`, type: "file", time: ms / 1000, language: "Haskell", project: "secret-project", category: "coding" }));
+  const first = [slot - 90_000, slot - 30_000].map((ms, i) => ({
+    entity: `/src/main${i}.hs`,
+    type: "file",
+    time: ms / 1000,
+    language: "Haskell",
+    project: "secret-project",
+    category: "coding",
+  }));
   let started = Date.now();
-  let shown = profile.waitForFunction(() => /\(60 XP\)/.test(document.querySelector("[data-level-text]")?.textContent ?? ""), null, { timeout: 5_000 }).then(() => Date.now() - started);
+  let shown = profile
+    .waitForFunction(() => /\(60 XP\)/.test(document.querySelector("[data-level-text]")?.textContent ?? ""), null, { timeout: 5_000 })
+    .then(() => Date.now() - started);
   const flash = profile.waitForSelector(".xp-gain", { timeout: 5_000 }).then((el) => el.textContent());
   const answer = await sendHeartbeats(ctx.base, waka.token, first);
   check.expect(answer.status === 201, `the bulk request answers 201 (got ${answer.status})`);
   let ms = await shown;
   check.expect(ms <= LIVE_DEADLINE_MS, `the heartbeats' XP shows on the open profile without a reload in ${ms} ms`);
   check.expect((await flash) === "+60 XP", "the profile flashes the new XP");
-  check.expect((await profile.locator('[data-list="top-languages"] .skill-name').allTextContents()).includes("Haskell"), "the heartbeats' language is listed");
+  check.expect(
+    (await profile.locator('[data-list="top-languages"] .skill-name').allTextContents()).includes("Haskell"),
+    "the heartbeats' language is listed",
+  );
 
   started = Date.now();
-  shown = profile.waitForFunction(() => /\(120 XP\)/.test(document.querySelector("[data-level-text]")?.textContent ?? ""), null, { timeout: 5_000 }).then(() => Date.now() - started);
-  await sendHeartbeats(ctx.base, waka.token, [{ entity: "/src/main2.hs", type: "file", time: (slot + 1_000) / 1000, language: "Haskell", project: "secret-project" }]);
+  shown = profile
+    .waitForFunction(() => /\(120 XP\)/.test(document.querySelector("[data-level-text]")?.textContent ?? ""), null, { timeout: 5_000 })
+    .then(() => Date.now() - started);
+  await sendHeartbeats(ctx.base, waka.token, [
+    { entity: "/src/main2.hs", type: "file", time: (slot + 1_000) / 1000, language: "Haskell", project: "secret-project" },
+  ]);
   ms = await shown;
   check.expect(ms <= LIVE_DEADLINE_MS, `a heartbeat in the next slot adds its XP live in ${ms} ms`);
   // A retry of the same heartbeats changes nothing.

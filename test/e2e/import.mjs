@@ -52,16 +52,29 @@ async function importWithProgress(check, ctx) {
   const during = [...new Set(values)].filter((v) => v > 0 && v < 100);
   check.expect(midway > 0 && midway < 100, `the bar stood part-way while pulses were added (${midway}%)`);
   check.expect(during.length >= 3, `the bar showed ${during.length} values between 0 and 100 on its way`);
-  check.expect(values.every((v, i) => i === 0 || v >= values[i - 1] || values[i - 1] === 100), "upload and processing each moved forward only");
+  check.expect(
+    values.every((v, i) => i === 0 || v >= values[i - 1] || values[i - 1] === 100),
+    "upload and processing each moved forward only",
+  );
   check.expect((await page.locator("#import-progress").evaluate((bar) => bar.value)) === 100, "the bar ends at 100");
   check.expect((await page.locator("#import-percent").textContent()) === "100", "the percentage reads 100");
   const rowsText = await page.locator("#import-rows").textContent();
-  check.expect(/^[\d,]+ of [\d,]+ rows done$/.test(rowsText ?? "") && rowsText.split(" of ")[0] === rowsText.split(" of ")[1].replace(" rows done", ""), `rows done: ${rowsText}`);
+  check.expect(
+    /^[\d,]+ of [\d,]+ rows done$/.test(rowsText ?? "") &&
+      rowsText.split(" of ")[0] === rowsText.split(" of ")[1].replace(" rows done", ""),
+    `rows done: ${rowsText}`,
+  );
   const totals = await page.locator("#import-totals li").allTextContents();
   check.expect(totals[0]?.startsWith(`${file.pulses.toLocaleString("en-US")} pulses added`), `summary: ${totals[0]}`);
   const problems = await page.locator("#import-problems li").allTextContents();
-  check.expect(problems.length === 1 && problems[0] === 'Line 4: amount "many" is not a whole number of XP', `the skipped line is listed with its number: ${problems.join(" | ")}`);
-  check.expect((await page.locator("#import-skipped-note").textContent())?.includes("3 more rows were skipped with them"), "the rows skipped with it are explained");
+  check.expect(
+    problems.length === 1 && problems[0] === 'Line 4: amount "many" is not a whole number of XP',
+    `the skipped line is listed with its number: ${problems.join(" | ")}`,
+  );
+  check.expect(
+    (await page.locator("#import-skipped-note").textContent())?.includes("3 more rows were skipped with them"),
+    "the rows skipped with it are explained",
+  );
 
   await goto(page, `${ctx.base}/users/${username}`);
   const html = await page.content();
@@ -70,4 +83,6 @@ async function importWithProgress(check, ctx) {
   await context.close();
 }
 
-export const importChecks = [["import: a pulses.csv uploaded with a live progress bar to the end, its summary, then the profile", importWithProgress]];
+export const importChecks = [
+  ["import: a pulses.csv uploaded with a live progress bar to the end, its summary, then the profile", importWithProgress],
+];

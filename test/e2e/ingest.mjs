@@ -9,7 +9,13 @@ function send(base, token, codedAt, xp) {
   return fetch(`${base}/api/my/pulses`, {
     method: "POST",
     headers: { "x-api-token": token, "content-type": "application/json" },
-    body: JSON.stringify({ coded_at: codedAt, xps: [{ language: "Zig", xp }, { language: "Plain text", xp: 1 }] }),
+    body: JSON.stringify({
+      coded_at: codedAt,
+      xps: [
+        { language: "Zig", xp },
+        { language: "Plain text", xp: 1 },
+      ],
+    }),
   });
 }
 
@@ -39,11 +45,20 @@ async function concurrentPulses(check, { base, seeded, serverLogPath }) {
   const after = await writes();
   const statements = after.statements - before.statements;
   const roundTrips = after.roundTrips - before.roundTrips;
-  check.expect(roundTrips > 0 && roundTrips < statements, `the pulses shared D1 round trips (${statements} statements in ${roundTrips} round trips)`);
+  check.expect(
+    roundTrips > 0 && roundTrips < statements,
+    `the pulses shared D1 round trips (${statements} statements in ${roundTrips} round trips)`,
+  );
   const valid = answers.filter(([kind]) => kind === "valid").map(([, status]) => status);
   const unknown = answers.filter(([kind]) => kind === "unknown").map(([, status]) => status);
-  check.expect(valid.length === users.length * PULSES_PER_USER * 2 && valid.every((s) => s === 201), `all ${valid.length} valid pulses and retries answered 201 (got ${[...new Set(valid)]})`);
-  check.expect(unknown.every((s) => s === 403), `all ${unknown.length} unknown tokens answered 403 (got ${[...new Set(unknown)]})`);
+  check.expect(
+    valid.length === users.length * PULSES_PER_USER * 2 && valid.every((s) => s === 201),
+    `all ${valid.length} valid pulses and retries answered 201 (got ${[...new Set(valid)]})`,
+  );
+  check.expect(
+    unknown.every((s) => s === 403),
+    `all ${unknown.length} unknown tokens answered 403 (got ${[...new Set(unknown)]})`,
+  );
 
   for (const [username, total] of expected) {
     const res = await fetch(`${base}/api/users/${username}`);
@@ -51,7 +66,10 @@ async function concurrentPulses(check, { base, seeded, serverLogPath }) {
     check.expect(profile.total_xp === total, `${username}: total ${total} XP, each pulse counted once (got ${profile.total_xp})`);
   }
   const log = readFileSync(serverLogPath, "utf8");
-  check.expect(!/different request|never generate a response|gave up waiting/i.test(log), "no cross-request errors, hung requests or abandoned waits in the server log");
+  check.expect(
+    !/different request|never generate a response|gave up waiting/i.test(log),
+    "no cross-request errors, hung requests or abandoned waits in the server log",
+  );
 }
 
 export const ingestChecks = [["concurrent pulses and retries from many users: each answered, each counted once", concurrentPulses]];

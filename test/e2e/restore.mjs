@@ -15,7 +15,9 @@ const root = mkdtempSync(join(tmpdir(), "pulse-restore-"));
 const source = join(root, "source");
 const target = join(root, "target");
 const d1 = (state, sql) => {
-  const out = wrangler(["d1", "execute", "DB", "--local", "--persist-to", state, "-c", "wrangler.toml", "--json", "--command", sql], { capture: true });
+  const out = wrangler(["d1", "execute", "DB", "--local", "--persist-to", state, "-c", "wrangler.toml", "--json", "--command", sql], {
+    capture: true,
+  });
   return JSON.parse(out).at(-1)?.results ?? [];
 };
 const fail = (message) => {
@@ -29,8 +31,10 @@ try {
   d1(
     source,
     tokens
-      .map((t, i) => `INSERT INTO users (username, username_key, created_at) VALUES ('restore${i}', 'restore${i}', 1);
-        INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (last_insert_rowid(), ${sqlString(`Box "${i}"; ✓`)}, ${sqlString(hashToken(t))}, 1);`)
+      .map(
+        (t, i) => `INSERT INTO users (username, username_key, created_at) VALUES ('restore${i}', 'restore${i}', 1);
+        INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (last_insert_rowid(), ${sqlString(`Box "${i}"; ✓`)}, ${sqlString(hashToken(t))}, 1);`,
+      )
       .join("\n"),
   );
   const server = startDevServer({
@@ -45,7 +49,13 @@ try {
         const res = await fetch(`${server.url}/api/my/pulses`, {
           method: "POST",
           headers: { "content-type": "application/json", "x-api-token": token },
-          body: JSON.stringify({ coded_at: new Date(Date.now() - n * 60_000).toISOString(), xps: [{ language: `Lang${(i + n) % 3}`, xp: 10 + n }, { language: "Ünïcødé", xp: 1 }] }),
+          body: JSON.stringify({
+            coded_at: new Date(Date.now() - n * 60_000).toISOString(),
+            xps: [
+              { language: `Lang${(i + n) % 3}`, xp: 10 + n },
+              { language: "Ünïcødé", xp: 1 },
+            ],
+          }),
         });
         if (res.status !== 201) throw new Error(`pulse answered ${res.status}`);
       }
@@ -61,10 +71,19 @@ try {
   // Both databases are read straight from their SQLite files (quicker than a wrangler call per table).
   const open = (state) => {
     const dir = join(state, "v3", "d1", "miniflare-D1DatabaseObject");
-    return new DatabaseSync(join(dir, readdirSync(dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite")), { readOnly: true });
+    return new DatabaseSync(
+      join(
+        dir,
+        readdirSync(dir).find((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite"),
+      ),
+      { readOnly: true },
+    );
   };
   const [from, to] = [open(source), open(target)];
-  const tables = from.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'sqlite_*' AND name NOT GLOB '_cf_*' ORDER BY name").all().map((r) => r.name);
+  const tables = from
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'sqlite_*' AND name NOT GLOB '_cf_*' ORDER BY name")
+    .all()
+    .map((r) => r.name);
   const queries = {
     schema: "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT GLOB '_cf_*' ORDER BY type, name",
     sqlite_sequence: "SELECT name, seq FROM sqlite_sequence ORDER BY name",
@@ -73,7 +92,9 @@ try {
   // The nightly run sweeps after the dump, so only the retention row may differ: the dump has it from before the sweep.
   const keptFrom = [from, to].map((db) => db.prepare("SELECT raw_kept_from AS d FROM retention").get().d);
   delete queries.retention;
-  const differing = Object.entries(queries).filter(([, q]) => JSON.stringify(from.prepare(q).all()) !== JSON.stringify(to.prepare(q).all())).map(([name]) => name);
+  const differing = Object.entries(queries)
+    .filter(([, q]) => JSON.stringify(from.prepare(q).all()) !== JSON.stringify(to.prepare(q).all()))
+    .map(([name]) => name);
   const pulses = to.prepare("SELECT count(*) AS n, (SELECT sum(total_xp) FROM users) AS xp FROM pulses").get();
   from.close();
   to.close();

@@ -41,7 +41,18 @@ const startServer = () =>
     port: PORT,
     // wrangler dev has no request location: pulses get map dots at this fallback.
     // BENCH_ENDPOINTS: the ingest check reads how many D1 round trips the pulses took.
-    args: ["--persist-to", persistTo, "--log-level", "warn", "--var", "FALLBACK_COORDS:60.17,24.94", "--var", `EXAMPLE_PROFILE:${history.username}`, "--var", "BENCH_ENDPOINTS:1"],
+    args: [
+      "--persist-to",
+      persistTo,
+      "--log-level",
+      "warn",
+      "--var",
+      "FALLBACK_COORDS:60.17,24.94",
+      "--var",
+      `EXAMPLE_PROFILE:${history.username}`,
+      "--var",
+      "BENCH_ENDPOINTS:1",
+    ],
     log: serverLog,
   });
 let server = startServer();
@@ -58,7 +69,11 @@ try {
   await waitForHealth(server.url);
   // Some XP around the world over the last 4 hours, for the front page's chart and languages.
   for (let minutesAgo = 230; minutesAgo >= 2; minutesAgo -= 12) {
-    const languages = [["TypeScript", 40 + (minutesAgo % 50)], ["Rust", 20 + (minutesAgo % 30)], ["Go", 10]];
+    const languages = [
+      ["TypeScript", 40 + (minutesAgo % 50)],
+      ["Rust", 20 + (minutesAgo % 30)],
+      ["Go", 10],
+    ];
     await postPulse(server.url, feeder.token, languages.slice(0, 1 + (minutesAgo % 3)), new Date(Date.now() - minutesAgo * 60_000));
   }
 
@@ -66,7 +81,12 @@ try {
   const ctx = { base: server.url, browser, seeded: { history, feeder, live, burst, waka }, resultsDir, restartServer, serverLogPath };
   // E2E_ONLY: a pattern that picks checks by name (and skips the account flow), for a quick rerun.
   const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, "i") : null;
-  result = await runChecks([...ingestChecks, ...siteChecks, ...walkthroughChecks, ...importChecks, ...showcaseChecks, ...heartbeatChecks].filter(([name]) => !only || only.test(name)), ctx);
+  result = await runChecks(
+    [...ingestChecks, ...siteChecks, ...walkthroughChecks, ...importChecks, ...showcaseChecks, ...heartbeatChecks].filter(
+      ([name]) => !only || only.test(name),
+    ),
+    ctx,
+  );
   if (!only) {
     console.log("e2e: account flow (test/e2e/accounts.mjs) ...");
     const accounts = spawnSync(process.execPath, ["test/e2e/accounts.mjs", server.url], { stdio: "inherit" });

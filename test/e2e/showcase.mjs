@@ -4,7 +4,8 @@
 import { clientAddress } from "./harness.mjs";
 import { postPulse } from "./site.mjs";
 
-const newContext = (ctx) => ctx.browser.newContext({ viewport: { width: 1280, height: 800 }, extraHTTPHeaders: { "cf-connecting-ip": clientAddress() } });
+const newContext = (ctx) =>
+  ctx.browser.newContext({ viewport: { width: 1280, height: 800 }, extraHTTPHeaders: { "cf-connecting-ip": clientAddress() } });
 
 async function goto(page, url, status = 200) {
   const res = await page.goto(url, { waitUntil: "load" });
@@ -22,7 +23,10 @@ async function leaderboardPage(check, ctx) {
   await goto(page, `${ctx.base}/`);
   await page.getByRole("link", { name: "Leaderboards" }).click();
   await page.waitForURL(`${ctx.base}/leaderboards`);
-  check.expect((await page.locator('.range-tabs [data-range="week"]').getAttribute("aria-current")) === "page", "the header links to the board of the last 7 days");
+  check.expect(
+    (await page.locator('.range-tabs [data-range="week"]').getAttribute("aria-current")) === "page",
+    "the header links to the board of the last 7 days",
+  );
   // The board takes in new pulses at most 2 s late: type the language and look until the three show up.
   const deadline = Date.now() + 10_000;
   let rows = [];
@@ -30,17 +34,29 @@ async function leaderboardPage(check, ctx) {
     await page.getByLabel("Language").fill(language.toLowerCase());
     await page.getByRole("button", { name: "Show" }).click();
     await page.waitForLoadState("load");
-    rows = await page.locator("[data-board] tbody tr").evaluateAll((trs) => trs.map((tr) => [tr.querySelector("[data-rank]")?.textContent, tr.dataset.user, tr.querySelector("[data-xp]")?.textContent]));
+    rows = await page
+      .locator("[data-board] tbody tr")
+      .evaluateAll((trs) =>
+        trs.map((tr) => [tr.querySelector("[data-rank]")?.textContent, tr.dataset.user, tr.querySelector("[data-xp]")?.textContent]),
+      );
   } while (rows.length < 3 && Date.now() < deadline && (await page.waitForTimeout(500), true));
   const tied = [a.username, c.username].sort();
   check.expect(
-    JSON.stringify(rows) === JSON.stringify([["1", b.username, "500"], ["2", tied[0], "300"], ["2", tied[1], "300"]]),
+    JSON.stringify(rows) ===
+      JSON.stringify([
+        ["1", b.username, "500"],
+        ["2", tied[0], "300"],
+        ["2", tied[1], "300"],
+      ]),
     `ranks with a tie, booked spelling from any case (${JSON.stringify(rows)})`,
   );
   check.expect((await page.locator("[data-board] caption").textContent())?.includes(language), "the caption names the booked language");
   await page.getByRole("link", { name: "All time" }).click();
   await page.waitForLoadState("load");
-  check.expect(page.url().includes("range=all") && (await page.locator('.range-tabs [data-range="all"]').getAttribute("aria-current")) === "page", "the range tabs keep the language and switch the range");
+  check.expect(
+    page.url().includes("range=all") && (await page.locator('.range-tabs [data-range="all"]').getAttribute("aria-current")) === "page",
+    "the range tabs keep the language and switch the range",
+  );
   check.expect((await page.locator("[data-board] tbody tr").count()) === 3, "all time shows the same three coders");
   await page.locator(`[data-board] a:text-is("${b.username}")`).click();
   await page.waitForURL(`${ctx.base}/users/${b.username}`);
@@ -66,10 +82,16 @@ async function badgeSnippet(check, ctx) {
   await img.evaluate((el) => (el.complete ? null : new Promise((r) => el.addEventListener("load", r, { once: true }))));
   check.expect((await img.evaluate((el) => el.naturalWidth)) > 50, "the badge image loads and has a width");
   const expected = `[![${username} on Pulse Edge](${ctx.base}/users/${username}/badge.svg)](${ctx.base}/users/${username})`;
-  check.expect((await page.getByLabel("Markdown for a README").inputValue()) === expected, "the snippet is the Markdown with this server's address");
+  check.expect(
+    (await page.getByLabel("Markdown for a README").inputValue()) === expected,
+    "the snippet is the Markdown with this server's address",
+  );
   await section.getByRole("button", { name: "Copy" }).click();
   await section.getByText("Copied to the clipboard.").waitFor({ timeout: 5000 });
-  check.expect((await page.evaluate(() => navigator.clipboard.readText())) === expected, "the copy button puts the snippet on the clipboard");
+  check.expect(
+    (await page.evaluate(() => navigator.clipboard.readText())) === expected,
+    "the copy button puts the snippet on the clipboard",
+  );
   check.expect((await section.locator("[data-copy-button]").getAttribute("data-copied")) === "true", "the button shows the copied state");
   // The SVG is well-formed XML with a title, as a browser's XML parser reads it.
   const parsed = await page.evaluate(async (path) => {
@@ -77,7 +99,10 @@ async function badgeSnippet(check, ctx) {
     const doc = new DOMParser().parseFromString(text, "image/svg+xml");
     return { error: doc.querySelector("parsererror") !== null, title: doc.querySelector("title")?.textContent ?? null, bytes: text.length };
   }, `/users/${username}/badge.svg`);
-  check.expect(!parsed.error && parsed.title?.startsWith(`${username}: level`), `the badge parses as SVG with its title (${parsed.title}, ${parsed.bytes} bytes)`);
+  check.expect(
+    !parsed.error && parsed.title?.startsWith(`${username}: level`),
+    `the badge parses as SVG with its title (${parsed.title}, ${parsed.bytes} bytes)`,
+  );
   await context.close();
 }
 
@@ -91,7 +116,10 @@ async function userSearch(check, ctx) {
   await page.getByRole("button", { name: "Search" }).click();
   await page.waitForLoadState("load");
   const names = await page.locator("[data-search-results] a").allTextContents();
-  check.expect(JSON.stringify(names) === JSON.stringify(["burst1", "burst10", "burst11"]), `case-insensitive prefix search (${names.join(", ")})`);
+  check.expect(
+    JSON.stringify(names) === JSON.stringify(["burst1", "burst10", "burst11"]),
+    `case-insensitive prefix search (${names.join(", ")})`,
+  );
   await page.getByRole("link", { name: "burst10" }).click();
   await page.waitForURL(`${ctx.base}/users/burst10`);
   check.expect(true, "a result opens the profile");

@@ -77,7 +77,8 @@ function chartDrift(page, name) {
         const expected = radial
           ? chart.scales.r.getDistanceFromCenterForValue(value)
           : Math.abs(chart.scales.y.getPixelForValue(value) - chart.scales.y.getPixelForValue(0));
-        if (Math.abs(drawn - expected) > 1.5) drift.push(`${dataset.label}[${j}] = ${value} drawn ${drawn.toFixed(1)} px, expected ${expected.toFixed(1)} px`);
+        if (Math.abs(drawn - expected) > 1.5)
+          drift.push(`${dataset.label}[${j}] = ${value} drawn ${drawn.toFixed(1)} px, expected ${expected.toFixed(1)} px`);
       });
     });
     return drift;
@@ -104,9 +105,7 @@ async function hoverChart(page, name) {
   const box = await canvas.boundingBox();
   await page.mouse.move(box.x + point.x - 3, box.y + point.y - 3);
   await page.mouse.move(box.x + point.x, box.y + point.y, { steps: 4 });
-  await page
-    .waitForFunction((name) => globalThis.pulseEdge.charts[name].tooltip?.opacity > 0.99, name, { timeout: 3_000 })
-    .catch(() => {});
+  await page.waitForFunction((name) => globalThis.pulseEdge.charts[name].tooltip?.opacity > 0.99, name, { timeout: 3_000 }).catch(() => {});
   return page.evaluate((name) => {
     const tooltip = globalThis.pulseEdge.charts[name].tooltip;
     if (!(tooltip?.opacity > 0)) return [];
@@ -164,14 +163,20 @@ async function frontPage(check, ctx) {
     await waitLive(page);
     await settleCharts(page);
     if (label === "desktop") {
-      check.expect(map.status() === 200 && (map.headers()["content-type"] ?? "").startsWith("image/svg+xml"), "the world map is a self-hosted SVG");
+      check.expect(
+        map.status() === 200 && (map.headers()["content-type"] ?? "").startsWith("image/svg+xml"),
+        "the world map is a self-hosted SVG",
+      );
       const total = await page.locator("[data-total-xp]").textContent();
       check.expect(/^[1-9][\d,]*$/.test(total ?? ""), `total XP is shown (${total})`);
       check.expect((await page.locator("[data-top-languages] li").count()) > 0, "top languages are listed");
       check.expect(/^[1-9]\d*$/.test((await page.locator("[data-viewers]").textContent()) ?? ""), "the live viewer count is shown");
       const bars = await page.evaluate(() => globalThis.pulseEdge.charts.minutes.data.datasets[0].data.filter((v) => v > 0).length);
       check.expect(bars >= 10, `the minute chart has bars (${bars} minutes with XP)`);
-      check.expect((await page.locator('a[href="/plugins"]').count()) > 0 && (await page.locator('a[href="/signup"]').count()) > 0, "the pitch links to /plugins and /signup");
+      check.expect(
+        (await page.locator('a[href="/plugins"]').count()) > 0 && (await page.locator('a[href="/signup"]').count()) > 0,
+        "the pitch links to /plugins and /signup",
+      );
       check.expect((await page.locator('a[href^="/users/"]').count()) > 0, "the pitch links to an example profile");
     }
     const pixels = await colourfulPixels(page, "minutes");
@@ -218,14 +223,20 @@ async function profilePage(check, ctx) {
     check.expect(days > 300 && hours > 300, `${label}: the 14-day and hour charts are painted (${days}, ${hours} coloured pixels)`);
     if (label === "desktop") {
       const series = await page.evaluate(() => globalThis.pulseEdge.charts.days.data.datasets.map((d) => d.label));
-      check.expect(series.length === 9 && series.at(-1) === "Others", `the 14-day chart has the top 8 languages and Others (${series.join(", ")})`);
+      check.expect(
+        series.length === 9 && series.at(-1) === "Others",
+        `the 14-day chart has the top 8 languages and Others (${series.join(", ")})`,
+      );
       check.expect((await page.locator("[data-year] td.today").count()) === 1, "today's cell is highlighted");
       // The hour chart's clock variant, remembered across reloads.
       await page.getByRole("button", { name: "Clock" }).click();
       await page.waitForFunction(() => globalThis.pulseEdge.charts.hours.config.type === "polarArea");
       await page.reload();
       await settleCharts(page);
-      check.expect(await page.evaluate(() => globalThis.pulseEdge.charts.hours.config.type === "polarArea"), "the clock variant is remembered");
+      check.expect(
+        await page.evaluate(() => globalThis.pulseEdge.charts.hours.config.type === "polarArea"),
+        "the clock variant is remembered",
+      );
       check.expect((await colourfulPixels(page, "hours")) > 300, "the clock is painted");
       await page.getByRole("button", { name: "Bars" }).click();
       await page.waitForFunction(() => globalThis.pulseEdge.charts.hours.config.type === "bar");
@@ -261,7 +272,10 @@ async function chartsFollowData(check, ctx) {
     await profile.getByRole("button", { name: "Bars" }).click();
     await profile.waitForFunction(() => globalThis.pulseEdge.charts.hours.config.type === "bar");
     for (const [name, lines] of Object.entries(hovered)) {
-      check.expect(lines.some((l) => /\d XP/.test(l)), `${motion}: hovering the ${name} chart shows a tooltip (${JSON.stringify(lines)})`);
+      check.expect(
+        lines.some((l) => /\d XP/.test(l)),
+        `${motion}: hovering the ${name} chart shows a tooltip (${JSON.stringify(lines)})`,
+      );
     }
 
     // 20 live pulses while the mouse rests on the 14-day chart: each reaches the page, the
@@ -283,24 +297,43 @@ async function chartsFollowData(check, ctx) {
       await postPulse(ctx.base, feeder.token, xps);
       await profile.waitForFunction((t) => document.querySelector("[data-level-text]")?.textContent !== t, text, { timeout: 5_000 });
     }
-    await profile.waitForFunction((xp) => {
-      const chart = globalThis.pulseEdge.charts.days;
-      const last = chart.data.labels.length - 1;
-      return chart.data.datasets.reduce((sum, d) => sum + (d.data[last] ?? 0), 0) === xp;
-    }, before + sent, { timeout: 5_000 }).catch(() => {});
-    check.expect((await todayXp()) === before + sent, `${motion}: the 14-day chart's data holds today's XP after 20 live updates (+${sent})`);
+    await profile
+      .waitForFunction(
+        (xp) => {
+          const chart = globalThis.pulseEdge.charts.days;
+          const last = chart.data.labels.length - 1;
+          return chart.data.datasets.reduce((sum, d) => sum + (d.data[last] ?? 0), 0) === xp;
+        },
+        before + sent,
+        { timeout: 5_000 },
+      )
+      .catch(() => {});
+    check.expect(
+      (await todayXp()) === before + sent,
+      `${motion}: the 14-day chart's data holds today's XP after 20 live updates (+${sent})`,
+    );
     await profile.waitForTimeout(900); // let the last transition finish
     await front.waitForTimeout(900);
-    for (const [page, name] of [[profile, "days"], [profile, "hours"], [front, "minutes"]]) {
+    for (const [page, name] of [
+      [profile, "days"],
+      [profile, "hours"],
+      [front, "minutes"],
+    ]) {
       const drift = await chartDrift(page, name);
-      check.expect(drift.length === 0, `${motion}: after 20 live updates the ${name} chart draws what its data says${drift.length ? `: ${drift.slice(0, 3).join("; ")}` : ""}`);
+      check.expect(
+        drift.length === 0,
+        `${motion}: after 20 live updates the ${name} chart draws what its data says${drift.length ? `: ${drift.slice(0, 3).join("; ")}` : ""}`,
+      );
     }
     const tableTotal = await profile.locator('[data-table="days"] tbody tr:last-child td:last-child').textContent();
     const chartTotal = (await todayXp()).toLocaleString("en-US");
     check.expect(tableTotal === chartTotal, `${motion}: the chart's table says the same for today (${tableTotal} XP, chart ${chartTotal})`);
     const again = { days: await hoverChart(profile, "days"), minutes: await hoverChart(front, "minutes") };
     for (const [name, lines] of Object.entries(again)) {
-      check.expect(lines.some((l) => /\d XP/.test(l)), `${motion}: after the updates, hovering the ${name} chart still shows a tooltip`);
+      check.expect(
+        lines.some((l) => /\d XP/.test(l)),
+        `${motion}: after the updates, hovering the ${name} chart still shows a tooltip`,
+      );
     }
     await context.close();
   }
@@ -311,7 +344,10 @@ async function livePulse(check, ctx) {
   const context = await newContext(ctx);
   const profile = await check.openPage(context);
   await goto(profile, `${ctx.base}/users/${live.username}`);
-  check.expect((await profile.getByText("hasn't written anything yet").count()) === 1, "an empty profile says the user hasn't written anything yet");
+  check.expect(
+    (await profile.getByText("hasn't written anything yet").count()) === 1,
+    "an empty profile says the user hasn't written anything yet",
+  );
   const front = await check.openPage(context);
   await goto(front, `${ctx.base}/`);
   await Promise.all([waitLive(profile), waitLive(front)]);
@@ -328,19 +364,29 @@ async function livePulse(check, ctx) {
       .then(() => Date.now() - started),
     dot: front.waitForSelector(".dot", { state: "attached", timeout: 5_000 }).then(() => Date.now() - started),
   };
-  await postPulse(ctx.base, live.token, [["Elixir", 30], ["Erlang", 7]]);
+  await postPulse(ctx.base, live.token, [
+    ["Elixir", 30],
+    ["Erlang", 7],
+  ]);
   const [profileMs, flash, frontMs, dotMs] = await Promise.all([seen.profile, seen.flash, seen.front, seen.dot]);
   check.expect(profileMs <= LIVE_DEADLINE_MS, `the profile page shows the pulse without a reload in ${profileMs} ms`);
   check.expect(flash === "+37 XP", `the profile flashes the new XP (${flash})`);
   check.expect(frontMs <= LIVE_DEADLINE_MS, `the front page's total moves in ${frontMs} ms`);
   check.expect(dotMs <= LIVE_DEADLINE_MS, `a dot lights up on the map in ${dotMs} ms`);
   check.expect(await profile.locator("[data-stats]").isVisible(), "the statistics replace the empty-profile text");
-  check.expect((await profile.locator('[data-list="top-languages"] .skill-name').allTextContents()).join() === "Elixir,Erlang", "the languages are listed");
+  check.expect(
+    (await profile.locator('[data-list="top-languages"] .skill-name').allTextContents()).join() === "Elixir,Erlang",
+    "the languages are listed",
+  );
   const labels = await profile.evaluate(() => globalThis.pulseEdge.charts.days.data.datasets.map((d) => d.label));
   check.expect(labels.includes("Elixir") && labels.includes("Erlang"), "the 14-day chart has the new languages");
   const lastBar = await front.evaluate(() => globalThis.pulseEdge.charts.minutes.data.datasets[0].data.at(-1));
   check.expect(lastBar >= 37, `the newest minute bar includes the pulse (${lastBar})`);
-  await front.waitForFunction(() => [...document.querySelectorAll("[data-top-languages] .name")].some((n) => n.textContent === "Elixir"), null, { timeout: 3_000 });
+  await front.waitForFunction(
+    () => [...document.querySelectorAll("[data-top-languages] .name")].some((n) => n.textContent === "Elixir"),
+    null,
+    { timeout: 3_000 },
+  );
   await context.close();
 }
 
@@ -356,7 +402,10 @@ async function notFoundAndPrivate(check, ctx) {
   check.expect((await page.title()).startsWith("Not found"), "the 404 page is titled Not found");
 
   const redirect = await fetch(`${ctx.base}/users/${ctx.seeded.history.username.toUpperCase()}`, { redirect: "manual" });
-  check.expect(redirect.status === 302 && redirect.headers.get("location") === `/users/${ctx.seeded.history.username}`, "another spelling redirects (302) to the canonical name");
+  check.expect(
+    redirect.status === 302 && redirect.headers.get("location") === `/users/${ctx.seeded.history.username}`,
+    "another spelling redirects (302) to the canonical name",
+  );
 
   // A private profile, made private through the preferences form.
   const username = unique("private");
@@ -386,7 +435,10 @@ async function notFoundAndPrivate(check, ctx) {
   await owner.waitForURL(`${ctx.base}/users/${username}`);
   check.expect((await owner.locator("h1").textContent()) === username, "after logging in, the owner sees the private profile");
   check.expect((await owner.getByText("Your profile is private").count()) === 1, "the owner is told the profile is private");
-  check.expect((await owner.getByText("Start collecting XP in four steps").count()) === 1, "an empty profile shows the owner the four set-up steps");
+  check.expect(
+    (await owner.getByText("Start collecting XP in four steps").count()) === 1,
+    "an empty profile shows the owner the four set-up steps",
+  );
   check.expect((await owner.locator('[data-empty] a[href="/my/machines"]').count()) === 1, "the steps link to /my/machines");
   await waitLive(owner);
   check.notes.push("the owner's live socket connects to the private profile");
@@ -408,7 +460,10 @@ async function noInjection(check, page, where) {
     handlers: document.querySelectorAll("[onerror], [onload]").length,
     svgs: [...document.querySelectorAll("svg")].filter((s) => s.getAttribute("onload") !== null).length,
   }));
-  check.expect(found.pwned === null && found.images === 0 && found.handlers === 0 && found.svgs === 0, `${where}: no injected element or script ran (${JSON.stringify(found)})`);
+  check.expect(
+    found.pwned === null && found.images === 0 && found.handlers === 0 && found.svgs === 0,
+    `${where}: no injected element or script ran (${JSON.stringify(found)})`,
+  );
 }
 
 async function userStringsAreText(check, ctx) {
@@ -419,23 +474,38 @@ async function userStringsAreText(check, ctx) {
   const token = await addMachine(page, ctx.base, EVIL.machine);
   check.expect(/^[0-9a-f-]{36}$/.test(token), "the machine's token is read from the page");
   await noInjection(check, page, "machines page");
-  check.expect((await page.locator(".item-list h3").allTextContents()).includes(EVIL.machine), "machines page: the machine name is shown as text");
+  check.expect(
+    (await page.locator(".item-list h3").allTextContents()).includes(EVIL.machine),
+    "machines page: the machine name is shown as text",
+  );
 
   const profile = await check.openPage(context);
   await goto(profile, `${ctx.base}/users/${username}`);
   const front = await check.openPage(context);
   await goto(front, `${ctx.base}/`);
   await Promise.all([waitLive(profile), waitLive(front)]);
-  await postPulse(ctx.base, token, [[EVIL.script, 50], [EVIL.img, 40], [EVIL.attr, 30]]);
-  await profile.waitForFunction((name) => [...document.querySelectorAll(".skill-name")].some((n) => n.textContent === name), EVIL.script, { timeout: 5_000 });
+  await postPulse(ctx.base, token, [
+    [EVIL.script, 50],
+    [EVIL.img, 40],
+    [EVIL.attr, 30],
+  ]);
+  await profile.waitForFunction((name) => [...document.querySelectorAll(".skill-name")].some((n) => n.textContent === name), EVIL.script, {
+    timeout: 5_000,
+  });
 
   const checkProfile = async (how) => {
     const names = await profile.locator('[data-list="top-languages"] .skill-name').allTextContents();
-    check.expect([EVIL.script, EVIL.img, EVIL.attr].every((n) => names.includes(n)), `profile (${how}): language names are text`);
+    check.expect(
+      [EVIL.script, EVIL.img, EVIL.attr].every((n) => names.includes(n)),
+      `profile (${how}): language names are text`,
+    );
     const machines = await profile.locator('[data-list="machines"] .skill-name').allTextContents();
     check.expect(machines.includes(EVIL.machine), `profile (${how}): the machine name is text`);
     const labels = await profile.evaluate(() => globalThis.pulseEdge.charts.days.data.datasets.map((d) => d.label));
-    check.expect([EVIL.script, EVIL.img, EVIL.attr].every((n) => labels.includes(n)), `profile (${how}): chart labels hold the names verbatim`);
+    check.expect(
+      [EVIL.script, EVIL.img, EVIL.attr].every((n) => labels.includes(n)),
+      `profile (${how}): chart labels hold the names verbatim`,
+    );
     const headers = await profile.locator('[data-table="days"] thead th').allTextContents();
     check.expect(headers.includes(EVIL.img), `profile (${how}): the chart's table shows the names as text`);
     await noInjection(check, profile, `profile (${how})`);
@@ -445,10 +515,17 @@ async function userStringsAreText(check, ctx) {
   await settleCharts(profile);
   await checkProfile("server-rendered");
 
-  await front.waitForFunction((name) => [...document.querySelectorAll("[data-top-languages] .name")].some((n) => n.textContent === name), EVIL.img, { timeout: 5_000 });
+  await front.waitForFunction(
+    (name) => [...document.querySelectorAll("[data-top-languages] .name")].some((n) => n.textContent === name),
+    EVIL.img,
+    { timeout: 5_000 },
+  );
   await noInjection(check, front, "front page (live update)");
   await front.reload();
-  check.expect((await front.locator("[data-top-languages] .name").allTextContents()).includes(EVIL.script), "front page (server-rendered): top languages are text");
+  check.expect(
+    (await front.locator("[data-top-languages] .name").allTextContents()).includes(EVIL.script),
+    "front page (server-rendered): top languages are text",
+  );
   await noInjection(check, front, "front page (server-rendered)");
 
   const aliases = await check.openPage(context);
@@ -476,24 +553,47 @@ async function signUpToProfile(check, ctx) {
   check.expect(level === "Level 0 (25 XP) (+25)", `the profile shows the pulse (${level})`);
   const typescript = page.locator('[data-list="top-languages"] li').filter({ hasText: "TypeScript" });
   check.expect((await typescript.locator(".skill-level").textContent()) === "level 0 (25 XP) (+25)", "the language is listed with its XP");
-  check.expect((await page.locator('[data-list="machines"] .skill-name').allTextContents()).includes("E2E laptop"), "the machine is listed");
+  check.expect(
+    (await page.locator('[data-list="machines"] .skill-name').allTextContents()).includes("E2E laptop"),
+    "the machine is listed",
+  );
   await context.close();
 }
 
 async function publicPages(check, ctx) {
   const context = await newContext(ctx);
   const page = await check.openPage(context);
-  const pages = ["/", "/api-docs", "/plugins", "/aliases", "/tos", "/changes", "/login", "/signup", "/forgot-password", `/users/${ctx.seeded.history.username}`];
+  const pages = [
+    "/",
+    "/api-docs",
+    "/plugins",
+    "/aliases",
+    "/tos",
+    "/changes",
+    "/login",
+    "/signup",
+    "/forgot-password",
+    `/users/${ctx.seeded.history.username}`,
+  ];
   for (const path of pages) {
     await goto(page, `${ctx.base}${path}`);
     const h1 = await page.locator("h1").count();
     const footer = await page.locator("footer a").allTextContents();
-    check.expect(h1 === 1 && ["API docs", "Plugins", "Aliases", "Terms & privacy", "Changes"].every((l) => footer.includes(l)), `${path}: one h1 and the footer links`);
+    check.expect(
+      h1 === 1 && ["API docs", "Plugins", "Aliases", "Terms & privacy", "Changes"].every((l) => footer.includes(l)),
+      `${path}: one h1 and the footer links`,
+    );
   }
   await goto(page, `${ctx.base}/plugins`);
-  check.expect((await page.locator("pre").allTextContents()).some((t) => t.includes(ctx.base)), "the plugin snippets use this server's address");
+  check.expect(
+    (await page.locator("pre").allTextContents()).some((t) => t.includes(ctx.base)),
+    "the plugin snippets use this server's address",
+  );
   await goto(page, `${ctx.base}/api-docs`);
-  check.expect((await page.locator("pre").allTextContents()).some((t) => t.includes(`${ctx.base}/api/my/pulses`)), "the API docs use this server's address");
+  check.expect(
+    (await page.locator("pre").allTextContents()).some((t) => t.includes(`${ctx.base}/api/my/pulses`)),
+    "the API docs use this server's address",
+  );
   await goto(page, `${ctx.base}/changes`);
   check.expect((await page.locator("article h2").count()) > 0, "the changelog is rendered");
 
@@ -508,13 +608,22 @@ async function publicPages(check, ctx) {
   check.expect(background === "rgb(11, 13, 19)", `the dark palette is applied (${background})`);
   check.expect((await page.evaluate(() => localStorage.getItem("pe-theme"))) === "dark", "the choice is stored in localStorage");
   await page.reload();
-  check.expect((await page.evaluate(() => document.documentElement.dataset.theme)) === "dark", "the stored theme is applied on the next page");
+  check.expect(
+    (await page.evaluate(() => document.documentElement.dataset.theme)) === "dark",
+    "the stored theme is applied on the next page",
+  );
   await page.locator("[data-theme-toggle]").click();
-  check.expect((await page.evaluate(() => localStorage.getItem("pe-theme"))) === null, "going back to the system's theme forgets the choice");
+  check.expect(
+    (await page.evaluate(() => localStorage.getItem("pe-theme"))) === null,
+    "going back to the system's theme forgets the choice",
+  );
   // Keyboard: the skip link is the first stop and leads to the content.
   await page.reload();
   await page.keyboard.press("Tab");
-  check.expect((await page.evaluate(() => document.activeElement?.textContent)) === "Skip to content", "the first Tab reaches the skip link");
+  check.expect(
+    (await page.evaluate(() => document.activeElement?.textContent)) === "Skip to content",
+    "the first Tab reaches the skip link",
+  );
   await page.keyboard.press("Enter");
   check.expect((await page.evaluate(() => document.activeElement?.id)) === "content", "the skip link moves the focus to the content");
   await context.close();
@@ -524,8 +633,18 @@ async function javascriptBudget(check, ctx) {
   const weights = {};
   for (const path of ["/", `/users/${ctx.seeded.history.username}`, "/api-docs", "/plugins", "/login"]) {
     const w = await pageWeight(ctx.base, path);
-    weights[path] = { htmlKB: kb(w.html.wire), jsKB: kb(w.js.wire), cssKB: kb(w.css.wire), totalKB: kb(w.total.wire), jsRawKB: kb(w.js.raw), jsFiles: w.js.files };
-    check.expect(w.js.wire <= JS_BUDGET_BYTES, `${path}: ${kb(w.js.wire)} KB of JavaScript gzipped (${kb(w.js.raw)} KB raw), HTML ${kb(w.html.wire)} KB, CSS ${kb(w.css.wire)} KB`);
+    weights[path] = {
+      htmlKB: kb(w.html.wire),
+      jsKB: kb(w.js.wire),
+      cssKB: kb(w.css.wire),
+      totalKB: kb(w.total.wire),
+      jsRawKB: kb(w.js.raw),
+      jsFiles: w.js.files,
+    };
+    check.expect(
+      w.js.wire <= JS_BUDGET_BYTES,
+      `${path}: ${kb(w.js.wire)} KB of JavaScript gzipped (${kb(w.js.raw)} KB raw), HTML ${kb(w.html.wire)} KB, CSS ${kb(w.css.wire)} KB`,
+    );
   }
   mkdirSync(ctx.resultsDir, { recursive: true });
   writeFileSync(join(ctx.resultsDir, "page-weight.json"), JSON.stringify(weights, null, 2));
@@ -552,13 +671,24 @@ async function reconnects(check, ctx) {
   await postPulse(ctx.base, live.token, [["Elixir", 11]]);
   const started = Date.now();
   await Promise.all([waitLive(profile), waitLive(front)]);
-  await profile.waitForFunction((xp) => document.querySelector("[data-level-text]")?.textContent?.includes(`(${xp.toLocaleString("en-US")} XP)`), xpBefore + 11, { timeout: 30_000 });
-  check.expect(true, `both pages reconnected and the profile caught up from the snapshot ${Date.now() - started} ms after the server was back`);
+  await profile.waitForFunction(
+    (xp) => document.querySelector("[data-level-text]")?.textContent?.includes(`(${xp.toLocaleString("en-US")} XP)`),
+    xpBefore + 11,
+    { timeout: 30_000 },
+  );
+  check.expect(
+    true,
+    `both pages reconnected and the profile caught up from the snapshot ${Date.now() - started} ms after the server was back`,
+  );
 
   // And live updates flow again.
   const t0 = Date.now();
   await postPulse(ctx.base, live.token, [["Elixir", 5]]);
-  await profile.waitForFunction((xp) => document.querySelector("[data-level-text]")?.textContent?.includes(`(${xp.toLocaleString("en-US")} XP)`), xpBefore + 16, { timeout: 5_000 });
+  await profile.waitForFunction(
+    (xp) => document.querySelector("[data-level-text]")?.textContent?.includes(`(${xp.toLocaleString("en-US")} XP)`),
+    xpBefore + 16,
+    { timeout: 5_000 },
+  );
   const ms = Date.now() - t0;
   check.expect(ms <= LIVE_DEADLINE_MS, `after reconnecting, a new pulse shows up live in ${ms} ms`);
   await context.close();
@@ -567,7 +697,10 @@ async function reconnects(check, ctx) {
 export const siteChecks = [
   ["front page: map, figures and a painted minute chart (desktop, phone, dark)", frontPage],
   ["profile: every number in the HTML, painted charts, clock variant (desktop, phone, dark)", profilePage],
-  ["charts: every chart shows tooltips on hover, keeps redrawing through 20 live updates and draws its data (with and without reduced motion)", chartsFollowData],
+  [
+    "charts: every chart shows tooltips on hover, keeps redrawing through 20 live updates and draws its data (with and without reduced motion)",
+    chartsFollowData,
+  ],
   ["a pulse appears on an open profile and on the front page within 2 s", livePulse],
   ["unknown routes, unknown and private profiles: the same 404; the owner sees a private profile after logging in", notFoundAndPrivate],
   ["user-supplied names render as text in the DOM, chart labels and live updates (XSS)", userStringsAreText],

@@ -6,7 +6,15 @@ import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { codedAt, createUser, postPulse, profile, type TestUser } from "../helpers";
-import { objectFigures, insertPulseBehindTheWorkersBack, openSocket, truthFromD1, userObject, waitFor, type TestSocket } from "../live-helpers";
+import {
+  objectFigures,
+  insertPulseBehindTheWorkersBack,
+  openSocket,
+  truthFromD1,
+  userObject,
+  waitFor,
+  type TestSocket,
+} from "../live-helpers";
 import { Random } from "../fuzz/generators";
 import type { PulseNotice } from "../../worker/objects/live-contract";
 import { shardCount } from "../../worker/objects/stubs";
@@ -40,11 +48,19 @@ describe("recovery from faults", () => {
     for (let step = 0; step < STEPS; step++) {
       const u = r.pick(users);
       second += 1000;
-      const body = { coded_at: codedAt(second, r.pick([0, 120, -300])), xps: [{ language: r.pick(["Go", "Rust", "Zig"]), xp: 1 + r.int(30) }] };
+      const body = {
+        coded_at: codedAt(second, r.pick([0, 120, -300])),
+        xps: [{ language: r.pick(["Go", "Rust", "Zig"]), xp: 1 + r.int(30) }],
+      };
       const roll = r.next();
       if (roll < 0.1) {
         // A notification that never arrives: the pulse is in D1, the object never hears of it.
-        await insertPulseBehindTheWorkersBack({ userId: u.userId, machineId: u.machineId, codedAt: second - 1000, xps: body.xps.map((x) => ({ language: x.language, amount: x.xp })) });
+        await insertPulseBehindTheWorkersBack({
+          userId: u.userId,
+          machineId: u.machineId,
+          codedAt: second - 1000,
+          xps: body.xps.map((x) => ({ language: x.language, amount: x.xp })),
+        });
         faults.dropped++;
       } else if (roll < 0.15) {
         // D1 fails the write: the client sees a retryable 5xx, nothing is stored; its retry counts once.
@@ -72,10 +88,27 @@ describe("recovery from faults", () => {
       }
       if (r.chance(0.05)) {
         // A duplicated notification of an older pulse.
-        const row = await env.DB.prepare("SELECT id, seq, machine_id, coded_at, utc_offset FROM pulses WHERE user_id = ? ORDER BY random() LIMIT 1").bind(u.userId).first<{ id: number; seq: number; machine_id: number; coded_at: number; utc_offset: number }>();
+        const row = await env.DB.prepare(
+          "SELECT id, seq, machine_id, coded_at, utc_offset FROM pulses WHERE user_id = ? ORDER BY random() LIMIT 1",
+        )
+          .bind(u.userId)
+          .first<{ id: number; seq: number; machine_id: number; coded_at: number; utc_offset: number }>();
         // An exact copy of what the Worker sent for that pulse (its entries as stored in D1).
-        const { results: entries } = await env.DB.prepare("SELECT l.name_key AS key, x.amount FROM xps x JOIN languages l ON l.id = x.original_language_id WHERE x.pulse_id = ? ORDER BY x.id").bind(row!.id).all<{ key: string; amount: number }>();
-        const notice: PulseNotice = { userId: u.userId, pulseId: row!.id, seq: row!.seq, machineId: row!.machine_id, codedAt: row!.coded_at, utcOffset: row!.utc_offset, entries, coords: null };
+        const { results: entries } = await env.DB.prepare(
+          "SELECT l.name_key AS key, x.amount FROM xps x JOIN languages l ON l.id = x.original_language_id WHERE x.pulse_id = ? ORDER BY x.id",
+        )
+          .bind(row!.id)
+          .all<{ key: string; amount: number }>();
+        const notice: PulseNotice = {
+          userId: u.userId,
+          pulseId: row!.id,
+          seq: row!.seq,
+          machineId: row!.machine_id,
+          codedAt: row!.coded_at,
+          utcOffset: row!.utc_offset,
+          entries,
+          coords: null,
+        };
         await userObject(u.userId).applyPulse(notice);
         faults.duplicated++;
       }
@@ -96,7 +129,9 @@ describe("recovery from faults", () => {
       const truth = await truthFromD1(u.userId);
       // No accepted pulse missing, none counted twice (retries and duplicates included).
       expect(truth.seq).toBe(accepted.get(u.userId));
-      expect(await env.DB.prepare("SELECT count(*) AS n FROM pulses WHERE user_id = ?").bind(u.userId).first<number>("n")).toBe(accepted.get(u.userId));
+      expect(await env.DB.prepare("SELECT count(*) AS n FROM pulses WHERE user_id = ?").bind(u.userId).first<number>("n")).toBe(
+        accepted.get(u.userId),
+      );
       expect(await objectFigures(u.userId)).toEqual(truth);
     }
 

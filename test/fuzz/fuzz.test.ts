@@ -11,7 +11,19 @@ import { hostileBody, ODD_NAMES, Random } from "./generators";
 const ITERATIONS = Number(env.FUZZ_ITERATIONS ?? 1_500);
 const SEED = Number(env.FUZZ_SEED ?? 20_261_126);
 // Tables a rejected request must not touch (rate-limit counters are meant to count rejections).
-const TABLES = ["users", "machines", "languages", "pulses", "xps", "machine_daily_xp", "machine_hourly_xp", "sessions", "session_reveals", "password_resets", "outbox"];
+const TABLES = [
+  "users",
+  "machines",
+  "languages",
+  "pulses",
+  "xps",
+  "machine_daily_xp",
+  "machine_hourly_xp",
+  "sessions",
+  "session_reveals",
+  "password_resets",
+  "outbox",
+];
 
 async function databaseState(): Promise<string> {
   const parts: string[] = [];
@@ -48,37 +60,136 @@ function generate(r: Random, users: TestUser[]): Attempt {
   const category = r.next();
   if (category < 0.55) {
     const headers: Record<string, string> = {
-      "content-type": r.pick(["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=latin1", "APPLICATION/JSON", "", "application/jsonx"]),
+      "content-type": r.pick([
+        "application/json",
+        "application/json; charset=utf-8",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/json; charset=latin1",
+        "APPLICATION/JSON",
+        "",
+        "application/jsonx",
+      ]),
     };
     if (token !== "" && r.chance(0.95)) headers["x-api-token"] = token;
     // Spread over addresses, or the per-address limit on failed tokens would answer most with 429.
     headers["cf-connecting-ip"] = `192.0.2.${r.int(250)}`;
-    if (r.chance(0.3)) headers.accept = r.pick(["*/*", "application/json", "text/html", "application/xml", "*/*;q=0", "", "application/*", "text/*, application/json;q=0.1"]);
+    if (r.chance(0.3))
+      headers.accept = r.pick([
+        "*/*",
+        "application/json",
+        "text/html",
+        "application/xml",
+        "*/*;q=0",
+        "",
+        "application/*",
+        "text/*, application/json;q=0.1",
+      ]);
     if (r.chance(0.05)) headers["x-padding"] = "p".repeat(r.int(8000));
-    const path = r.pick(["/api/my/pulses", "/api/my/pulses/", "/api//my/pulses", "//api/my//pulses/", "/api/my/pulses?x=1", "/api/my/pulses#frag", "/api/my/%70ulses"]);
-    return { method: r.chance(0.85) ? "POST" : r.pick(["PUT", "PATCH", "GET", "DELETE"]), path, headers, body: hostileBody(r, at), kind: "api" };
+    const path = r.pick([
+      "/api/my/pulses",
+      "/api/my/pulses/",
+      "/api//my/pulses",
+      "//api/my//pulses/",
+      "/api/my/pulses?x=1",
+      "/api/my/pulses#frag",
+      "/api/my/%70ulses",
+    ]);
+    return {
+      method: r.chance(0.85) ? "POST" : r.pick(["PUT", "PATCH", "GET", "DELETE"]),
+      path,
+      headers,
+      body: hostileBody(r, at),
+      kind: "api",
+    };
   }
   if (category < 0.7) {
-    const name = r.pick([...ODD_NAMES, user.username, user.username.toUpperCase(), "", "%2F", "%00", "..", ".", "a/b", "%E0%A4%A", "+", "++", "%2B"]);
+    const name = r.pick([
+      ...ODD_NAMES,
+      user.username,
+      user.username.toUpperCase(),
+      "",
+      "%2F",
+      "%00",
+      "..",
+      ".",
+      "a/b",
+      "%E0%A4%A",
+      "+",
+      "++",
+      "%2B",
+    ]);
     const path = `/api/users/${r.chance(0.5) ? encodeURIComponent(name) : name}`;
-    return { method: r.pick(["GET", "HEAD", "OPTIONS", "POST", "DELETE"]), path, headers: r.chance(0.3) ? { accept: r.pick(["text/html", "*/*", "application/json"]) } : {}, kind: "api" };
+    return {
+      method: r.pick(["GET", "HEAD", "OPTIONS", "POST", "DELETE"]),
+      path,
+      headers: r.chance(0.3) ? { accept: r.pick(["text/html", "*/*", "application/json"]) } : {},
+      kind: "api",
+    };
   }
   if (category < 0.8) {
-    const path = r.pick(["/api", "/api/", "/api/../api/health", "/api/./health", "/api/%2e%2e/health", "/api/health%00", "/api/users", "/api/users/", "/api/my", "/api/my/profile", "/live", "/live/", "/live/users", "/live/feed/", "/live/users/%ZZ", "/api/" + "a/".repeat(500)]);
-    return { method: r.pick(["GET", "POST", "HEAD", "OPTIONS"]), path, headers: r.chance(0.5) ? { "x-api-token": token } : {}, kind: path.startsWith("/live") ? "live" : "api" };
+    const path = r.pick([
+      "/api",
+      "/api/",
+      "/api/../api/health",
+      "/api/./health",
+      "/api/%2e%2e/health",
+      "/api/health%00",
+      "/api/users",
+      "/api/users/",
+      "/api/my",
+      "/api/my/profile",
+      "/live",
+      "/live/",
+      "/live/users",
+      "/live/feed/",
+      "/live/users/%ZZ",
+      "/api/" + "a/".repeat(500),
+    ]);
+    return {
+      method: r.pick(["GET", "POST", "HEAD", "OPTIONS"]),
+      path,
+      headers: r.chance(0.5) ? { "x-api-token": token } : {},
+      kind: path.startsWith("/live") ? "live" : "api",
+    };
   }
   if (category < 0.9) {
-    const path = r.pick(["/login", "/signup", "/logout", "/forgot-password", "/reset-password/abc", "/my/machines", "/my/machines/1/delete", "/my/machines/999999/rename", "/my/preferences", "/my/preferences/privacy", "/my/preferences/delete-account", "/my/preferences/password"]);
+    const path = r.pick([
+      "/login",
+      "/signup",
+      "/logout",
+      "/forgot-password",
+      "/reset-password/abc",
+      "/my/machines",
+      "/my/machines/1/delete",
+      "/my/machines/999999/rename",
+      "/my/preferences",
+      "/my/preferences/privacy",
+      "/my/preferences/delete-account",
+      "/my/preferences/password",
+    ]);
     const fields = new URLSearchParams();
-    for (let i = 0; i < r.int(5); i++) fields.set(r.pick(["username", "password", "email", "csrf", "name", "confirm", "confirmation", "private", "remember"]), r.pick([...ODD_NAMES, user.username, "DELETE", "yes", "on"]));
-    const headers: Record<string, string> = { "content-type": r.pick(["application/x-www-form-urlencoded", "multipart/form-data; boundary=zz", "application/json", "text/plain"]) };
+    for (let i = 0; i < r.int(5); i++)
+      fields.set(
+        r.pick(["username", "password", "email", "csrf", "name", "confirm", "confirmation", "private", "remember"]),
+        r.pick([...ODD_NAMES, user.username, "DELETE", "yes", "on"]),
+      );
+    const headers: Record<string, string> = {
+      "content-type": r.pick(["application/x-www-form-urlencoded", "multipart/form-data; boundary=zz", "application/json", "text/plain"]),
+    };
     if (r.chance(0.5)) headers.origin = r.pick([BASE, "https://evil.example", "null"]);
     if (r.chance(0.5)) headers.cookie = r.pick(["__Host-session=" + "A".repeat(43), "__Host-csrf=abc", "x=y", "__Host-session=../../"]);
     headers["cf-connecting-ip"] = `203.0.113.${r.int(250)}`;
     return { method: "POST", path, headers, body: fields.toString(), kind: "web" };
   }
   const name = r.pick([...ODD_NAMES, user.username, "nobody"]);
-  return { method: "GET", path: r.pick([`/live/users/${encodeURIComponent(name)}`, "/live/feed", "/live/users/", `/live/users/${name}`]), headers: { upgrade: r.pick(["websocket", "WebSocket", "h2c", ""]), ...(r.chance(0.3) ? { origin: "https://evil.example" } : {}) }, kind: "live" };
+  return {
+    method: "GET",
+    path: r.pick([`/live/users/${encodeURIComponent(name)}`, "/live/feed", "/live/users/", `/live/users/${name}`]),
+    headers: { upgrade: r.pick(["websocket", "WebSocket", "h2c", ""]), ...(r.chance(0.3) ? { origin: "https://evil.example" } : {}) },
+    kind: "live",
+  };
 }
 
 function describeAttempt(a: Attempt): string {
@@ -95,7 +206,15 @@ describe(`fuzz (${ITERATIONS} requests, seed ${SEED})`, () => {
       await waitForSeq(u.userId, 1);
     }
     const dbBefore = await databaseState();
-    const liveBefore = JSON.stringify(await Promise.all(users.slice(0, 3).map((u) => userObject(u.userId).currentView().then((v) => v && { ...v, at: 0 }))));
+    const liveBefore = JSON.stringify(
+      await Promise.all(
+        users.slice(0, 3).map((u) =>
+          userObject(u.userId)
+            .currentView()
+            .then((v) => v && { ...v, at: 0 }),
+        ),
+      ),
+    );
     const feedBefore = (await env.GLOBAL_FEED.getByName("global").view()).totalXp;
 
     const r = new Random(SEED);
@@ -105,7 +224,12 @@ describe(`fuzz (${ITERATIONS} requests, seed ${SEED})`, () => {
       const a = generate(r, users);
       let res: Response;
       try {
-        res = await exports.default.fetch(`${BASE}${a.path}`, { method: a.method, headers: a.headers, body: a.method === "GET" || a.method === "HEAD" ? undefined : a.body, redirect: "manual" });
+        res = await exports.default.fetch(`${BASE}${a.path}`, {
+          method: a.method,
+          headers: a.headers,
+          body: a.method === "GET" || a.method === "HEAD" ? undefined : a.body,
+          redirect: "manual",
+        });
       } catch (error) {
         failures.push(`threw ${error}: ${describeAttempt(a)}`);
         continue;
@@ -129,7 +253,10 @@ describe(`fuzz (${ITERATIONS} requests, seed ${SEED})`, () => {
         try {
           message = (JSON.parse(text) as { error?: unknown }).error;
         } catch {}
-        if (!isContractBody && (typeof message !== "string" || message === "" || !res.headers.get("content-type")?.includes("application/json"))) {
+        if (
+          !isContractBody &&
+          (typeof message !== "string" || message === "" || !res.headers.get("content-type")?.includes("application/json"))
+        ) {
           failures.push(`${res.status} without a JSON error (${text.slice(0, 80)}): ${describeAttempt(a)}`);
         }
       }
@@ -137,7 +264,15 @@ describe(`fuzz (${ITERATIONS} requests, seed ${SEED})`, () => {
     }
     expect(failures).toEqual([]);
     expect(await databaseState()).toBe(dbBefore);
-    const liveAfter = JSON.stringify(await Promise.all(users.slice(0, 3).map((u) => userObject(u.userId).currentView().then((v) => v && { ...v, at: 0 }))));
+    const liveAfter = JSON.stringify(
+      await Promise.all(
+        users.slice(0, 3).map((u) =>
+          userObject(u.userId)
+            .currentView()
+            .then((v) => v && { ...v, at: 0 }),
+        ),
+      ),
+    );
     expect(liveAfter).toBe(liveBefore);
     expect((await env.GLOBAL_FEED.getByName("global").view()).totalXp).toBe(feedBefore);
     console.log(`fuzz: ${ITERATIONS} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);

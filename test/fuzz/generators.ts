@@ -61,13 +61,19 @@ export function hostileBody(r: Random, codedAt: string): string | Uint8Array {
     () => JSON.stringify({ coded_at: codedAt }),
     () => JSON.stringify({ xps: [] }),
     () => JSON.stringify([{ coded_at: codedAt, xps: [] }]),
-    () => JSON.stringify({ coded_at: r.pick([null, 0, true, {}, [], "", "now", "2026-13-40T99:99:99Z", "1e309", codedAt.slice(0, 19)]), xps: [] }),
+    () =>
+      JSON.stringify({
+        coded_at: r.pick([null, 0, true, {}, [], "", "now", "2026-13-40T99:99:99Z", "1e309", codedAt.slice(0, 19)]),
+        xps: [],
+      }),
     () => JSON.stringify({ coded_at: "2001-01-01T00:00:00Z", xps: [] }),
     () => JSON.stringify({ coded_at: codedAt.slice(0, 19) + r.pick(["+1:00", "+99:99", "+25:00", "-19:00", "Zjunk", "+0530x"]), xps: [] }),
-    () => `{"coded_at":"${codedAt}","xps":[{"language":"Go","xp":${r.pick(["1.5", "1e3", "-1", "1E2", "0.0", "99999999999999999999", "2147483648", "Infinity", "NaN", '"1"', "null", "[]", "{}", "true"])}}]}`,
+    () =>
+      `{"coded_at":"${codedAt}","xps":[{"language":"Go","xp":${r.pick(["1.5", "1e3", "-1", "1E2", "0.0", "99999999999999999999", "2147483648", "Infinity", "NaN", '"1"', "null", "[]", "{}", "true"])}}]}`,
     () => JSON.stringify({ coded_at: codedAt, xps: [{ language: r.pick([null, 1, [], {}, true]), xp: 1 }] }),
     () => JSON.stringify({ coded_at: codedAt, xps: [{ language: "x".repeat(256 + r.int(1000)), xp: 1 }] }),
-    () => `{"coded_at":"${codedAt}","xps":[{"language":"${r.pick(["\\ud800", "\\udfff", "a\\u0000b", "\\u0007", "tab\\there", "\\u009f"])}","xp":1}]}`,
+    () =>
+      `{"coded_at":"${codedAt}","xps":[{"language":"${r.pick(["\\ud800", "\\udfff", "a\\u0000b", "\\u0007", "tab\\there", "\\u009f"])}","xp":1}]}`,
     () => JSON.stringify({ coded_at: codedAt, xps: Array.from({ length: 101 + r.int(200) }, () => ({ language: "Go", xp: 1 })) }),
     () => JSON.stringify({ coded_at: codedAt, xps: [{ language: "Go", xp: 1 }, "oops"] }),
     () => JSON.stringify({ coded_at: codedAt, xps: [{ language: "Go" }] }),

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { cachedProfilePage, PageCache, profilePageKey, profilePages } from "../../worker/http/page-cache";
 import { createUser, postPulse, pulse } from "../helpers";
 
-const page = (body: string, headers: Record<string, string> = {}) => new Response(body, { headers: { "content-type": "text/html", ...headers } });
+const page = (body: string, headers: Record<string, string> = {}) =>
+  new Response(body, { headers: { "content-type": "text/html", ...headers } });
 
 describe("PageCache", () => {
   it("serves a copy within its lifetime and forgets it after", async () => {

@@ -19,28 +19,56 @@ describe("import of a Code::Stats pulses.csv", () => {
       "2017-11-27 23:00:00Z;2017-11-28 00:00:00;60;Markdown;test_machine;4\n" +
       '2018-03-01 12:30:15Z;2018-03-01 07:30:15;-300;"Semi;colon";other box;5\n';
     const status = await importFile(browser, csv);
-    expect(status).toMatchObject({ phase: "done", format: "codestats-csv", rowsRead: 4, pulsesTotal: 2, pulsesAdded: 2, pulsesPresent: 0, problemCount: 0, machinesCreated: 2, percent: 100 });
+    expect(status).toMatchObject({
+      phase: "done",
+      format: "codestats-csv",
+      rowsRead: 4,
+      pulsesTotal: 2,
+      pulsesAdded: 2,
+      pulsesPresent: 0,
+      problemCount: 0,
+      machinesCreated: 2,
+      percent: 100,
+    });
 
-    const pulses = await env.DB.prepare("SELECT seq, coded_at AS codedAt, utc_offset AS utcOffset, xp FROM pulses WHERE user_id = ? ORDER BY seq").bind(userId).all();
+    const pulses = await env.DB.prepare(
+      "SELECT seq, coded_at AS codedAt, utc_offset AS utcOffset, xp FROM pulses WHERE user_id = ? ORDER BY seq",
+    )
+      .bind(userId)
+      .all();
     expect(pulses.results).toEqual([
       { seq: 1, codedAt: Date.UTC(2017, 10, 27, 23), utcOffset: 60, xp: 5 },
       { seq: 2, codedAt: Date.UTC(2018, 2, 1, 12, 30, 15), utcOffset: -300, xp: 30 },
     ]);
     const days = await env.DB.prepare(
       "SELECT d.local_date AS date, l.name AS language, d.xp FROM machine_daily_xp d JOIN languages l ON l.id = d.language_id WHERE d.user_id = ? ORDER BY date, language",
-    ).bind(userId).all();
+    )
+      .bind(userId)
+      .all();
     expect(days.results).toEqual([
       { date: "2017-11-28", language: "Markdown", xp: 4 }, // SQLite orders by bytes: capitals first
       { date: "2017-11-28", language: "elixir", xp: 1 },
       { date: "2018-03-01", language: "JavaScript", xp: 25 },
       { date: "2018-03-01", language: "Semi;colon", xp: 5 },
     ]);
-    const hours = await env.DB.prepare("SELECT local_hour AS hour, SUM(xp) AS xp FROM machine_hourly_xp WHERE user_id = ? GROUP BY local_hour ORDER BY hour").bind(userId).all();
-    expect(hours.results).toEqual([{ hour: 0, xp: 5 }, { hour: 7, xp: 30 }]);
+    const hours = await env.DB.prepare(
+      "SELECT local_hour AS hour, SUM(xp) AS xp FROM machine_hourly_xp WHERE user_id = ? GROUP BY local_hour ORDER BY hour",
+    )
+      .bind(userId)
+      .all();
+    expect(hours.results).toEqual([
+      { hour: 0, xp: 5 },
+      { hour: 7, xp: 30 },
+    ]);
 
     // Machines were created by name, without a token; the live object was rebuilt.
-    const machines = await env.DB.prepare("SELECT name, active, token_hash AS tokenHash FROM machines WHERE user_id = ? ORDER BY name").bind(userId).all<any>();
-    expect(machines.results.map((m) => [m.name, m.active, m.tokenHash.startsWith("untokened:")])).toEqual([["other box", 1, true], ["test_machine", 1, true]]);
+    const machines = await env.DB.prepare("SELECT name, active, token_hash AS tokenHash FROM machines WHERE user_id = ? ORDER BY name")
+      .bind(userId)
+      .all<any>();
+    expect(machines.results.map((m) => [m.name, m.active, m.tokenHash.startsWith("untokened:")])).toEqual([
+      ["other box", 1, true],
+      ["test_machine", 1, true],
+    ]);
     const doc = await profile(username);
     expect(doc.total_xp).toBe(35);
     expect(doc.new_xp).toBe(0);
@@ -52,7 +80,8 @@ describe("import of a Code::Stats pulses.csv", () => {
     const { browser, username } = await signedUp();
     const userId = await userIdOf(username);
     await addMachine(browser, "Laptop");
-    const older = HEADER + "2020-01-01 10:00:00Z;2020-01-01 11:00:00;60;Go;Laptop;10\n2020-01-02 10:00:00Z;2020-01-02 11:00:00;60;Go;Laptop;20\n";
+    const older =
+      HEADER + "2020-01-01 10:00:00Z;2020-01-01 11:00:00;60;Go;Laptop;10\n2020-01-02 10:00:00Z;2020-01-02 11:00:00;60;Go;Laptop;20\n";
     const first = await importFile(browser, older);
     expect(first).toMatchObject({ phase: "done", pulsesAdded: 2, machinesCreated: 0 });
     expect(await count("machines", "user_id = ?", userId)).toBe(1);
@@ -86,7 +115,11 @@ describe("import of a Code::Stats pulses.csv", () => {
       { at: 6, message: 'expected 6 fields separated by ";", found 5' },
     ]);
     expect(status).toMatchObject({ problemCount: 3, rowsInBadPulses: 1, pulsesAdded: 1, unit: "line" });
-    const rows = await env.DB.prepare("SELECT p.coded_at AS codedAt, x.amount FROM pulses p JOIN xps x ON x.pulse_id = p.id WHERE p.user_id = ?").bind(userId).all();
+    const rows = await env.DB.prepare(
+      "SELECT p.coded_at AS codedAt, x.amount FROM pulses p JOIN xps x ON x.pulse_id = p.id WHERE p.user_id = ?",
+    )
+      .bind(userId)
+      .all();
     expect(rows.results).toEqual([{ codedAt: Date.UTC(2021, 4, 1, 8), amount: 3 }]);
     expect((await profile(username)).total_xp).toBe(3);
   });

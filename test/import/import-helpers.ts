@@ -4,7 +4,13 @@ import { IMPORT_CHUNK_BYTES, type ImportStatus } from "../../worker/domain/impor
 import { BASE } from "../helpers";
 import type { Browser } from "../accounts/browser";
 
-export async function importCall(browser: Browser, method: string, path: string, body?: BodyInit, headers: Record<string, string> = {}): Promise<Response> {
+export async function importCall(
+  browser: Browser,
+  method: string,
+  path: string,
+  body?: BodyInit,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return browser.fetch(path, {
     method,
     headers: { origin: BASE, "x-csrf-token": await browser.csrfToken(), ...headers },

@@ -23,7 +23,15 @@ describe("import of a Pulse Edge JSON export", () => {
     const now = Date.now();
     // Live pulses with milliseconds and several offsets, across a local midnight.
     const sent = [
-      { token: laptop, at: now - 30 * HOUR + 123, offset: 330, xps: [{ language: "TypeScript", xp: 40 }, { language: "CSS", xp: 3 }] },
+      {
+        token: laptop,
+        at: now - 30 * HOUR + 123,
+        offset: 330,
+        xps: [
+          { language: "TypeScript", xp: 40 },
+          { language: "CSS", xp: 3 },
+        ],
+      },
       { token: desk, at: now - 20 * HOUR + 456, offset: -420, xps: [{ language: "Go", xp: 17 }] },
       { token: laptop, at: now - 2 * HOUR + 789, offset: 0, xps: [{ language: "typescript", xp: 5 }] },
     ];
@@ -33,14 +41,25 @@ describe("import of a Pulse Edge JSON export", () => {
 
     const target = await signedUp();
     const status = await importFile(target.browser, exported, "pulses.json");
-    expect(status).toMatchObject({ phase: "done", format: "pulse-edge-json", unit: "pulse", pulsesAdded: 3, problemCount: 0, machinesCreated: 2 });
+    expect(status).toMatchObject({
+      phase: "done",
+      format: "pulse-edge-json",
+      unit: "pulse",
+      pulsesAdded: 3,
+      problemCount: 0,
+      machinesCreated: 2,
+    });
     const copy = await profile(target.username);
     expect(copy.total_xp).toBe(original.total_xp);
     expect(copy.languages).toEqual(original.languages);
     expect(copy.machines).toEqual(original.machines);
     expect(copy.dates).toEqual(original.dates);
     const hours = async (username: string) =>
-      (await env.DB.prepare("SELECT local_hour AS h, SUM(xp) AS xp FROM machine_hourly_xp WHERE user_id = ? GROUP BY h ORDER BY h").bind(await userIdOf(username)).all()).results;
+      (
+        await env.DB.prepare("SELECT local_hour AS h, SUM(xp) AS xp FROM machine_hourly_xp WHERE user_id = ? GROUP BY h ORDER BY h")
+          .bind(await userIdOf(username))
+          .all()
+      ).results;
     expect(await hours(target.username)).toEqual(await hours(source.username));
 
     const back = await importFile(source.browser, exported, "pulses.json");
@@ -70,7 +89,11 @@ describe("import of a Pulse Edge JSON export", () => {
 
   it("refuses broken JSON as a whole: nothing is written", async () => {
     const { browser, username } = await signedUp();
-    const status = await importFile(browser, '{"pulses": [{"sent_at": "2022-02-02 10:00:00Z", "tz_offset": 0, "machine": "m", "xps": []}, {"sent', "pulses.json");
+    const status = await importFile(
+      browser,
+      '{"pulses": [{"sent_at": "2022-02-02 10:00:00Z", "tz_offset": 0, "machine": "m", "xps": []}, {"sent',
+      "pulses.json",
+    );
     expect(status.phase).toBe("failed");
     expect(status.error).toMatch(/^The file ends before its JSON does/);
     expect(await count("machines", "user_id = ?", await userIdOf(username))).toBe(0);

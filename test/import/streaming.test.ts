@@ -62,7 +62,13 @@ describe("import at scale", () => {
     expect((await startJob(browser, id)).status).toBe(202);
     const seen = await waitForEnd(browser, 540_000);
     const status = seen.at(-1)!;
-    expect(status).toMatchObject({ phase: "done", rowsRead: rows, pulsesTotal: rows / ROWS_PER_PULSE, pulsesAdded: rows / ROWS_PER_PULSE, problemCount: 0 });
+    expect(status).toMatchObject({
+      phase: "done",
+      rowsRead: rows,
+      pulsesTotal: rows / ROWS_PER_PULSE,
+      pulsesAdded: rows / ROWS_PER_PULSE,
+      problemCount: 0,
+    });
     expect(status.size).toBeGreaterThan(40 * IMPORT_CHUNK_BYTES);
     // Progress moved through the phases with rising percentages.
     const writing = seen.filter((s) => s.phase === "writing");
@@ -77,7 +83,9 @@ describe("import at scale", () => {
     expect(await count("xps x JOIN pulses p ON p.id = x.pulse_id", "p.user_id = ?", userId)).toBe(rows);
   });
 
-  it("a D1 failure mid-import: the import reports the retry, never looks done, then resumes and books every pulse once", { timeout: 120_000 }, async () => {
+  it("a D1 failure mid-import: the import reports the retry, never looks done, then resumes and books every pulse once", {
+    timeout: 120_000,
+  }, async () => {
     const rows = 30_000; // 3,000 pulses: three write steps
     const { browser, username } = await signedUp();
     const userId = await userIdOf(username);

@@ -24,10 +24,18 @@ describe("import uploads", () => {
     const noToken = await browser.fetch("/my/imports", { method: "POST", headers: { origin: BASE }, body });
     expect(noToken.status).toBe(403);
     expect(noToken.headers.get("content-type")).toContain("application/json");
-    const foreign = await browser.fetch("/my/imports", { method: "POST", headers: { origin: "https://evil.example", "x-csrf-token": await browser.csrfToken() }, body });
+    const foreign = await browser.fetch("/my/imports", {
+      method: "POST",
+      headers: { origin: "https://evil.example", "x-csrf-token": await browser.csrfToken() },
+      body,
+    });
     expect(foreign.status).toBe(403);
     const other = await signedUp();
-    const othersToken = await browser.fetch("/my/imports", { method: "POST", headers: { origin: BASE, "x-csrf-token": await other.browser.csrfToken() }, body });
+    const othersToken = await browser.fetch("/my/imports", {
+      method: "POST",
+      headers: { origin: BASE, "x-csrf-token": await other.browser.csrfToken() },
+      body,
+    });
     expect(othersToken.status).toBe(403);
     expect(await (await browser.get("/my/imports/current")).json()).toEqual({ import: null }); // nothing was started
   });
@@ -86,14 +94,17 @@ describe("import uploads", () => {
     expect(await (await other.browser.get("/my/imports/current")).json()).toEqual({ import: null });
     // A new upload replaces an unfinished one; while one is processing, a new one is refused.
     let csv = HEADER;
-    for (let i = 0; i < 5_000; i++) csv += `${new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString().slice(0, 19).replace("T", " ")}Z;;0;Go;box;1\n`;
+    for (let i = 0; i < 5_000; i++)
+      csv += `${new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString().slice(0, 19).replace("T", " ")}Z;;0;Go;box;1\n`;
     const second = await beginUpload(browser, csv.length); // replaces the unfinished upload
     expect(second.id).not.toBe(job.id);
     expect((await putChunk(browser, job.id, 0, new Uint8Array(100_000))).status).toBe(404);
     await putChunk(browser, second.id, 0, new TextEncoder().encode(csv));
     await startJob(browser, second.id);
     // Five write steps ahead: a new upload now is refused, and the running one is not disturbed.
-    const during = await importCall(browser, "POST", "/my/imports", JSON.stringify({ name: "b", size: 10 }), { "content-type": "application/json" });
+    const during = await importCall(browser, "POST", "/my/imports", JSON.stringify({ name: "b", size: 10 }), {
+      "content-type": "application/json",
+    });
     expect(during.status).toBe(409);
     expect(await during.json()).toEqual({ error: "An import is already running; wait for it to finish." });
     expect((await waitForEnd(browser)).at(-1)).toMatchObject({ phase: "done", id: second.id, pulsesAdded: 5_000 });
@@ -126,8 +137,13 @@ describe("import data lifetime", () => {
     if (!begun.ok) throw new Error(begun.message);
     expect((await putChunk(browser, begun.status.id, 0, new Uint8Array(IMPORT_CHUNK_BYTES))).status).toBe(200);
     await runInDurableObject(stub, (instance: ImportJob) => instance.alarm());
-    expect(await currentStatus(browser)).toMatchObject({ phase: "failed", error: expect.stringMatching(/^The upload was not finished within 24 hours/) });
-    expect(await runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM chunks").one().n)).toBe(0);
+    expect(await currentStatus(browser)).toMatchObject({
+      phase: "failed",
+      error: expect.stringMatching(/^The upload was not finished within 24 hours/),
+    });
+    expect(
+      await runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM chunks").one().n),
+    ).toBe(0);
     await beginUpload(browser, 10);
     expect((await browser.post("/my/preferences/delete-account", { confirmation: "DELETE" })).status).toBe(303);
     expect(await stub.status()).toBeNull();

@@ -7,7 +7,14 @@ import { addMachine, signedUp } from "../accounts/browser";
 import { addDays, localDate } from "../../worker/domain/leaderboard";
 import { LeaderboardStore } from "../../worker/objects/leaderboard-store";
 
-type Board = { range: string; language: string | null; page: number; total_pages: number; total_users: number; users: { rank: number; username: string; xp: number; level: number; languages: { name: string; xp: number }[] }[] };
+type Board = {
+  range: string;
+  language: string | null;
+  page: number;
+  total_pages: number;
+  total_users: number;
+  users: { rank: number; username: string; xp: number; level: number; languages: { name: string; xp: number }[] }[];
+};
 
 async function board(query: string): Promise<Board> {
   const res = await api(`/api/leaderboards${query}`);
@@ -37,8 +44,16 @@ describe("leaderboards", () => {
     const b = await board(`?language=${lang.toUpperCase()}`);
     expect(b.language).toBe(lang); // the booked spelling
     expect(b.total_users).toBe(4);
-    const tied = users.filter((u) => u.xp === 80).map((u) => u.username).sort();
-    expect(b.users.map((u) => [u.rank, u.xp])).toEqual([[1, 80], [1, 80], [3, 50], [4, 20]]);
+    const tied = users
+      .filter((u) => u.xp === 80)
+      .map((u) => u.username)
+      .sort();
+    expect(b.users.map((u) => [u.rank, u.xp])).toEqual([
+      [1, 80],
+      [1, 80],
+      [3, 50],
+      [4, 20],
+    ]);
     expect(b.users.slice(0, 2).map((u) => u.username)).toEqual(tied); // ties by name
     expect(b.users[0]!.languages).toEqual([{ name: lang, xp: 80 }]);
     const page2 = await board(`?language=${lang}&page=2`);
@@ -52,7 +67,9 @@ describe("leaderboards", () => {
     const u = await createUser();
     await send(u.token, target, 5);
     await send(u.token, alias, 7);
-    await env.DB.prepare("UPDATE languages SET alias_of = (SELECT id FROM languages WHERE name = ?) WHERE name = ?").bind(target, alias).run();
+    await env.DB.prepare("UPDATE languages SET alias_of = (SELECT id FROM languages WHERE name = ?) WHERE name = ?")
+      .bind(target, alias)
+      .run();
     await send(u.token, alias, 11); // booked on the target from now on
     expect((await board(`?language=${target}`)).users.map((e) => e.xp)).toEqual([16]);
     const all = await board(`?range=week&page=1`);
@@ -130,7 +147,13 @@ describe("leaderboards", () => {
     expect(doc.data).toEqual([
       {
         rank: 1,
-        running_total: { total_seconds: 700, human_readable_total: "700 XP", daily_average: 100, human_readable_daily_average: "100 XP", languages: [{ name: lang, total_seconds: 700 }] },
+        running_total: {
+          total_seconds: 700,
+          human_readable_total: "700 XP",
+          daily_average: 100,
+          human_readable_daily_average: "100 XP",
+          languages: [{ name: lang, total_seconds: 700 }],
+        },
         user: expect.objectContaining({ username: u.username, display_name: u.username }),
       },
     ]);
@@ -176,7 +199,10 @@ describe("leaderboard store", () => {
       store.finishBuild(now);
       store.addUser({ userId: 1, username: "zoe", private: false });
       // 2026-03-04 23:30 local (04:30 UTC on the 5th): the week's first day until local midnight of the 10th.
-      store.applyXp([{ pulseId: 1, userId: 1, codedAt: Date.parse("2026-03-05T04:30:00Z"), utcOffset: offset, languageId: 7, amount: 9 }], now);
+      store.applyXp(
+        [{ pulseId: 1, userId: 1, codedAt: Date.parse("2026-03-05T04:30:00Z"), utcOffset: offset, languageId: 7, amount: 9 }],
+        now,
+      );
       store.applyXp([{ pulseId: 2, userId: 1, codedAt: now - 60_000, utcOffset: offset, languageId: 7, amount: 1 }], now);
       expect(store.score(1, "week", 0)).toBe(10);
       const beforeMidnight = Date.parse("2026-03-11T04:59:00Z");
@@ -189,14 +215,25 @@ describe("leaderboard store", () => {
       expect(store.score(1, "month", 0)).toBe(10);
       expect(store.score(1, "all", 7)).toBe(10);
       // A pulse already covered by a snapshot of the user is not counted twice.
-      store.addSnapshot({ watermark: 5, users: [{ userId: 2, username: "ann", private: false, utcOffset: 0, codedAt: now }], daily: [{ userId: 2, date: "2026-03-11", languageId: 7, xp: 4 }], totals: [{ userId: 2, languageId: 7, xp: 4 }] }, afterMidnight);
+      store.addSnapshot(
+        {
+          watermark: 5,
+          users: [{ userId: 2, username: "ann", private: false, utcOffset: 0, codedAt: now }],
+          daily: [{ userId: 2, date: "2026-03-11", languageId: 7, xp: 4 }],
+          totals: [{ userId: 2, languageId: 7, xp: 4 }],
+        },
+        afterMidnight,
+      );
       store.applyXp([{ pulseId: 5, userId: 2, codedAt: afterMidnight, utcOffset: 0, languageId: 7, amount: 4 }], afterMidnight);
       expect(store.score(2, "week", 0)).toBe(4);
       expect(store.score(2, "all", 0)).toBe(4);
       // A user first seen west of UTC, while their local date is still the day before UTC's.
       const early = Date.parse("2026-03-10T05:00:00Z"); // 2026-03-09 19:00 at UTC-10
       store.addUser({ userId: 3, username: "kai", private: false });
-      store.applyXp([{ pulseId: 6, userId: 3, codedAt: Date.parse("2026-03-03T20:00:00Z"), utcOffset: -600, languageId: 7, amount: 5 }], early); // local 03-03 10:00
+      store.applyXp(
+        [{ pulseId: 6, userId: 3, codedAt: Date.parse("2026-03-03T20:00:00Z"), utcOffset: -600, languageId: 7, amount: 5 }],
+        early,
+      ); // local 03-03 10:00
       expect(store.score(3, "week", 0)).toBe(5); // the week is 03-03 ... 03-09 in their zone
     });
   });

@@ -4,7 +4,16 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createUser, postPulse, pulse, profile } from "../helpers";
-import { objectFigures, insertPulseBehindTheWorkersBack, openSocket, truthFromD1, userObject, waitFor, waitForNotifiedSeq, waitForSeq } from "../live-helpers";
+import {
+  objectFigures,
+  insertPulseBehindTheWorkersBack,
+  openSocket,
+  truthFromD1,
+  userObject,
+  waitFor,
+  waitForNotifiedSeq,
+  waitForSeq,
+} from "../live-helpers";
 import type { PulseNotice } from "../../worker/objects/live-contract";
 
 const LANGUAGES = ["Rust", "Go", "TypeScript", "Elixir"];
@@ -16,7 +25,10 @@ async function dropNotifications(userId: number, machineId: number, count: numbe
       machineId,
       codedAt: Date.now() - (i + 1) * 3_600_000 - 1_000,
       utcOffset: [0, 180, -300, 330][i % 4],
-      xps: [{ language: LANGUAGES[i % 4]!, amount: 10 + i }, { language: LANGUAGES[(i + 1) % 4]!, amount: 1 }],
+      xps: [
+        { language: LANGUAGES[i % 4]!, amount: 10 + i },
+        { language: LANGUAGES[(i + 1) % 4]!, amount: 1 },
+      ],
     });
   }
 }
@@ -78,10 +90,18 @@ describe("user object convergence", () => {
     const u = await createUser();
     await postPulse(u.token, pulse([{ language: "Rust", xp: 7 }]));
     await waitForSeq(u.userId, 1);
-    const row = await env.DB.prepare("SELECT id, coded_at, utc_offset FROM pulses WHERE user_id = ?").bind(u.userId).first<{ id: number; coded_at: number; utc_offset: number }>();
+    const row = await env.DB.prepare("SELECT id, coded_at, utc_offset FROM pulses WHERE user_id = ?")
+      .bind(u.userId)
+      .first<{ id: number; coded_at: number; utc_offset: number }>();
     const notice: PulseNotice = {
-      userId: u.userId, pulseId: row!.id, seq: 1, machineId: u.machineId, codedAt: row!.coded_at, utcOffset: row!.utc_offset,
-      entries: [{ key: "rust", amount: 7 }], coords: null,
+      userId: u.userId,
+      pulseId: row!.id,
+      seq: 1,
+      machineId: u.machineId,
+      codedAt: row!.coded_at,
+      utcOffset: row!.utc_offset,
+      entries: [{ key: "rust", amount: 7 }],
+      coords: null,
     };
     const stub = userObject(u.userId);
     await Promise.all([stub.applyPulse(notice), stub.applyPulse(notice), stub.applyPulse(notice)]);

@@ -14,15 +14,17 @@ import worker from "../../worker/app-entry";
 const feed = globalFeedStub;
 const shards = feedShards;
 
-
-
 let nextSecond = Date.now() - 3 * 3_600_000;
 
 /** Posts a pulse through a Worker that announces nothing (LIVE_NOTIFICATIONS off): its batch is "lost". */
 async function postUnannounced(token: string, xp: number) {
   const ctx = createExecutionContext();
   const res = await worker.fetch(
-    new Request(`${BASE}/api/my/pulses`, { method: "POST", headers: { "content-type": "application/json", "x-api-token": token }, body: JSON.stringify(pulse([{ language: "Go", xp }], (nextSecond += 1000))) }),
+    new Request(`${BASE}/api/my/pulses`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-token": token },
+      body: JSON.stringify(pulse([{ language: "Go", xp }], (nextSecond += 1000))),
+    }),
     { ...env, LIVE_NOTIFICATIONS: "off" },
     ctx,
   );
@@ -31,7 +33,9 @@ async function postUnannounced(token: string, xp: number) {
 }
 
 async function feedPulsesOf(userId: number): Promise<FeedPulse[]> {
-  const { results } = await env.DB.prepare("SELECT id, coded_at, xp FROM pulses WHERE user_id = ? ORDER BY id").bind(userId).all<{ id: number; coded_at: number; xp: number }>();
+  const { results } = await env.DB.prepare("SELECT id, coded_at, xp FROM pulses WHERE user_id = ? ORDER BY id")
+    .bind(userId)
+    .all<{ id: number; coded_at: number; xp: number }>();
   return results.map((r) => ({ pulseId: r.id, codedAt: r.coded_at, xps: [{ language: "Go", amount: r.xp }], coords: null }));
 }
 
@@ -67,10 +71,16 @@ describe("front-page exactness", () => {
     await postPulse(visible.token, pulse([{ language: "Go", xp: 1 }]));
     await settleFeed();
     const hiddenId = (await feedPulsesOf(hidden.userId))[0]!.pulseId;
-    const inFeed = await runInDurableObject(feed(), (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM deltas WHERE pulse_id = ?", hiddenId).one().n);
+    const inFeed = await runInDurableObject(
+      feed(),
+      (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM deltas WHERE pulse_id = ?", hiddenId).one().n,
+    );
     expect(inFeed).toBe(0);
     for (const s of shards()) {
-      const pending = await runInDurableObject(s, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending WHERE pulse_id = ?", hiddenId).one().n);
+      const pending = await runInDurableObject(
+        s,
+        (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending WHERE pulse_id = ?", hiddenId).one().n,
+      );
       expect(pending).toBe(0);
     }
     expect((await feed().view()).topLanguages.map((l) => l.name)).not.toContain("Secret");
@@ -102,7 +112,7 @@ describe("front-page exactness", () => {
     const view = await feed().view();
     expect(view.totalXp).toBe(await publicTotalInD1());
     expect(view.topLanguages.map((l) => l.name)).not.toContain("Doomedlang");
-    expect((await env.DB.prepare("SELECT total_xp FROM users WHERE id = ?").bind(userId).first<number>("total_xp"))).toBe(5);
+    expect(await env.DB.prepare("SELECT total_xp FROM users WHERE id = ?").bind(userId).first<number>("total_xp")).toBe(5);
   });
 
   it("repairs, with its follow-up reconcile, a batch of a deleted account that arrives after the deletion", async () => {

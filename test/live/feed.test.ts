@@ -9,8 +9,6 @@ import { minuteOf, XP_ROW_CAP } from "../../worker/domain/feed";
 const feed = globalFeedStub;
 const shards = feedShards;
 
-
-
 describe("global feed", () => {
   it("adds up the shards to exactly the public total in D1, skipping private users", async () => {
     const initial = await feed().view(); // built from D1 before the new pulses
@@ -41,7 +39,9 @@ describe("global feed", () => {
     await waitForSeq(u.userId, 1);
     await settleFeed();
     const before = (await feed().view()).totalXp;
-    const row = await env.DB.prepare("SELECT id, coded_at FROM pulses WHERE user_id = ?").bind(u.userId).first<{ id: number; coded_at: number }>();
+    const row = await env.DB.prepare("SELECT id, coded_at FROM pulses WHERE user_id = ?")
+      .bind(u.userId)
+      .first<{ id: number; coded_at: number }>();
     const again = { pulseId: row!.id, codedAt: row!.coded_at, xps: [{ language: "Go", amount: 5 }], coords: null };
     expect(await feed().ingest([again, again])).toBe(0);
     expect((await feed().view()).totalXp).toBe(before);
@@ -50,14 +50,25 @@ describe("global feed", () => {
   it("keeps XP per minute (each XP row capped at 400) and top languages like D1", async () => {
     const u = await createUser();
     const at = Date.now() - 5 * 60_000;
-    await postPulse(u.token, pulse([{ language: "Haskell", xp: 1000 }, { language: "Haskell", xp: 50 }], at));
+    await postPulse(
+      u.token,
+      pulse(
+        [
+          { language: "Haskell", xp: 1000 },
+          { language: "Haskell", xp: 50 },
+        ],
+        at,
+      ),
+    );
     await waitForSeq(u.userId, 1);
     const view = await settleFeed();
     const minute = view.minutes.find(([m]) => m === minuteOf(at));
     const fromD1 = await env.DB.prepare(
       `SELECT SUM(min(x.amount, ?)) AS xp FROM pulses p JOIN users u ON u.id = p.user_id AND u.private = 0 JOIN xps x ON x.pulse_id = p.id
        WHERE p.coded_at >= ? AND p.coded_at < ?`,
-    ).bind(XP_ROW_CAP, minuteOf(at), minuteOf(at) + 60_000).first<number>("xp");
+    )
+      .bind(XP_ROW_CAP, minuteOf(at), minuteOf(at) + 60_000)
+      .first<number>("xp");
     expect(minute?.[1]).toBe(fromD1);
     expect(view.topLanguages.find((l) => l.name === "Haskell")?.xp).toBe(1050);
   });

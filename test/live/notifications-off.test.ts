@@ -11,7 +11,11 @@ it("serves exact profiles by catching up on read when ingest does not notify", a
   const quiet = { ...env, LIVE_NOTIFICATIONS: "off" };
   const post = (xp: number, at: number) =>
     worker.fetch(
-      new Request(`${BASE}/api/my/pulses`, { method: "POST", headers: { "content-type": "application/json", "x-api-token": u.token }, body: JSON.stringify(pulse([{ language: "Go", xp }], at)) }),
+      new Request(`${BASE}/api/my/pulses`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-token": u.token },
+        body: JSON.stringify(pulse([{ language: "Go", xp }], at)),
+      }),
       quiet,
       createExecutionContext(),
     );

@@ -39,7 +39,9 @@ async function postMany(token: string, count: number, xpOf: (i: number) => numbe
   for (let i = 0; i < count; i += concurrency) {
     const batch = Array.from({ length: Math.min(concurrency, count - i) }, (_, j) => ({ k: i + j, at: nextSecond + (j + 1) * 1000 }));
     nextSecond += batch.length * 1000;
-    const statuses = await Promise.all(batch.map(({ k, at }) => postPulse(token, pulse([{ language: k % 3 ? "Go" : "Zig", xp: xpOf(k) }], at)).then((r) => r.status)));
+    const statuses = await Promise.all(
+      batch.map(({ k, at }) => postPulse(token, pulse([{ language: k % 3 ? "Go" : "Zig", xp: xpOf(k) }], at)).then((r) => r.status)),
+    );
     expect(statuses.every((s) => s === 201)).toBe(true);
   }
 }
@@ -53,20 +55,35 @@ describe("profile viewers", () => {
     const snapshot = await socket!.next((m) => m.type === "profile.snapshot");
     expect(snapshot).toMatchObject({ v: PROTOCOL_VERSION, profile: { username: u.username, seq: 1, totalXp: 2 } });
     const at = Date.now() - 90_000;
-    await postPulse(u.token, pulse([{ language: "Rust", xp: 30 }, { language: "Go", xp: 15 }], at, 180));
+    await postPulse(
+      u.token,
+      pulse(
+        [
+          { language: "Rust", xp: 30 },
+          { language: "Go", xp: 15 },
+        ],
+        at,
+        180,
+      ),
+    );
     const delta = await socket!.next((m) => m.type === "profile.pulses");
     expect(delta).toEqual({
       v: PROTOCOL_VERSION,
       type: "profile.pulses",
       fromSeq: 2,
       toSeq: 2,
-      pulses: [{
-        seq: 2,
-        sentAt: new Date(Math.floor(at / 1000) * 1000).toISOString().replace(".000Z", "Z"),
-        sentAtLocal: new Date(Math.floor(at / 1000) * 1000 + 180 * 60_000).toISOString().slice(0, 19) + "+03:00",
-        machine: "Desk",
-        xps: [{ language: "Rust", amount: 30 }, { language: "Go", amount: 15 }],
-      }],
+      pulses: [
+        {
+          seq: 2,
+          sentAt: new Date(Math.floor(at / 1000) * 1000).toISOString().replace(".000Z", "Z"),
+          sentAtLocal: new Date(Math.floor(at / 1000) * 1000 + 180 * 60_000).toISOString().slice(0, 19) + "+03:00",
+          machine: "Desk",
+          xps: [
+            { language: "Rust", amount: 30 },
+            { language: "Go", amount: 15 },
+          ],
+        },
+      ],
     });
     socket!.ws.close(1000);
   });
@@ -80,10 +97,14 @@ describe("profile viewers", () => {
     const follow = followProfile(socket!);
     await Promise.all(tokens.map((token, t) => postMany(token, 100, (i) => ((t * 100 + i) % 7) + 1, 5)));
     const expected = Array.from({ length: 500 }, (_, i) => (i % 7) + 1).reduce((a, b) => a + b, 0);
-    const state = await waitFor(async () => {
-      const s = follow();
-      return s.seq === 500 ? s : null;
-    }, "all 500 pulses on the socket", 20_000);
+    const state = await waitFor(
+      async () => {
+        const s = follow();
+        return s.seq === 500 ? s : null;
+      },
+      "all 500 pulses on the socket",
+      20_000,
+    );
     expect(state.total).toBe(expected);
     const deltaMessages = socket!.messages.filter((m) => m.type === "profile.pulses");
     expect(deltaMessages.length).toBeLessThan(500); // coalesced
@@ -107,11 +128,15 @@ describe("profile viewers", () => {
     await postMany(u.token, 20, (i) => i + 1, 5);
     await evictNow();
     await postMany(u.token, 20, (i) => i + 1, 5);
-    const state = await waitFor(async () => {
-      const s = follow();
-      return s.seq === 60 ? s : null;
-      // A notification cut off by the eviction is retried, or else caught up by the object's alarm.
-    }, "60 pulses on the socket", 40_000);
+    const state = await waitFor(
+      async () => {
+        const s = follow();
+        return s.seq === 60 ? s : null;
+        // A notification cut off by the eviction is retried, or else caught up by the object's alarm.
+      },
+      "60 pulses on the socket",
+      40_000,
+    );
     expect(state.total).toBe(3 * 210);
     const truth = await truthFromD1(u.userId);
     expect(truth.total).toBe(630);

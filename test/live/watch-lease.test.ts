@@ -105,7 +105,9 @@ describe("watch lease", () => {
     await waitForNotifiedSeq(u.userId, 1); // watched: told
     socket!.ws.close(1000);
     // The last viewer left; the lease is left to run out (here: it has).
-    await env.DB.prepare("UPDATE users SET watched_until = ? WHERE id = ?").bind(Date.now() - 1, u.userId).run();
+    await env.DB.prepare("UPDATE users SET watched_until = ? WHERE id = ?")
+      .bind(Date.now() - 1, u.userId)
+      .run();
     await post(u.token, 4);
     await post(u.token, 5);
     await settle();
@@ -123,7 +125,9 @@ describe("watch lease", () => {
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
        INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
        SELECT ?, ?, 1 + i, ? - i * 172800, 0, ?, (i % 7) + 1, 'bulk-' || i, json_array(json_array('go', (i % 7) + 1)) FROM n`,
-    ).bind(u.userId, u.machineId, Date.now() - 60_000, Date.now()).run();
+    )
+      .bind(u.userId, u.machineId, Date.now() - 60_000, Date.now())
+      .run();
     expect(go).not.toBeNull();
     const truth = await truthFromD1(u.userId);
     expect(truth.seq).toBe(10_001);

@@ -39,8 +39,12 @@ describe("observability", () => {
     expect(body.request_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers.get("x-request-id")).toBe(body.request_id);
     const lines = logs().filter((line) => line.request_id === body.request_id);
-    expect(lines).toContainEqual(expect.objectContaining({ level: "error", message: "api error", error: expect.stringContaining("injected failure") }));
-    expect(lines).toContainEqual(expect.objectContaining({ level: "error", message: "request failed", method: "POST", path: "/api/my/pulses", status: 503 }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: "error", message: "api error", error: expect.stringContaining("injected failure") }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: "error", message: "request failed", method: "POST", path: "/api/my/pulses", status: 503 }),
+    );
     // The token and the body are not in the log.
     expect(JSON.stringify(logs())).not.toContain(u.token);
   });
@@ -58,7 +62,11 @@ describe("observability", () => {
   it("reset-link tokens in paths are not logged", async () => {
     const logs = captureLogs();
     const token = "t".repeat(43);
-    const res = await api(`/reset-password/${token}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "password=x" });
+    const res = await api(`/reset-password/${token}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "password=x",
+    });
     expect(res.status).toBe(403);
     const line = logs().find((l) => l.request_id === res.headers.get("x-request-id"));
     expect(line).toMatchObject({ path: "/reset-password/:token", status: 403 });

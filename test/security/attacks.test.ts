@@ -26,7 +26,8 @@ function tally(): Tally & { attempt(name: string, success: boolean): void } {
 }
 
 async function machinesOf(userId: number) {
-  return (await env.DB.prepare("SELECT id, name, active, token_hash FROM machines WHERE user_id = ? ORDER BY id").bind(userId).all()).results;
+  return (await env.DB.prepare("SELECT id, name, active, token_hash FROM machines WHERE user_id = ? ORDER BY id").bind(userId).all())
+    .results;
 }
 
 describe("security suite", () => {
@@ -44,7 +45,8 @@ describe("security suite", () => {
       `${token} ${token}`,
       "",
     ];
-    for (const candidate of forged) t.attempt(`forged token ${candidate.slice(0, 12)}`, (await postPulse(candidate, pulse([{ language: "Go", xp: 1 }]))).status !== 403);
+    for (const candidate of forged)
+      t.attempt(`forged token ${candidate.slice(0, 12)}`, (await postPulse(candidate, pulse([{ language: "Go", xp: 1 }]))).status !== 403);
     // Revocation: regenerate, deactivate, delete; the old token must stop at once.
     await browser.post(`/my/machines/${machineId}/regenerate`);
     t.attempt("regenerated token reused", (await postPulse(token, pulse([{ language: "Go", xp: 1 }]))).status !== 403);
@@ -115,7 +117,10 @@ describe("security suite", () => {
       for (const language of ["", "&language=Classified"]) {
         const pages = [];
         for (let page = 1, total = 1; page <= total; page++) {
-          const doc = await (await api(`/api/leaderboards?range=${range}${language}&page=${page}`)).json<{ total_pages: number; users: { username: string }[] }>();
+          const doc = await (await api(`/api/leaderboards?range=${range}${language}&page=${page}`)).json<{
+            total_pages: number;
+            users: { username: string }[];
+          }>();
           total = doc.total_pages;
           pages.push(...doc.users.map((u) => u.username));
         }
@@ -143,7 +148,11 @@ describe("security suite", () => {
     const userId = await userIdOf(username);
     const other = await signedUp();
     const foreignToken = await other.browser.csrfToken();
-    const state = async () => JSON.stringify([await machinesOf(userId), await env.DB.prepare("SELECT email, private, password_hash FROM users WHERE id = ?").bind(userId).first()]);
+    const state = async () =>
+      JSON.stringify([
+        await machinesOf(userId),
+        await env.DB.prepare("SELECT email, private, password_hash FROM users WHERE id = ?").bind(userId).first(),
+      ]);
     const before = await state();
     const posts: [string, Record<string, string>][] = [
       ["/my/machines", { name: "Injected" }],

@@ -15,7 +15,9 @@ import { addMachine, Browser, PASSWORD, signedUp, userIdOf } from "../accounts/b
 const EVIL = "http://evil.example:8787";
 
 async function outboxTexts(address: string): Promise<string[]> {
-  const { results } = await env.DB.prepare("SELECT text FROM outbox WHERE to_address = ? ORDER BY id").bind(address).all<{ text: string }>();
+  const { results } = await env.DB.prepare("SELECT text FROM outbox WHERE to_address = ? ORDER BY id")
+    .bind(address)
+    .all<{ text: string }>();
   return results.map((r) => r.text);
 }
 
@@ -34,7 +36,12 @@ function poisonedResetRequest(login: string): Request {
   const csrf = "c".repeat(43);
   return new Request(`${EVIL}/forgot-password`, {
     method: "POST",
-    headers: { origin: EVIL, cookie: `${CSRF_COOKIE}=${csrf}`, "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": "203.0.113.66" },
+    headers: {
+      origin: EVIL,
+      cookie: `${CSRF_COOKIE}=${csrf}`,
+      "content-type": "application/x-www-form-urlencoded",
+      "cf-connecting-ip": "203.0.113.66",
+    },
     body: new URLSearchParams({ login, csrf }).toString(),
     redirect: "manual",
   });
@@ -129,7 +136,10 @@ describe("security review findings", () => {
   it("e-mail change needs the current password: a hijacked session cannot redirect the reset mail", async () => {
     const { browser, username } = await signedUp({ email: `${uniqueName("mine")}@example.com` });
     const before = await env.DB.prepare("SELECT email FROM users WHERE username = ?").bind(username).first<string>("email");
-    const attempts: Record<string, string>[] = [{ email: "attacker@evil.example" }, { email: "attacker@evil.example", current_password: "not my password" }];
+    const attempts: Record<string, string>[] = [
+      { email: "attacker@evil.example" },
+      { email: "attacker@evil.example", current_password: "not my password" },
+    ];
     for (const fields of attempts) {
       const res = await browser.post("/my/preferences", fields);
       expect(res.headers.get("location")).toBe("/my/preferences");
@@ -138,7 +148,9 @@ describe("security review findings", () => {
     expect(await env.DB.prepare("SELECT email FROM users WHERE username = ?").bind(username).first<string>("email")).toBe(before);
     await browser.post("/my/preferences", { email: "new@example.com", current_password: PASSWORD });
     expect(browser.takeFlash()).toEqual({ kind: "success", message: "Preferences updated." });
-    expect(await env.DB.prepare("SELECT email FROM users WHERE username = ?").bind(username).first<string>("email")).toBe("new@example.com");
+    expect(await env.DB.prepare("SELECT email FROM users WHERE username = ?").bind(username).first<string>("email")).toBe(
+      "new@example.com",
+    );
   });
 
   it("/dev/outbox: loopback Host and CF-Connecting-IP headers alone no longer open it", async () => {
@@ -147,7 +159,10 @@ describe("security review findings", () => {
     const started = { ...env, DEV_OUTBOX: "1" };
     expect(Array.isArray(await devOutbox(started, spoofed, 5))).toBe(true);
     // Where the runtime reports the socket's address, a remote one is refused whatever the headers say.
-    const remote = new Request("http://127.0.0.1:8787/dev/outbox", { headers: { "cf-connecting-ip": "127.0.0.1" }, cf: { clientIp: "203.0.113.9" } as never });
+    const remote = new Request("http://127.0.0.1:8787/dev/outbox", {
+      headers: { "cf-connecting-ip": "127.0.0.1" },
+      cf: { clientIp: "203.0.113.9" } as never,
+    });
     expect(devOutbox(started, remote, 5)).toBeNull();
     expect(devOutbox({ ...started, MAILER: {} as SendEmail }, spoofed, 5)).toBeNull();
   });

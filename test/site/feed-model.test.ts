@@ -1,6 +1,17 @@
 // The front page's model (minute window, bar caps, dots), the map projection and the reconnect backoff.
 import { describe, expect, it } from "vitest";
-import { barHeight, BAR_CAP, BINS, binTotals, binWindow, dotSize, hourlyTotals, MINUTE_BARS, minuteWindow, utcClock } from "../../site/lib/feed-model";
+import {
+  barHeight,
+  BAR_CAP,
+  BINS,
+  binTotals,
+  binWindow,
+  dotSize,
+  hourlyTotals,
+  MINUTE_BARS,
+  minuteWindow,
+  utcClock,
+} from "../../site/lib/feed-model";
 import { MAP_HEIGHT, MAP_WIDTH, mapPosition } from "../../site/lib/map-projection";
 import { compactPath } from "../../site/lib/world-map";
 import { backoffDelay, MAX_RETRY_MS } from "../../site/lib/backoff";

@@ -1,6 +1,18 @@
 // Formatting shared by the pages and the browser scripts.
 import { describe, expect, it } from "vitest";
-import { addDays, compactXp, formatDate, formatInt, hourLabel, levelBar, levelText, localDate, shortDay, skillText, utcDate } from "../../site/lib/format";
+import {
+  addDays,
+  compactXp,
+  formatDate,
+  formatInt,
+  hourLabel,
+  levelBar,
+  levelText,
+  localDate,
+  shortDay,
+  skillText,
+  utcDate,
+} from "../../site/lib/format";
 
 describe("number formatting", () => {
   it("uses thousands separators", () => {

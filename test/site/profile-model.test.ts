@@ -2,7 +2,18 @@
 // exactly these functions to WebSocket messages, and the server renders with them.
 import { describe, expect, it } from "vitest";
 import type { ProfileView, PulseEvent } from "../../worker/protocol";
-import { applyPulses, calendar, CALENDAR_DAYS, chartData, dayExists, daysChart, heat, OTHERS, splitLanguages, yearTable } from "../../site/lib/profile-model";
+import {
+  applyPulses,
+  calendar,
+  CALENDAR_DAYS,
+  chartData,
+  dayExists,
+  daysChart,
+  heat,
+  OTHERS,
+  splitLanguages,
+  yearTable,
+} from "../../site/lib/profile-model";
 
 const NOW = Date.parse("2026-11-26T12:00:00Z");
 
@@ -14,12 +25,18 @@ function view(overrides: Partial<ProfileView> = {}): ProfileView {
     totalXp: 300,
     recentXp: 0,
     lastCodedDate: "2026-11-20",
-    languages: [{ name: "Go", xp: 200, recentXp: 0 }, { name: "Rust", xp: 100, recentXp: 0 }],
+    languages: [
+      { name: "Go", xp: 200, recentXp: 0 },
+      { name: "Rust", xp: 100, recentXp: 0 },
+    ],
     machines: [{ name: "Laptop", xp: 300, recentXp: 0 }],
     yearDays: { "11-20": 300 },
     calendarDays: { "2026-11-20": 300 },
     hours: Array.from({ length: 24 }, (_, h) => (h === 9 ? 300 : 0)),
-    recentDays: [{ date: "2026-11-20", language: "Go", xp: 200 }, { date: "2026-11-20", language: "Rust", xp: 100 }],
+    recentDays: [
+      { date: "2026-11-20", language: "Go", xp: 200 },
+      { date: "2026-11-20", language: "Rust", xp: 100 },
+    ],
     at: NOW,
     ...overrides,
   };
@@ -32,11 +49,26 @@ function event(seq: number, sentAt: string, sentAtLocal: string, xps: [string, n
 describe("applyPulses", () => {
   it("adds a pulse that continues the sequence to every figure", () => {
     const v = view();
-    const result = applyPulses(v, {
-      fromSeq: 4,
-      toSeq: 4,
-      pulses: [event(4, "2026-11-26T11:00:00Z", "2026-11-26T13:00:00+02:00", [["Rust", 150], ["TypeScript", 20]], "Desktop")],
-    }, NOW);
+    const result = applyPulses(
+      v,
+      {
+        fromSeq: 4,
+        toSeq: 4,
+        pulses: [
+          event(
+            4,
+            "2026-11-26T11:00:00Z",
+            "2026-11-26T13:00:00+02:00",
+            [
+              ["Rust", 150],
+              ["TypeScript", 20],
+            ],
+            "Desktop",
+          ),
+        ],
+      },
+      NOW,
+    );
     expect(result).toBe("applied");
     expect(v.seq).toBe(4);
     expect(v.totalXp).toBe(470);
@@ -46,7 +78,10 @@ describe("applyPulses", () => {
       { name: "Go", xp: 200, recentXp: 0 },
       { name: "TypeScript", xp: 20, recentXp: 20 },
     ]);
-    expect(v.machines).toEqual([{ name: "Laptop", xp: 300, recentXp: 0 }, { name: "Desktop", xp: 170, recentXp: 170 }]);
+    expect(v.machines).toEqual([
+      { name: "Laptop", xp: 300, recentXp: 0 },
+      { name: "Desktop", xp: 170, recentXp: 170 },
+    ]);
     // Local date and hour come from the coder's own offset.
     expect(v.yearDays["11-26"]).toBe(170);
     expect(v.hours[13]).toBe(170);
@@ -73,7 +108,9 @@ describe("applyPulses", () => {
   it("reports a gap (the page then asks for a snapshot) and ignores what it already has", () => {
     const v = view();
     const before = structuredClone(v);
-    expect(applyPulses(v, { fromSeq: 5, toSeq: 5, pulses: [event(5, "2026-11-26T11:00:00Z", "2026-11-26T11:00:00+00:00", [["Go", 1]])] }, NOW)).toBe("gap");
+    expect(
+      applyPulses(v, { fromSeq: 5, toSeq: 5, pulses: [event(5, "2026-11-26T11:00:00Z", "2026-11-26T11:00:00+00:00", [["Go", 1]])] }, NOW),
+    ).toBe("gap");
     expect(applyPulses(v, { fromSeq: 2, toSeq: 3, pulses: [] }, NOW)).toBe("duplicate");
     expect(v).toEqual(before);
   });
@@ -150,13 +187,32 @@ describe("calendar (the last 365 days in week columns)", () => {
     expect(c.weeks[0]![0]).toBeNull();
     expect(c.weeks[0]![1]!.date).toBe("2025-12-02");
     // Today is the last column's Tuesday; the rest of that week is empty.
-    expect(c.weeks.at(-1)!.slice(2).every((x) => x === null)).toBe(true);
+    expect(
+      c.weeks
+        .at(-1)!
+        .slice(2)
+        .every((x) => x === null),
+    ).toBe(true);
     expect(c.weeks).toHaveLength(53);
   });
 
   it("labels each month above the first column that holds its first day", () => {
     const c = calendar({}, "2026-12-01");
-    expect(c.months.map((m) => m.label)).toEqual(["Dec", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]);
+    expect(c.months.map((m) => m.label)).toEqual([
+      "Dec",
+      "Jan",
+      "Feb",
+      "Mar",
+      "Apr",
+      "May",
+      "Jun",
+      "Jul",
+      "Aug",
+      "Sep",
+      "Oct",
+      "Nov",
+      "Dec",
+    ]);
     const jan = c.months.find((m) => m.label === "Jan")!;
     expect(c.weeks[jan.week]!.some((x) => x?.date === "2026-01-01")).toBe(true);
   });
@@ -165,7 +221,12 @@ describe("calendar (the last 365 days in week columns)", () => {
     const c = calendar({ "2025-12-01": 999, "2025-12-02": 100, "2026-06-15": 400, "2026-12-01": 1 }, "2026-12-01");
     expect(c.total).toBe(501);
     expect(c.activeDays).toBe(3);
-    const cells = new Map(c.weeks.flat().filter((x) => x !== null).map((x) => [x!.date, x!]));
+    const cells = new Map(
+      c.weeks
+        .flat()
+        .filter((x) => x !== null)
+        .map((x) => [x!.date, x!]),
+    );
     expect(cells.get("2026-06-15")!.level).toBe(4);
     expect(cells.get("2025-12-02")!.level).toBe(1);
     expect(cells.get("2026-12-01")!.level).toBe(1);

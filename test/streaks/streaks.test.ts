@@ -104,10 +104,14 @@ describe("streaks in the profile API", () => {
 
   it("finds the longest streak in old history from the daily rollups, and the own-profile API has the fields too", async () => {
     const u = await createUser();
-    const language = await env.DB.prepare("INSERT INTO languages (name, name_key) VALUES ('StreakLang', 'streaklang') ON CONFLICT (name_key) DO UPDATE SET name = name RETURNING id").first<number>("id");
+    const language = await env.DB.prepare(
+      "INSERT INTO languages (name, name_key) VALUES ('StreakLang', 'streaklang') ON CONFLICT (name_key) DO UPDATE SET name = name RETURNING id",
+    ).first<number>("id");
     const start = addDays(localDate(Date.now(), 0), -400);
     for (let d = 0; d < 12; d++) {
-      await env.DB.prepare("INSERT INTO machine_daily_xp (machine_id, user_id, local_date, language_id, xp) VALUES (?, ?, ?, ?, 7)").bind(u.machineId, u.userId, addDays(start, d), language).run();
+      await env.DB.prepare("INSERT INTO machine_daily_xp (machine_id, user_id, local_date, language_id, xp) VALUES (?, ?, ?, ?, 7)")
+        .bind(u.machineId, u.userId, addDays(start, d), language)
+        .run();
     }
     await send(u.token, Date.now() - 60_000, 0);
     expect(await streaks(u.username)).toEqual({ current: 1, longest: 12 });

@@ -26,14 +26,20 @@ function zoneName(n: number): string {
 }
 
 async function cells(userId: number) {
-  const { results } = await env.DB.prepare("SELECT local_date, dim, name, ms FROM coding_time_daily WHERE user_id = ? AND ms != 0 ORDER BY local_date, dim, name").bind(userId).all();
+  const { results } = await env.DB.prepare(
+    "SELECT local_date, dim, name, ms FROM coding_time_daily WHERE user_id = ? AND ms != 0 ORDER BY local_date, dim, name",
+  )
+    .bind(userId)
+    .all();
   return results;
 }
 
 async function rows(userId: number): Promise<HeartbeatRow[]> {
   const { results } = await env.DB.prepare(
     `SELECT id, user_id AS userId, machine_id AS machineId, time_ms AS timeMs, local_date AS localDate, category, language, project, editor, operating_system AS operatingSystem FROM heartbeats WHERE user_id = ?`,
-  ).bind(userId).all<HeartbeatRow>();
+  )
+    .bind(userId)
+    .all<HeartbeatRow>();
   return results;
 }
 
@@ -56,7 +62,12 @@ describe("statusbar/today", () => {
     expect(today.data.machines).toEqual([expect.objectContaining({ name: "Laptop", total_seconds: 9 * MIN })]);
     expect(today.data.dependencies).toEqual([]);
     expect(today.data.range.timezone).toBe(zone);
-    expect(await cells(here.userId)).toContainEqual({ local_date: new Date((M - MIN) * 1000 + offsetHours * 3_600_000).toISOString().slice(0, 10), dim: "total", name: "", ms: 11 * MIN * 1000 });
+    expect(await cells(here.userId)).toContainEqual({
+      local_date: new Date((M - MIN) * 1000 + offsetHours * 3_600_000).toISOString().slice(0, 10),
+      dim: "total",
+      name: "",
+      ms: 11 * MIN * 1000,
+    });
 
     // An hour further east, all six heartbeats fall on one local day: 6 + 5 + 2 + 3 + 6 minutes.
     const east = offsetHours + 1 <= 14 ? offsetHours + 1 : offsetHours - 1;
@@ -78,7 +89,8 @@ describe("statusbar/today", () => {
   it("always has categories and the other arrays, even with no heartbeats today", async () => {
     const u = await createUser();
     const body = await statusbar(u.token);
-    for (const k of ["categories", "languages", "editors", "operating_systems", "machines", "projects", "dependencies"]) expect(body.data[k], k).toEqual([]);
+    for (const k of ["categories", "languages", "editors", "operating_systems", "machines", "projects", "dependencies"])
+      expect(body.data[k], k).toEqual([]);
     expect(body.data.grand_total).toMatchObject({ total_seconds: 0, text: "0 secs" });
   });
 
@@ -88,13 +100,21 @@ describe("statusbar/today", () => {
     const now = Math.floor(Date.now() / 1000);
     // Gaps 4, 6 (over the timeout) and 3 minutes, all in the last 14 minutes (local day permitting).
     const times = [now - 14 * MIN, now - 10 * MIN, now - 4 * MIN, now - MIN];
-    const res = await postHeartbeats(u.token, times.map((t, i) => hb(t, { entity: `${i}` })), { headers: { timezone: "" } });
+    const res = await postHeartbeats(
+      u.token,
+      times.map((t, i) => hb(t, { entity: `${i}` })),
+      { headers: { timezone: "" } },
+    );
     expect(res.status).toBe(201);
-    const { results } = await env.DB.prepare("SELECT DISTINCT utc_offset AS o FROM heartbeats WHERE user_id = ?").bind(u.userId).all<{ o: number }>();
+    const { results } = await env.DB.prepare("SELECT DISTINCT utc_offset AS o FROM heartbeats WHERE user_id = ?")
+      .bind(u.userId)
+      .all<{ o: number }>();
     expect(results).toEqual([{ o: 330 }]);
     const expected = codingTimeByDay((await rows(u.userId)).map(timed), 5);
     const todayKolkata = new Date(Date.now() + 330 * 60_000).toISOString().slice(0, 10);
-    const sb = await (await api("/api/v1/users/current/statusbar/today", { headers: { authorization: `Basic ${btoa(u.token)}` } })).json<any>();
+    const sb = await (
+      await api("/api/v1/users/current/statusbar/today", { headers: { authorization: `Basic ${btoa(u.token)}` } })
+    ).json<any>();
     expect(sb.data.range.date).toBe(todayKolkata);
     expect(sb.data.grand_total.total_seconds * 1000).toBe(dayTotalMs(expected.get(todayKolkata)));
   });
@@ -107,12 +127,24 @@ describe("arrival order", () => {
     // Irregular gaps (some over 15 minutes), several languages, projects and editors.
     const gaps = [0, 40, 130, 200, 1_000, 30, 45, 1_500, 60, 119, 121, 600, 900, 901, 20, 300];
     let t = base;
-    const all = gaps.map((g, i) => hb((t += g), { entity: `f${i}`, language: langs[i % 3], project: i % 2 ? "a" : "b", editor: i % 4 ? "vim" : "emacs", category: i % 5 ? "coding" : "debugging" }));
+    const all = gaps.map((g, i) =>
+      hb((t += g), {
+        entity: `f${i}`,
+        language: langs[i % 3],
+        project: i % 2 ? "a" : "b",
+        editor: i % 4 ? "vim" : "emacs",
+        category: i % 5 ? "coding" : "debugging",
+      }),
+    );
     const inOrder = await createUser();
     for (let i = 0; i < all.length; i += 4) await postHeartbeats(inOrder.token, all.slice(i, i + 4));
     const shuffled = await createUser();
     const order = [9, 3, 15, 0, 12, 7, 1, 14, 5, 10, 2, 13, 8, 4, 11, 6];
-    for (let i = 0; i < order.length; i += 3) await postHeartbeats(shuffled.token, order.slice(i, i + 3).map((k) => all[k]));
+    for (let i = 0; i < order.length; i += 3)
+      await postHeartbeats(
+        shuffled.token,
+        order.slice(i, i + 3).map((k) => all[k]),
+      );
     // A re-sync of everything days later changes nothing.
     await postHeartbeats(shuffled.token, all.slice(0, 10));
 
@@ -122,11 +154,20 @@ describe("arrival order", () => {
     expect(strip(b)).toEqual(strip(a));
     // And both equal the reference computation over the stored rows.
     const reference = codingTimeByDay((await rows(inOrder.userId)).map(timed), 15);
-    const flat = [...reference].flatMap(([local_date, day]) => [...day].flatMap(([dim, names]) => [...names].filter(([, ms]) => ms !== 0).map(([name, ms]) => ({ local_date, dim, name, ms }))));
+    const flat = [...reference].flatMap(([local_date, day]) =>
+      [...day].flatMap(([dim, names]) => [...names].filter(([, ms]) => ms !== 0).map(([name, ms]) => ({ local_date, dim, name, ms }))),
+    );
     expect(a).toEqual(expect.arrayContaining(flat));
     expect(a).toHaveLength(flat.length);
 
-    const xp = async (userId: number) => (await env.DB.prepare("SELECT l.name AS language, sum(x.amount) AS xp FROM xps x JOIN pulses p ON p.id = x.pulse_id JOIN languages l ON l.id = x.language_id WHERE p.user_id = ? GROUP BY l.name ORDER BY l.name").bind(userId).all()).results;
+    const xp = async (userId: number) =>
+      (
+        await env.DB.prepare(
+          "SELECT l.name AS language, sum(x.amount) AS xp FROM xps x JOIN pulses p ON p.id = x.pulse_id JOIN languages l ON l.id = x.language_id WHERE p.user_id = ? GROUP BY l.name ORDER BY l.name",
+        )
+          .bind(userId)
+          .all()
+      ).results;
     expect(await xp(shuffled.userId)).toEqual(await xp(inOrder.userId));
   });
 });
@@ -136,10 +177,21 @@ describe("timeout setting and deletions", () => {
     const u = await createUser();
     const desk = await addMachine(u.userId, "Desk");
     const base = Math.floor(Date.now() / 1000) - 2 * 86_400;
-    await postHeartbeats(u.token, [0, 300, 1_200, 1_260].map((d, i) => hb(base + d, { entity: `l${i}` })));
-    await postHeartbeats(desk, [100, 700, 1_230].map((d, i) => hb(base + d, { entity: `d${i}` })));
+    await postHeartbeats(
+      u.token,
+      [0, 300, 1_200, 1_260].map((d, i) => hb(base + d, { entity: `l${i}` })),
+    );
+    await postHeartbeats(
+      desk,
+      [100, 700, 1_230].map((d, i) => hb(base + d, { entity: `d${i}` })),
+    );
     const all = (await rows(u.userId)).map(timed);
-    const total = async () => Number((await env.DB.prepare("SELECT coalesce(sum(ms), 0) AS ms FROM coding_time_daily WHERE user_id = ? AND dim = 'total'").bind(u.userId).first("ms")));
+    const total = async () =>
+      Number(
+        await env.DB.prepare("SELECT coalesce(sum(ms), 0) AS ms FROM coding_time_daily WHERE user_id = ? AND dim = 'total'")
+          .bind(u.userId)
+          .first("ms"),
+      );
     expect(await total()).toBe(dayTotalMs([...codingTimeByDay(all, 15).values()][0]));
     await saveSettings(env.DB, { userId: u.userId, timeoutMinutes: 5, timeZone: null, showProjects: false });
     await rebuildCodingTime(env.DB, u.userId, 5);

@@ -10,19 +10,69 @@ const ITERATIONS = 300;
 
 function hostileValue(r: Random, now: number): unknown {
   return r.pick<unknown>([
-    null, true, 0, -1, 1e308, Number.MAX_SAFE_INTEGER, "", " ", "12abc", "1e3", "NaN", [], {}, [1, 2], { a: 1 },
-    now / 1000, String(now / 1000), now, now * 1000, new Date(now).toISOString(), "2001-02-30T25:61:00Z",
-    r.pick(ODD_NAMES), "x".repeat(r.int(5000)), "\u0000\u0001\u001f", "\ud800", "<<LAST_PROJECT>>", "<<LAST_LANGUAGE>>", "<<LAST_BRANCH>>",
+    null,
+    true,
+    0,
+    -1,
+    1e308,
+    Number.MAX_SAFE_INTEGER,
+    "",
+    " ",
+    "12abc",
+    "1e3",
+    "NaN",
+    [],
+    {},
+    [1, 2],
+    { a: 1 },
+    now / 1000,
+    String(now / 1000),
+    now,
+    now * 1000,
+    new Date(now).toISOString(),
+    "2001-02-30T25:61:00Z",
+    r.pick(ODD_NAMES),
+    "x".repeat(r.int(5000)),
+    "\u0000\u0001\u001f",
+    "\ud800",
+    "<<LAST_PROJECT>>",
+    "<<LAST_LANGUAGE>>",
+    "<<LAST_BRANCH>>",
   ]);
 }
 
 function hostileItem(r: Random, now: number): unknown {
   if (r.chance(0.1)) return hostileValue(r, now);
   const item: Record<string, unknown> = {};
-  const fields = ["entity", "type", "time", "category", "project", "branch", "language", "lines", "lineno", "cursorpos", "is_write", "user_agent", "plugin", "editor", "operating_system", "machine", "hackatime", "__proto__", "constructor"];
+  const fields = [
+    "entity",
+    "type",
+    "time",
+    "category",
+    "project",
+    "branch",
+    "language",
+    "lines",
+    "lineno",
+    "cursorpos",
+    "is_write",
+    "user_agent",
+    "plugin",
+    "editor",
+    "operating_system",
+    "machine",
+    "hackatime",
+    "__proto__",
+    "constructor",
+  ];
   for (const f of fields) if (r.chance(0.6)) item[f] = hostileValue(r, now);
   // Often a plausible core, so the valid path is fuzzed too.
-  if (r.chance(0.5)) Object.assign(item, { entity: r.pick(ODD_NAMES), time: now / 1000 - r.int(86_400), type: r.pick(["file", "domain", "app", "url", "FILE"]) });
+  if (r.chance(0.5))
+    Object.assign(item, {
+      entity: r.pick(ODD_NAMES),
+      time: now / 1000 - r.int(86_400),
+      type: r.pick(["file", "domain", "app", "url", "FILE"]),
+    });
   return item;
 }
 
@@ -35,10 +85,19 @@ describe(`heartbeat fuzz (${ITERATIONS} requests)`, () => {
     for (let i = 0; i < ITERATIONS; i++) {
       const u = users[i % users.length]!;
       const now = Date.now();
-      const body = r.chance(0.1) ? r.pick(["", "[", "{}x", "null", "1", '"s"', "[[[[[]]]]]", "\u0000"]) : JSON.stringify(r.chance(0.7) ? Array.from({ length: r.int(12) }, () => hostileItem(r, now)) : hostileItem(r, now));
+      const body = r.chance(0.1)
+        ? r.pick(["", "[", "{}x", "null", "1", '"s"', "[[[[[]]]]]", "\u0000"])
+        : JSON.stringify(r.chance(0.7) ? Array.from({ length: r.int(12) }, () => hostileItem(r, now)) : hostileItem(r, now));
       const before = await count("heartbeats", "user_id = ?", u.userId);
-      const headers: Record<string, string> = { "content-type": r.pick(["application/json", "text/plain", "", "application/x-www-form-urlencoded"]), timezone: r.pick(["UTC", "Europe/Helsinki", "Mars/Base", "", "x".repeat(100)]), "x-machine-name": r.pick(["%", "%E0%A4%A", "host", "a%20b"]) };
-      const res = await postHeartbeats(u.token, body, { headers, path: r.pick(["/api/v1/users/current/heartbeats.bulk", "/api/heartbeats", "/api/v1/users/current/heartbeats"]) });
+      const headers: Record<string, string> = {
+        "content-type": r.pick(["application/json", "text/plain", "", "application/x-www-form-urlencoded"]),
+        timezone: r.pick(["UTC", "Europe/Helsinki", "Mars/Base", "", "x".repeat(100)]),
+        "x-machine-name": r.pick(["%", "%E0%A4%A", "host", "a%20b"]),
+      };
+      const res = await postHeartbeats(u.token, body, {
+        headers,
+        path: r.pick(["/api/v1/users/current/heartbeats.bulk", "/api/heartbeats", "/api/v1/users/current/heartbeats"]),
+      });
       const text = await res.text();
       const describe = `${res.status} ${text.slice(0, 160)} <- ${body.slice(0, 160)}`;
       if (res.status >= 500) failures.push(`5xx: ${describe}`);
@@ -58,7 +117,8 @@ describe(`heartbeat fuzz (${ITERATIONS} requests)`, () => {
       }
       const items: [any, number][] = parsed.responses ?? [[parsed, res.status]];
       for (const [item, status] of items) {
-        if (status === 201 ? typeof item.data?.entity !== "string" : status !== 400 || typeof item.error !== "string") failures.push(`bad item ${JSON.stringify(item).slice(0, 100)} ${status}: ${describe}`);
+        if (status === 201 ? typeof item.data?.entity !== "string" : status !== 400 || typeof item.error !== "string")
+          failures.push(`bad item ${JSON.stringify(item).slice(0, 100)} ${status}: ${describe}`);
       }
       seen.stored += after - before;
       seen.itemErrors += items.filter(([, s]) => s === 400).length;
@@ -72,10 +132,20 @@ describe(`heartbeat fuzz (${ITERATIONS} requests)`, () => {
     expect(seen.requestErrors).toBeGreaterThan(5);
     // The coding-time aggregate still equals a recomputation for every user.
     for (const u of users) {
-      const stored = Number(await env.DB.prepare("SELECT coalesce(sum(ms), 0) AS ms FROM coding_time_daily WHERE user_id = ? AND dim = 'total'").bind(u.userId).first("ms"));
-      const { results } = await env.DB.prepare("SELECT time_ms AS t, local_date AS d FROM heartbeats WHERE user_id = ? ORDER BY time_ms, id").bind(u.userId).all<{ t: number; d: string }>();
+      const stored = Number(
+        await env.DB.prepare("SELECT coalesce(sum(ms), 0) AS ms FROM coding_time_daily WHERE user_id = ? AND dim = 'total'")
+          .bind(u.userId)
+          .first("ms"),
+      );
+      const { results } = await env.DB.prepare(
+        "SELECT time_ms AS t, local_date AS d FROM heartbeats WHERE user_id = ? ORDER BY time_ms, id",
+      )
+        .bind(u.userId)
+        .all<{ t: number; d: string }>();
       let expected = 0;
-      for (let k = 0; k + 1 < results.length; k++) if (results[k]!.d === results[k + 1]!.d && results[k + 1]!.t - results[k]!.t <= 15 * 60_000) expected += results[k + 1]!.t - results[k]!.t;
+      for (let k = 0; k + 1 < results.length; k++)
+        if (results[k]!.d === results[k + 1]!.d && results[k + 1]!.t - results[k]!.t <= 15 * 60_000)
+          expected += results[k + 1]!.t - results[k]!.t;
       expect(stored).toBe(expected);
     }
   });

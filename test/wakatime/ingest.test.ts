@@ -36,7 +36,14 @@ describe("heartbeat paths", () => {
 
   it("answers CORS preflights on every heartbeat path", async () => {
     for (const path of [...PATHS, "/api/v1/users/current/statusbar/today"]) {
-      const res = await api(path, { method: "OPTIONS", headers: { origin: "https://vscode.dev", "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" } });
+      const res = await api(path, {
+        method: "OPTIONS",
+        headers: {
+          origin: "https://vscode.dev",
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization,content-type",
+        },
+      });
       expect(res.status, path).toBe(204);
       expect(res.headers.get("access-control-allow-origin")).toBe("*");
       expect(res.headers.get("access-control-allow-headers")).toMatch(/Authorization/);
@@ -71,7 +78,10 @@ describe("authentication", () => {
   it.each(variants)("accepts %s", async (_name, form) => {
     const u = await createUser();
     const v = form(u.token);
-    const res = await postHeartbeats(null, [hb(secondsAgo(60))], { path: `/api/v1/users/current/heartbeats.bulk${v.query ?? ""}`, headers: v.headers });
+    const res = await postHeartbeats(null, [hb(secondsAgo(60))], {
+      path: `/api/v1/users/current/heartbeats.bulk${v.query ?? ""}`,
+      headers: v.headers,
+    });
     expect(res.status).toBe(201);
     expect(await count("heartbeats", "user_id = ? AND machine_id = ?", u.userId, u.machineId)).toBe(1);
   });
@@ -103,7 +113,14 @@ describe("per-item statuses", () => {
   it("answers a stale or partly invalid batch with 201 and per-item 400s, storing the valid ones", async () => {
     const u = await createUser();
     const old = secondsAgo(400 * 86_400);
-    const res = await postHeartbeats(u.token, [hb(old), hb(secondsAgo(60)), { type: "file", time: secondsAgo(50) }, hb(secondsAgo(-7200)), "nope", hb("soon" as unknown as number)]);
+    const res = await postHeartbeats(u.token, [
+      hb(old),
+      hb(secondsAgo(60)),
+      { type: "file", time: secondsAgo(50) },
+      hb(secondsAgo(-7200)),
+      "nope",
+      hb("soon" as unknown as number),
+    ]);
     expect(res.status).toBe(201);
     const statuses = (await res.json<any>()).responses.map((r: any) => r[1]);
     expect(statuses).toEqual([400, 201, 400, 400, 400, 400]);
@@ -113,7 +130,10 @@ describe("per-item statuses", () => {
   it("answers an all-stale batch with 201 and only per-item 400s (the CLI drops them; no stuck queue)", async () => {
     const u = await createUser();
     const old = secondsAgo(400 * 86_400);
-    const res = await postHeartbeats(u.token, Array.from({ length: 10 }, (_, i) => hb(old + i)));
+    const res = await postHeartbeats(
+      u.token,
+      Array.from({ length: 10 }, (_, i) => hb(old + i)),
+    );
     expect(res.status).toBe(201);
     const body = await res.json<any>();
     expect(body.responses).toHaveLength(10);
@@ -128,7 +148,10 @@ describe("per-item statuses", () => {
     const bad = await postHeartbeats(u.token, "[{not json");
     expect(bad.status).toBe(400);
     expect((await bad.json<any>()).error).toMatch(/Malformed JSON/);
-    const many = await postHeartbeats(u.token, Array.from({ length: 101 }, (_, i) => hb(secondsAgo(1000 - i))));
+    const many = await postHeartbeats(
+      u.token,
+      Array.from({ length: 101 }, (_, i) => hb(secondsAgo(1000 - i))),
+    );
     expect(many.status).toBe(400);
     expect(await count("heartbeats", "user_id = ?", u.userId)).toBe(0);
   });
@@ -144,12 +167,22 @@ describe("liberal input", () => {
         hb(String(t) as unknown as number, { entity: "a.ts" }),
         hb(t * 1000 + 10_000, { entity: "b.ts" }),
         hb(t * 1_000_000 + 20_000_000, { entity: "c.ts" }),
-        hb(new Date((t + 30) * 1000).toISOString() as unknown as number, { entity: "d.ts", lineno: "12", cursorpos: "4", lines: "100", plugin: "vscode/1.90.0 vscode-wakatime/24.0.0" }),
+        hb(new Date((t + 30) * 1000).toISOString() as unknown as number, {
+          entity: "d.ts",
+          lineno: "12",
+          cursorpos: "4",
+          lines: "100",
+          plugin: "vscode/1.90.0 vscode-wakatime/24.0.0",
+        }),
       ],
       { headers: { "content-type": "text/plain" } },
     );
     expect(res.status).toBe(201);
-    const { results } = await env.DB.prepare("SELECT entity, time_ms, lineno, cursorpos, lines, editor FROM heartbeats WHERE user_id = ? ORDER BY time_ms").bind(u.userId).all<any>();
+    const { results } = await env.DB.prepare(
+      "SELECT entity, time_ms, lineno, cursorpos, lines, editor FROM heartbeats WHERE user_id = ? ORDER BY time_ms",
+    )
+      .bind(u.userId)
+      .all<any>();
     expect(results.map((r) => r.time_ms)).toEqual([t * 1000, t * 1000 + 10_000, t * 1000 + 20_000, t * 1000 + 30_000]);
     expect(results[3]).toMatchObject({ lineno: 12, cursorpos: 4, lines: 100, editor: "VS Code" });
   });
@@ -157,10 +190,21 @@ describe("liberal input", () => {
   it("stores editor and OS from the user agent (a heartbeat's own user_agent wins), and the decoded X-Machine-Name", async () => {
     const u = await createUser();
     const t = secondsAgo(600);
-    await postHeartbeats(u.token, [hb(t), hb(t + 10, { entity: "x.ts", user_agent: "wakatime/v1.90.0 (darwin-23.0.0-arm64) go1.22 emacs/29.1 emacs-wakatime/1.0.2" })], {
-      headers: { "user-agent": "wakatime/v1.105.0 (linux-6.11.8-zen1-2-zen-unknown) go1.23.3 cursor/1.93.1 vscode-wakatime/24.8.0", "x-machine-name": "my%20laptop.local" },
-    });
-    const { results } = await env.DB.prepare("SELECT editor, operating_system AS os, machine_name AS m, category FROM heartbeats WHERE user_id = ? ORDER BY time_ms").bind(u.userId).all<any>();
+    await postHeartbeats(
+      u.token,
+      [hb(t), hb(t + 10, { entity: "x.ts", user_agent: "wakatime/v1.90.0 (darwin-23.0.0-arm64) go1.22 emacs/29.1 emacs-wakatime/1.0.2" })],
+      {
+        headers: {
+          "user-agent": "wakatime/v1.105.0 (linux-6.11.8-zen1-2-zen-unknown) go1.23.3 cursor/1.93.1 vscode-wakatime/24.8.0",
+          "x-machine-name": "my%20laptop.local",
+        },
+      },
+    );
+    const { results } = await env.DB.prepare(
+      "SELECT editor, operating_system AS os, machine_name AS m, category FROM heartbeats WHERE user_id = ? ORDER BY time_ms",
+    )
+      .bind(u.userId)
+      .all<any>();
     expect(results).toEqual([
       { editor: "cursor", os: "Linux", m: "my laptop.local", category: "coding" },
       { editor: "emacs", os: "Mac", m: "my laptop.local", category: "coding" },
@@ -171,11 +215,18 @@ describe("liberal input", () => {
     const u = await createUser();
     const t = secondsAgo(1200);
     await postHeartbeats(u.token, [hb(t, { project: "alpha", branch: "main", language: "Go" })]);
-    await postHeartbeats(u.token, [hb(t + 60, { project: "<<LAST_PROJECT>>", branch: "<<LAST_BRANCH>>", language: "<<LAST_LANGUAGE>>", entity: "x.go" })]);
+    await postHeartbeats(u.token, [
+      hb(t + 60, { project: "<<LAST_PROJECT>>", branch: "<<LAST_BRANCH>>", language: "<<LAST_LANGUAGE>>", entity: "x.go" }),
+    ]);
     // Within one request, an earlier heartbeat counts as the latest too.
-    await postHeartbeats(u.token, [hb(t + 120, { project: "beta", branch: "dev", language: "Rust", entity: "y.rs" }), hb(t + 180, { project: "<<LAST_PROJECT>>", language: "<<LAST_LANGUAGE>>", entity: "z.rs" })]);
+    await postHeartbeats(u.token, [
+      hb(t + 120, { project: "beta", branch: "dev", language: "Rust", entity: "y.rs" }),
+      hb(t + 180, { project: "<<LAST_PROJECT>>", language: "<<LAST_LANGUAGE>>", entity: "z.rs" }),
+    ]);
     await postHeartbeats(u.token, [hb(t + 240, { type: "domain", entity: "github.com", project: "<<LAST_PROJECT>>", language: null })]);
-    const { results } = await env.DB.prepare("SELECT project, branch, language FROM heartbeats WHERE user_id = ? ORDER BY time_ms").bind(u.userId).all<any>();
+    const { results } = await env.DB.prepare("SELECT project, branch, language FROM heartbeats WHERE user_id = ? ORDER BY time_ms")
+      .bind(u.userId)
+      .all<any>();
     expect(results).toEqual([
       { project: "alpha", branch: "main", language: "Go" },
       { project: "alpha", branch: "main", language: "Go" },

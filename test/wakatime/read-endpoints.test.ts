@@ -13,7 +13,14 @@ const get = (path: string, token?: string) => api(path, token ? { headers: { aut
 async function tenMinutes(token: string, daysAgo: number): Promise<string> {
   const day = new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
   const t = Date.parse(`${day}T10:00:00Z`) / 1000;
-  expect((await postHeartbeats(token, [0, 5, 10].map((m, i) => hb(t + m * MIN, { entity: `s${i}`, language: "Go", project: "secret", editor: "vim" })))).status).toBe(201);
+  expect(
+    (
+      await postHeartbeats(
+        token,
+        [0, 5, 10].map((m, i) => hb(t + m * MIN, { entity: `s${i}`, language: "Go", project: "secret", editor: "vim" })),
+      )
+    ).status,
+  ).toBe(201);
   return day;
 }
 
@@ -62,7 +69,13 @@ describe("stats/{range}", () => {
     const res = await get(`/api/v1/users/${u.username}/stats/last_7_days`);
     expect(res.status).toBe(200);
     const { data } = await res.json<any>();
-    expect(data).toMatchObject({ username: u.username, total_seconds: 600, human_readable_total: "10 mins", range: "last_7_days", is_up_to_date: true });
+    expect(data).toMatchObject({
+      username: u.username,
+      total_seconds: 600,
+      human_readable_total: "10 mins",
+      range: "last_7_days",
+      is_up_to_date: true,
+    });
     expect(data.languages[0]).toMatchObject({ name: "Go", total_seconds: 600 });
     expect(data.best_day.total_seconds).toBe(600);
     expect(data.projects).toBeUndefined();
@@ -93,7 +106,9 @@ describe("stats/{range}", () => {
       const res = await get(`/api/v1/users/${segment}/stats/last_7_days`);
       expect(res.status, segment).toBeGreaterThanOrEqual(400);
       expect(res.status, segment).toBeLessThan(500);
-      const post = await postHeartbeats(u.token, [hb(Math.floor(Date.now() / 1000) - 60)], { path: `/api/v1/users/${segment}/heartbeats.bulk` });
+      const post = await postHeartbeats(u.token, [hb(Math.floor(Date.now() / 1000) - 60)], {
+        path: `/api/v1/users/${segment}/heartbeats.bulk`,
+      });
       expect(post.status, segment).toBeGreaterThanOrEqual(400);
       expect(post.status, segment).toBeLessThan(500);
     }
@@ -128,8 +143,17 @@ describe("profile API coding time", () => {
     const u = await createUser();
     await tenMinutes(u.token, 1);
     const p = await profile(u.username);
-    expect(Object.keys(p).filter((k) => k !== "coding_time").sort()).toEqual(Object.keys(before).sort());
-    expect(p.coding_time.last_7_days).toMatchObject({ total_seconds: 600, text: "10 mins", languages: [{ name: "Go", total_seconds: 600, text: "10 mins" }], editors: [{ name: "vim", total_seconds: 600, text: "10 mins" }] });
+    expect(
+      Object.keys(p)
+        .filter((k) => k !== "coding_time")
+        .sort(),
+    ).toEqual(Object.keys(before).sort());
+    expect(p.coding_time.last_7_days).toMatchObject({
+      total_seconds: 600,
+      text: "10 mins",
+      languages: [{ name: "Go", total_seconds: 600, text: "10 mins" }],
+      editors: [{ name: "vim", total_seconds: 600, text: "10 mins" }],
+    });
     expect(p.coding_time.last_7_days.projects).toBeUndefined();
     expect(p.coding_time.today.total_seconds).toBe(0);
     // The owner's own profile (by key) includes projects.

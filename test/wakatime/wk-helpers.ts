@@ -6,13 +6,29 @@ export function basic(token: string): string {
 }
 
 export function hb(timeSec: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { entity: "/home/me/project/src/main.ts", type: "file", time: timeSec, language: "TypeScript", project: "pulse", category: "coding", ...extra };
+  return {
+    entity: "/home/me/project/src/main.ts",
+    type: "file",
+    time: timeSec,
+    language: "TypeScript",
+    project: "pulse",
+    category: "coding",
+    ...extra,
+  };
 }
 
-export function postHeartbeats(token: string | null, body: unknown, init: { path?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+export function postHeartbeats(
+  token: string | null,
+  body: unknown,
+  init: { path?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/json", timezone: "UTC", ...init.headers };
   if (token !== null && !("authorization" in headers)) headers.authorization = basic(token);
-  return api(init.path ?? "/api/v1/users/current/heartbeats.bulk", { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+  return api(init.path ?? "/api/v1/users/current/heartbeats.bulk", {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
 }
 
 export async function statusbar(token: string, zone = "UTC"): Promise<any> {

@@ -7,7 +7,8 @@ import { openSocket, waitFor } from "../live-helpers";
 import { XP_PER_SLOT, XP_SLOT_MS } from "../../worker/domain/heartbeat-xp";
 import { hb, postHeartbeats } from "./wk-helpers";
 
-const totalXp = async (userId: number) => Number(await env.DB.prepare("SELECT total_xp AS xp FROM users WHERE id = ?").bind(userId).first("xp"));
+const totalXp = async (userId: number) =>
+  Number(await env.DB.prepare("SELECT total_xp AS xp FROM users WHERE id = ?").bind(userId).first("xp"));
 /** Start of a 2-minute slot some hours ago, in seconds. */
 const slotAgo = (hours: number) => (Math.floor((Date.now() - hours * 3_600_000) / XP_SLOT_MS) * XP_SLOT_MS) / 1000;
 
@@ -65,7 +66,10 @@ describe("XP from heartbeats", () => {
     const desk = await addMachine(u.userId, "Desk");
     const start = slotAgo(8);
     await postHeartbeats(u.token, [hb(start, { language: "Go" }), hb(start + 1, { language: "Zig", entity: "z" })]);
-    await postHeartbeats(desk, [hb(start + 2, { language: "Go", entity: "d" }), hb(start + 3, { type: "domain", entity: "example.com", language: null })]);
+    await postHeartbeats(desk, [
+      hb(start + 2, { language: "Go", entity: "d" }),
+      hb(start + 3, { type: "domain", entity: "example.com", language: null }),
+    ]);
     const p = await profile(u.username);
     expect(p.total_xp).toBe(3 * XP_PER_SLOT);
     expect(p.languages.Go.xps).toBe(2 * XP_PER_SLOT);
@@ -92,8 +96,18 @@ describe("XP from heartbeats", () => {
     await socket!.next((m) => m.type === "profile.snapshot");
     const start = slotAgo(3);
     // Five slots in one request (an offline re-sync of 10 minutes of work).
-    expect((await postHeartbeats(u.token, Array.from({ length: 10 }, (_, i) => hb(start + i * 60, { entity: `o${i}`, language: "Ada" })))).status).toBe(201);
-    await waitFor(async () => socket!.messages.filter((m) => m.type === "profile.pulses").flatMap((m) => m.pulses).length >= 5 || null, "five slot pulses");
+    expect(
+      (
+        await postHeartbeats(
+          u.token,
+          Array.from({ length: 10 }, (_, i) => hb(start + i * 60, { entity: `o${i}`, language: "Ada" })),
+        )
+      ).status,
+    ).toBe(201);
+    await waitFor(
+      async () => socket!.messages.filter((m) => m.type === "profile.pulses").flatMap((m) => m.pulses).length >= 5 || null,
+      "five slot pulses",
+    );
     const deltas = socket!.messages.filter((m) => m.type === "profile.pulses");
     const seqs = deltas.flatMap((m) => m.pulses.map((p: any) => p.seq));
     expect(seqs).toEqual([1, 2, 3, 4, 5]);

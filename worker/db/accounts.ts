@@ -54,7 +54,11 @@ export async function findAccount(db: D1Database, userId: number): Promise<Accou
 }
 
 /** Accounts with an e-mail address that a reset request names: by username (any case) or by address. */
-export async function findResetTargets(db: D1Database, login: string, limit: number): Promise<{ id: number; username: string; email: string }[]> {
+export async function findResetTargets(
+  db: D1Database,
+  login: string,
+  limit: number,
+): Promise<{ id: number; username: string; email: string }[]> {
   const { results } = await db
     .prepare(
       `SELECT id, username, email FROM users WHERE username_key = ? AND email IS NOT NULL
@@ -84,7 +88,10 @@ export async function updateEmail(db: D1Database, userId: number, email: string 
 }
 
 export async function updatePrivacy(db: D1Database, userId: number, isPrivate: boolean): Promise<void> {
-  await db.prepare("UPDATE users SET private = ? WHERE id = ?").bind(isPrivate ? 1 : 0, userId).run();
+  await db
+    .prepare("UPDATE users SET private = ? WHERE id = ?")
+    .bind(isPrivate ? 1 : 0, userId)
+    .run();
 }
 
 /** Pulses deleted per statement when removing a machine or an account (each cascades to its XP rows). */

@@ -46,7 +46,10 @@ export async function listTables(db: D1Database): Promise<DumpTable[]> {
       name: t.name,
       sql: t.sql,
       columns: columns.map((c) => c.name),
-      primaryKey: columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name),
+      primaryKey: columns
+        .filter((c) => c.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((c) => c.name),
       withoutRowid: /\bWITHOUT\s+ROWID\b/i.test(t.sql),
       parents: parents.map((p) => p.parent).filter((p) => p !== t.name),
     });
@@ -92,12 +95,23 @@ export async function listSequences(db: D1Database): Promise<Sequence[]> {
 export type RowCursor = number;
 
 /** A page of at most `limit` rows (values in `t.columns` order) and the cursor after it; null at the end. */
-export async function readRows(db: D1Database, t: DumpTable, cursor: RowCursor, limit: number): Promise<{ rows: DumpValue[][]; next: RowCursor | null }> {
-  const columns = sql.join(t.columns.map((c) => sql.identifier(c)), sql`, `);
+export async function readRows(
+  db: D1Database,
+  t: DumpTable,
+  cursor: RowCursor,
+  limit: number,
+): Promise<{ rows: DumpValue[][]; next: RowCursor | null }> {
+  const columns = sql.join(
+    t.columns.map((c) => sql.identifier(c)),
+    sql`, `,
+  );
   const table = sql.identifier(t.name);
   let query: SQL;
   if (t.withoutRowid) {
-    const order = sql.join(t.primaryKey.map((c) => sql.identifier(c)), sql`, `);
+    const order = sql.join(
+      t.primaryKey.map((c) => sql.identifier(c)),
+      sql`, `,
+    );
     query = sql`SELECT 0, ${columns} FROM ${table} ORDER BY ${order} LIMIT ${limit} OFFSET ${cursor}`;
   } else {
     query = sql`SELECT rowid, ${columns} FROM ${table} WHERE rowid > ${cursor} ORDER BY rowid LIMIT ${limit}`;
@@ -111,7 +125,12 @@ export async function readRows(db: D1Database, t: DumpTable, cursor: RowCursor, 
 function toDumpValue(v: unknown): DumpValue {
   if (v === null || typeof v === "string" || typeof v === "number") return v;
   if (typeof v === "bigint") return Number(v);
-  const bytes = v instanceof ArrayBuffer ? new Uint8Array(v) : ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : Uint8Array.from(v as number[]);
+  const bytes =
+    v instanceof ArrayBuffer
+      ? new Uint8Array(v)
+      : ArrayBuffer.isView(v)
+        ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength)
+        : Uint8Array.from(v as number[]);
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);
   return { $blob: btoa(binary) };

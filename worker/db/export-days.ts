@@ -24,7 +24,14 @@ export async function exportDaysPage(
 ): Promise<(ExportDayRow & { cursor: DayCursor })[]> {
   const d = machineDailyXp;
   const rows = await drizzle(db)
-    .select({ date: d.localDate, machineId: d.machineId, languageId: d.languageId, machine: machines.name, language: languages.name, amount: d.xp })
+    .select({
+      date: d.localDate,
+      machineId: d.machineId,
+      languageId: d.languageId,
+      machine: machines.name,
+      language: languages.name,
+      amount: d.xp,
+    })
     .from(d)
     .innerJoin(machines, eq(machines.id, d.machineId))
     .innerJoin(languages, eq(languages.id, d.languageId))
@@ -33,11 +40,19 @@ export async function exportDaysPage(
         eq(d.userId, userId),
         lt(d.localDate, before),
         // A row-value comparison is the keyset condition; drizzle has no operator for tuples.
-        cursor ? sql`(${d.localDate}, ${d.machineId}, ${d.languageId}) > (${cursor.date}, ${cursor.machineId}, ${cursor.languageId})` : undefined,
+        cursor
+          ? sql`(${d.localDate}, ${d.machineId}, ${d.languageId}) > (${cursor.date}, ${cursor.machineId}, ${cursor.languageId})`
+          : undefined,
       ),
     )
     .orderBy(asc(d.localDate), asc(d.machineId), asc(d.languageId))
     .limit(limit)
     .all();
-  return rows.map((r) => ({ date: r.date, machine: r.machine, language: r.language, amount: r.amount, cursor: { date: r.date, machineId: r.machineId, languageId: r.languageId } }));
+  return rows.map((r) => ({
+    date: r.date,
+    machine: r.machine,
+    language: r.language,
+    amount: r.amount,
+    cursor: { date: r.date, machineId: r.machineId, languageId: r.languageId },
+  }));
 }

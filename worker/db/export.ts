@@ -7,7 +7,12 @@ import type { ExportXpRow } from "../domain/export";
 export const EXPORT_PULSES_PER_PAGE = 1_000;
 
 /** Rows of the next page (a pulse without XP rows gives one row with null language and amount); empty at the end. */
-export async function exportPage(db: D1Database, userId: number, afterSeq: number, pulses = EXPORT_PULSES_PER_PAGE): Promise<ExportXpRow[]> {
+export async function exportPage(
+  db: D1Database,
+  userId: number,
+  afterSeq: number,
+  pulses = EXPORT_PULSES_PER_PAGE,
+): Promise<ExportXpRow[]> {
   const { results } = await db
     .prepare(
       `SELECT p.seq AS seq, p.coded_at AS codedAt, p.utc_offset AS utcOffset, m.name AS machine,

@@ -113,7 +113,10 @@ export class GroupCommit {
   async #lead(db: D1Database, group: Member[]): Promise<D1Result[]> {
     let results: D1Result[];
     try {
-      results = await this.#send(db, group.flatMap((m) => m.statements));
+      results = await this.#send(
+        db,
+        group.flatMap((m) => m.statements),
+      );
     } catch (error) {
       this.#handOver();
       if (group.length === 1) throw error;

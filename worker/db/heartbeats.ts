@@ -9,7 +9,15 @@ import type { XpSlot } from "../domain/heartbeat-xp";
 import { XP_PER_SLOT } from "../domain/heartbeat-xp";
 import { codingTimeByDay, DIMENSIONS, type TimedHeartbeat } from "../domain/coding-time";
 import { codingTimeDaily, codingTimeSettings, heartbeats, machines, users, type CodingTimeSettingsRow, type HeartbeatRow } from "./schema";
-import { languageUpserts, pulsesInsert, runPulseWrite, isActiveToken, storedPulseRef, type PulseWrite, type StoredPulseRef } from "./pulses";
+import {
+  languageUpserts,
+  pulsesInsert,
+  runPulseWrite,
+  isActiveToken,
+  storedPulseRef,
+  type PulseWrite,
+  type StoredPulseRef,
+} from "./pulses";
 import type { Statement } from "./group-commit";
 import { chunk } from "./sql";
 
@@ -32,11 +40,34 @@ export type HeartbeatWriteOutcome =
  */
 export async function recordHeartbeats(
   db: D1Database,
-  w: { tokenHash: string; heartbeats: HeartbeatToStore[]; slots: XpSlot[]; receivedAt: number; languagesKnown: boolean; share?: PulseWrite["share"] },
+  w: {
+    tokenHash: string;
+    heartbeats: HeartbeatToStore[];
+    slots: XpSlot[];
+    receivedAt: number;
+    languagesKnown: boolean;
+    share?: PulseWrite["share"];
+  },
 ): Promise<HeartbeatWriteOutcome> {
   const rows = w.heartbeats.map((h) => [
-    h.timeMs, h.localDate, h.utcOffset, h.entity, h.type, h.category, h.project, h.branch, h.language, h.editor, h.os,
-    h.machineName, h.userAgent, h.isWrite ? 1 : 0, h.lines, h.lineno, h.cursorpos, h.hash,
+    h.timeMs,
+    h.localDate,
+    h.utcOffset,
+    h.entity,
+    h.type,
+    h.category,
+    h.project,
+    h.branch,
+    h.language,
+    h.editor,
+    h.os,
+    h.machineName,
+    h.userAgent,
+    h.isWrite ? 1 : 0,
+    h.lines,
+    h.lineno,
+    h.cursorpos,
+    h.hash,
   ]);
   const statements: Statement[] = [];
   if (rows.length > 0) {
@@ -56,9 +87,24 @@ export async function recordHeartbeats(
     });
   }
   if (w.slots.length > 0 && !w.languagesKnown) statements.push(...languageUpserts(w.tokenHash, w.slots));
-  const slotPulses: ValidPulse[] = w.slots.map((s) => ({ instantMs: s.slotStartMs, utcOffset: s.utcOffset, sentMicros: s.slotStartMs * 1000, entries: [{ language: s.language, key: s.key, xp: XP_PER_SLOT }] }));
-  if (w.slots.length > 0) statements.push(pulsesInsert(w.tokenHash, w.slots.map((s, i) => ({ pulse: slotPulses[i]!, fingerprint: s.fingerprint })), w.receivedAt));
-  if (statements.length === 0) return (await isActiveToken(db, w.tokenHash)) ? { status: "written", insertedHashes: new Set(), pulses: [] } : { status: "unauthenticated" };
+  const slotPulses: ValidPulse[] = w.slots.map((s) => ({
+    instantMs: s.slotStartMs,
+    utcOffset: s.utcOffset,
+    sentMicros: s.slotStartMs * 1000,
+    entries: [{ language: s.language, key: s.key, xp: XP_PER_SLOT }],
+  }));
+  if (w.slots.length > 0)
+    statements.push(
+      pulsesInsert(
+        w.tokenHash,
+        w.slots.map((s, i) => ({ pulse: slotPulses[i]!, fingerprint: s.fingerprint })),
+        w.receivedAt,
+      ),
+    );
+  if (statements.length === 0)
+    return (await isActiveToken(db, w.tokenHash))
+      ? { status: "written", insertedHashes: new Set(), pulses: [] }
+      : { status: "unauthenticated" };
   const results = await runPulseWrite(db, statements, w.share);
   const insertedHashes = new Set(rows.length > 0 ? (results[0]!.results as { hash: string }[]).map((r) => r.hash) : []);
   const byFingerprint = new Map(w.slots.map((s, i) => [s.fingerprint, slotPulses[i]!]));
@@ -95,12 +141,25 @@ export async function findSettings(db: D1Database, userId: number): Promise<Codi
 
 /** The key owner's latest heartbeat, and the latest of each named project (for `<<LAST_*>>`). */
 export async function placeholderSources(db: D1Database, tokenHash: string, projects: (string | null)[]) {
-  const owner = orm(db).select({ userId: machines.userId }).from(machines).where(and(eq(machines.tokenHash, tokenHash), eq(machines.active, true)));
+  const owner = orm(db)
+    .select({ userId: machines.userId })
+    .from(machines)
+    .where(and(eq(machines.tokenHash, tokenHash), eq(machines.active, true)));
   const pick = { project: heartbeats.project, branch: heartbeats.branch, language: heartbeats.language, timeMs: heartbeats.timeMs };
-  const [latest] = await orm(db).select(pick).from(heartbeats).where(inArray(heartbeats.userId, owner)).orderBy(desc(heartbeats.timeMs), desc(heartbeats.id)).limit(1);
+  const [latest] = await orm(db)
+    .select(pick)
+    .from(heartbeats)
+    .where(inArray(heartbeats.userId, owner))
+    .orderBy(desc(heartbeats.timeMs), desc(heartbeats.id))
+    .limit(1);
   const byProject = new Map<string, { branch: string | null; language: string | null; timeMs: number }>();
   for (const project of new Set(projects.filter((p): p is string => p !== null))) {
-    const [row] = await orm(db).select(pick).from(heartbeats).where(and(inArray(heartbeats.userId, owner), eq(heartbeats.project, project))).orderBy(desc(heartbeats.timeMs), desc(heartbeats.id)).limit(1);
+    const [row] = await orm(db)
+      .select(pick)
+      .from(heartbeats)
+      .where(and(inArray(heartbeats.userId, owner), eq(heartbeats.project, project)))
+      .orderBy(desc(heartbeats.timeMs), desc(heartbeats.id))
+      .limit(1);
     if (row) byProject.set(project, row);
   }
   return { latest: latest ?? null, byProject };
@@ -117,10 +176,23 @@ export interface CodingTimeCell {
 export async function codingTimeRows(db: D1Database, userId: number, from: string, to: string): Promise<CodingTimeCell[]> {
   const named = alias(machines, "named");
   const rows = await orm(db)
-    .select({ localDate: codingTimeDaily.localDate, dim: codingTimeDaily.dim, name: codingTimeDaily.name, ms: codingTimeDaily.ms, machine: named.name })
+    .select({
+      localDate: codingTimeDaily.localDate,
+      dim: codingTimeDaily.dim,
+      name: codingTimeDaily.name,
+      ms: codingTimeDaily.ms,
+      machine: named.name,
+    })
     .from(codingTimeDaily)
     .leftJoin(named, and(eq(codingTimeDaily.dim, "machine"), eq(named.id, sql`CAST(${codingTimeDaily.name} AS INTEGER)`)))
-    .where(and(eq(codingTimeDaily.userId, userId), gte(codingTimeDaily.localDate, from), lte(codingTimeDaily.localDate, to), gt(codingTimeDaily.ms, 0)));
+    .where(
+      and(
+        eq(codingTimeDaily.userId, userId),
+        gte(codingTimeDaily.localDate, from),
+        lte(codingTimeDaily.localDate, to),
+        gt(codingTimeDaily.ms, 0),
+      ),
+    );
   return rows.map(cellOf);
 }
 
@@ -128,19 +200,31 @@ export async function codingTimeRows(db: D1Database, userId: number, from: strin
  * A user's settings and coding-time rows between two local dates, in one round trip. Machine rows keep
  * their id as the name (in a D1 batch, drizzle maps rows by column name, so a joined `name` would clash).
  */
-export async function settingsAndCodingTime(db: D1Database, userId: number, from: string, to: string): Promise<{ settings: CodingTimeSettingsRow | null; cells: CodingTimeCell[] }> {
+export async function settingsAndCodingTime(
+  db: D1Database,
+  userId: number,
+  from: string,
+  to: string,
+): Promise<{ settings: CodingTimeSettingsRow | null; cells: CodingTimeCell[] }> {
   const [settings, cells] = await orm(db).batch([
     orm(db).select().from(codingTimeSettings).where(eq(codingTimeSettings.userId, userId)).limit(1),
     orm(db)
       .select({ localDate: codingTimeDaily.localDate, dim: codingTimeDaily.dim, name: codingTimeDaily.name, ms: codingTimeDaily.ms })
       .from(codingTimeDaily)
-      .where(and(eq(codingTimeDaily.userId, userId), gte(codingTimeDaily.localDate, from), lte(codingTimeDaily.localDate, to), gt(codingTimeDaily.ms, 0))),
+      .where(
+        and(
+          eq(codingTimeDaily.userId, userId),
+          gte(codingTimeDaily.localDate, from),
+          lte(codingTimeDaily.localDate, to),
+          gt(codingTimeDaily.ms, 0),
+        ),
+      ),
   ]);
   return { settings: settings[0] ?? null, cells };
 }
 
 function cellOf(r: { localDate: string; dim: string; name: string; ms: number; machine: string | null }): CodingTimeCell {
-  return { localDate: r.localDate, dim: r.dim, name: r.dim === "machine" ? r.machine ?? "Unknown" : r.name, ms: r.ms };
+  return { localDate: r.localDate, dim: r.dim, name: r.dim === "machine" ? (r.machine ?? "Unknown") : r.name, ms: r.ms };
 }
 
 /**
@@ -153,17 +237,29 @@ export async function codingTimeOfDayByToken(db: D1Database, tokenHash: string, 
   const rows = await orm(db)
     .select({ dim: codingTimeDaily.dim, name: codingTimeDaily.name, ms: codingTimeDaily.ms, machine: named.name })
     .from(owner)
-    .leftJoin(codingTimeDaily, and(eq(codingTimeDaily.userId, owner.userId), eq(codingTimeDaily.localDate, date), gt(codingTimeDaily.ms, 0)))
+    .leftJoin(
+      codingTimeDaily,
+      and(eq(codingTimeDaily.userId, owner.userId), eq(codingTimeDaily.localDate, date), gt(codingTimeDaily.ms, 0)),
+    )
     .leftJoin(named, and(eq(codingTimeDaily.dim, "machine"), eq(named.id, sql`CAST(${codingTimeDaily.name} AS INTEGER)`)))
     .where(and(eq(owner.tokenHash, tokenHash), eq(owner.active, true)));
   if (rows.length === 0) return null;
-  return rows.filter((r) => r.dim !== null).map((r) => ({ localDate: date, dim: r.dim!, name: r.dim === "machine" ? r.machine ?? "Unknown" : r.name!, ms: r.ms! }));
+  return rows
+    .filter((r) => r.dim !== null)
+    .map((r) => ({ localDate: date, dim: r.dim!, name: r.dim === "machine" ? (r.machine ?? "Unknown") : r.name!, ms: r.ms! }));
 }
 
 /** All-time total and first local date of a user's coding time. */
-export async function codingTimeAllTime(db: D1Database, userId: number): Promise<{ ms: number; first: string | null; last: string | null }> {
+export async function codingTimeAllTime(
+  db: D1Database,
+  userId: number,
+): Promise<{ ms: number; first: string | null; last: string | null }> {
   const [row] = await orm(db)
-    .select({ ms: sql<number>`coalesce(sum(${codingTimeDaily.ms}), 0)`, first: sql<string | null>`min(${codingTimeDaily.localDate})`, last: sql<string | null>`max(${codingTimeDaily.localDate})` })
+    .select({
+      ms: sql<number>`coalesce(sum(${codingTimeDaily.ms}), 0)`,
+      first: sql<string | null>`min(${codingTimeDaily.localDate})`,
+      last: sql<string | null>`max(${codingTimeDaily.localDate})`,
+    })
     .from(codingTimeDaily)
     .where(and(eq(codingTimeDaily.userId, userId), eq(codingTimeDaily.dim, "total"), gt(codingTimeDaily.ms, 0)));
   return { ms: Number(row?.ms ?? 0), first: row?.first ?? null, last: row?.last ?? null };
@@ -176,13 +272,19 @@ export async function rebuildCodingTime(db: D1Database, userId: number, timeoutM
   const all: TimedHeartbeat[] = [];
   let after = -1;
   for (;;) {
-    const page = await orm(db).select().from(heartbeats).where(and(eq(heartbeats.userId, userId), gt(heartbeats.id, after))).orderBy(asc(heartbeats.id)).limit(REBUILD_PAGE);
+    const page = await orm(db)
+      .select()
+      .from(heartbeats)
+      .where(and(eq(heartbeats.userId, userId), gt(heartbeats.id, after)))
+      .orderBy(asc(heartbeats.id))
+      .limit(REBUILD_PAGE);
     for (const h of page) all.push(timed(h));
     if (page.length < REBUILD_PAGE) break;
     after = page.at(-1)!.id;
   }
   const cells: (typeof codingTimeDaily.$inferInsert)[] = [];
-  for (const [localDate, day] of codingTimeByDay(all, timeoutMinutes)) for (const [dim, names] of day) for (const [name, ms] of names) cells.push({ userId, localDate, dim, name, ms });
+  for (const [localDate, day] of codingTimeByDay(all, timeoutMinutes))
+    for (const [dim, names] of day) for (const [name, ms] of names) cells.push({ userId, localDate, dim, name, ms });
   const statements = [orm(db).delete(codingTimeDaily).where(eq(codingTimeDaily.userId, userId))];
   // Five parameters per row, under D1's 100 bound parameters per statement.
   const inserts = chunk(cells, 19).map((rows) => orm(db).insert(codingTimeDaily).values(rows));
@@ -190,20 +292,35 @@ export async function rebuildCodingTime(db: D1Database, userId: number, timeoutM
 }
 
 export function timed(h: HeartbeatRow): TimedHeartbeat {
-  const dims = { category: h.category, language: h.language ?? "", project: h.project ?? "", editor: h.editor ?? "", os: h.operatingSystem ?? "", machine: String(h.machineId) };
+  const dims = {
+    category: h.category,
+    language: h.language ?? "",
+    project: h.project ?? "",
+    editor: h.editor ?? "",
+    os: h.operatingSystem ?? "",
+    machine: String(h.machineId),
+  };
   return { id: h.id, timeMs: h.timeMs, localDate: h.localDate, dims: dims satisfies Record<(typeof DIMENSIONS)[number], string> };
 }
 
 /** Stores settings (defaults for what is not given). */
 export async function saveSettings(db: D1Database, settings: typeof codingTimeSettings.$inferInsert): Promise<void> {
-  await orm(db).insert(codingTimeSettings).values(settings).onConflictDoUpdate({
-    target: codingTimeSettings.userId,
-    set: { timeoutMinutes: settings.timeoutMinutes, timeZone: settings.timeZone, showProjects: settings.showProjects },
-  });
+  await orm(db)
+    .insert(codingTimeSettings)
+    .values(settings)
+    .onConflictDoUpdate({
+      target: codingTimeSettings.userId,
+      set: { timeoutMinutes: settings.timeoutMinutes, timeZone: settings.timeZone, showProjects: settings.showProjects },
+    });
 }
 
 /** A page of a user's heartbeats for export, by id. */
-export async function heartbeatPage(db: D1Database, userId: number, afterId: number, limit = 1_000): Promise<(HeartbeatRow & { machine: string })[]> {
+export async function heartbeatPage(
+  db: D1Database,
+  userId: number,
+  afterId: number,
+  limit = 1_000,
+): Promise<(HeartbeatRow & { machine: string })[]> {
   const rows = await orm(db)
     .select({ h: heartbeats, machine: machines.name })
     .from(heartbeats)

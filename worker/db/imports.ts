@@ -22,7 +22,11 @@ const MAX_PARAM_CHARS = 512 * 1024;
 export async function ensureLanguages(db: D1Database, names: readonly string[]): Promise<void> {
   const statements = packJson(names.map((n) => [n, languageKey(n)])).map((json) =>
     // Raw SQL: drizzle has no insert-from-json_each; one JSON parameter carries any number of names.
-    db.prepare(`INSERT INTO languages (name, name_key) SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?) j WHERE true ON CONFLICT (name_key) DO NOTHING`).bind(json),
+    db
+      .prepare(
+        `INSERT INTO languages (name, name_key) SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?) j WHERE true ON CONFLICT (name_key) DO NOTHING`,
+      )
+      .bind(json),
   );
   if (statements.length > 0) await db.batch(statements);
 }
@@ -43,12 +47,18 @@ export async function ensureImportMachines(
   // Four bound values per inserted machine: 20 a statement stays under D1's 100 parameters.
   for (let i = 0; i < names.length; i += 20) {
     const part = names.slice(i, i + 20);
-    const existing = await orm.select({ id: machines.id }).from(machines).where(and(eq(machines.userId, userId), inArray(machines.name, part)));
+    const existing = await orm
+      .select({ id: machines.id })
+      .from(machines)
+      .where(and(eq(machines.userId, userId), inArray(machines.name, part)));
     await orm
       .insert(machines)
       .values(part.map((name) => ({ userId, name, tokenHash: `untokened:${crypto.randomUUID()}`, createdAt: now })))
       .onConflictDoNothing({ target: [machines.userId, machines.name] });
-    const rows = await orm.select({ id: machines.id, name: machines.name }).from(machines).where(and(eq(machines.userId, userId), inArray(machines.name, part)));
+    const rows = await orm
+      .select({ id: machines.id, name: machines.name })
+      .from(machines)
+      .where(and(eq(machines.userId, userId), inArray(machines.name, part)));
     for (const r of rows) out.set(r.name, r.id);
     created += rows.length - existing.length;
   }
@@ -62,7 +72,14 @@ export async function ensureImportMachines(
  * many were new.
  */
 export async function insertImportedPulses(db: D1Database, userId: number, pulses: readonly ImportedPulse[], now: number): Promise<number> {
-  const rows = pulses.map((p) => [p.machineId, p.sentAtMs, p.utcOffset, p.entries.reduce((s, e) => s + e[1], 0), `import:${p.sentAtMs / 1000}`, p.entries]);
+  const rows = pulses.map((p) => [
+    p.machineId,
+    p.sentAtMs,
+    p.utcOffset,
+    p.entries.reduce((s, e) => s + e[1], 0),
+    `import:${p.sentAtMs / 1000}`,
+    p.entries,
+  ]);
   const statements = packJson(rows).map((json) =>
     // Raw SQL: a multi-row insert from one JSON parameter, with window numbering and a correlated de-duplication.
     db
@@ -105,4 +122,3 @@ function packJson(items: readonly unknown[]): string[] {
   if (parts.length > 0) out.push(`[${parts.join(",")}]`);
   return out;
 }
-

@@ -51,7 +51,13 @@ export async function findUserAliasesOf(db: D1Database, userId: number): Promise
  */
 const KEPT_FROM = "coalesce((SELECT raw_kept_from FROM retention), '')";
 
-export async function repointUserAlias(db: D1Database, userId: number, source: LanguageRow, target: LanguageRow | null, now: number): Promise<void> {
+export async function repointUserAlias(
+  db: D1Database,
+  userId: number,
+  source: LanguageRow,
+  target: LanguageRow | null,
+  now: number,
+): Promise<void> {
   const orm = drizzle(db);
   const globalBooked = source.aliasOf ?? source.id;
   const booked = target ? (target.aliasOf ?? target.id) : globalBooked;
@@ -73,7 +79,10 @@ export async function repointUserAlias(db: D1Database, userId: number, source: L
     ? orm
         .insert(userLanguageAliases)
         .values({ userId, languageId: source.id, targetId: booked, createdAt: now })
-        .onConflictDoUpdate({ target: [userLanguageAliases.userId, userLanguageAliases.languageId], set: { targetId: booked, createdAt: now } })
+        .onConflictDoUpdate({
+          target: [userLanguageAliases.userId, userLanguageAliases.languageId],
+          set: { targetId: booked, createdAt: now },
+        })
     : orm.delete(userLanguageAliases).where(and(eq(userLanguageAliases.userId, userId), eq(userLanguageAliases.languageId, source.id)));
   const ids = affected.join(", "); // integers read from D1 above
   const toD1 = (q: { toSQL(): { sql: string; params: unknown[] } }) => {
@@ -86,7 +95,9 @@ export async function repointUserAlias(db: D1Database, userId: number, source: L
     toD1(setAlias),
     db.prepare(`DELETE FROM machine_daily_xp WHERE user_id = ? AND language_id IN (${ids}) AND local_date >= ${KEPT_FROM}`).bind(userId),
     db
-      .prepare("UPDATE xps SET language_id = ? WHERE original_language_id = ? AND language_id != ? AND pulse_id IN (SELECT id FROM pulses WHERE user_id = ?)")
+      .prepare(
+        "UPDATE xps SET language_id = ? WHERE original_language_id = ? AND language_id != ? AND pulse_id IN (SELECT id FROM pulses WHERE user_id = ?)",
+      )
       .bind(booked, source.id, booked, userId),
     db
       .prepare(

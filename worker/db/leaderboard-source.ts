@@ -53,7 +53,14 @@ export async function readXpAfter(d1: D1Database, afterPulseId: number): Promise
   const db = drizzle(d1);
   const next = db.select({ id: pulses.id }).from(pulses).where(gt(pulses.id, afterPulseId)).orderBy(asc(pulses.id)).limit(PULSES_PER_READ);
   return db
-    .select({ pulseId: pulses.id, userId: pulses.userId, codedAt: pulses.codedAt, utcOffset: pulses.utcOffset, languageId: xps.languageId, amount: xps.amount })
+    .select({
+      pulseId: pulses.id,
+      userId: pulses.userId,
+      codedAt: pulses.codedAt,
+      utcOffset: pulses.utcOffset,
+      languageId: xps.languageId,
+      amount: xps.amount,
+    })
     .from(pulses)
     .innerJoin(xps, eq(xps.pulseId, pulses.id))
     .where(inArray(pulses.id, next))
@@ -61,11 +68,19 @@ export async function readXpAfter(d1: D1Database, afterPulseId: number): Promise
 }
 
 /** Name and privacy of users (missing ids are deleted users). */
-export async function readBoardUsers(d1: D1Database, ids: readonly number[]): Promise<{ userId: number; username: string; private: boolean }[]> {
+export async function readBoardUsers(
+  d1: D1Database,
+  ids: readonly number[],
+): Promise<{ userId: number; username: string; private: boolean }[]> {
   const db = drizzle(d1);
   const out: { userId: number; username: string; private: boolean }[] = [];
   for (const part of chunk([...new Set(ids)], 90)) {
-    out.push(...(await db.select({ userId: users.id, username: users.username, private: users.private }).from(users).where(inArray(users.id, part))));
+    out.push(
+      ...(await db
+        .select({ userId: users.id, username: users.username, private: users.private })
+        .from(users)
+        .where(inArray(users.id, part))),
+    );
   }
   return out;
 }
@@ -73,7 +88,8 @@ export async function readBoardUsers(d1: D1Database, ids: readonly number[]): Pr
 export async function readLanguageNames(d1: D1Database, ids: readonly number[]): Promise<{ id: number; name: string }[]> {
   const db = drizzle(d1);
   const out: { id: number; name: string }[] = [];
-  for (const part of chunk([...new Set(ids)], 90)) out.push(...(await db.select({ id: languages.id, name: languages.name }).from(languages).where(inArray(languages.id, part))));
+  for (const part of chunk([...new Set(ids)], 90))
+    out.push(...(await db.select({ id: languages.id, name: languages.name }).from(languages).where(inArray(languages.id, part))));
   return out;
 }
 
@@ -90,7 +106,11 @@ export type SnapshotScope = { userId: number } | { afterUserId: number; span: nu
  * One consistent snapshot (one batch, one transaction) from the rollups for some users: daily XP from
  * `since` on, all-time XP per language over the whole history, and the highest user id (to page on).
  */
-export async function readBoardSnapshot(d1: D1Database, since: string, scope: SnapshotScope): Promise<BoardSnapshot & { maxUserId: number }> {
+export async function readBoardSnapshot(
+  d1: D1Database,
+  since: string,
+  scope: SnapshotScope,
+): Promise<BoardSnapshot & { maxUserId: number }> {
   const db = drizzle(d1);
   const within = (column: typeof users.id | typeof machineDailyXp.userId) =>
     "userId" in scope ? eq(column, scope.userId) : and(gt(column, scope.afterUserId), lte(column, scope.afterUserId + scope.span));
@@ -104,7 +124,12 @@ export async function readBoardSnapshot(d1: D1Database, since: string, scope: Sn
       .leftJoin(pulses, and(eq(pulses.userId, users.id), eq(pulses.seq, users.pulseSeq)))
       .where(within(users.id)),
     db
-      .select({ userId: machineDailyXp.userId, date: machineDailyXp.localDate, languageId: machineDailyXp.languageId, xp: sum(machineDailyXp.xp).mapWith(Number) })
+      .select({
+        userId: machineDailyXp.userId,
+        date: machineDailyXp.localDate,
+        languageId: machineDailyXp.languageId,
+        xp: sum(machineDailyXp.xp).mapWith(Number),
+      })
       .from(machineDailyXp)
       .where(and(gte(machineDailyXp.localDate, since), within(machineDailyXp.userId)))
       .groupBy(machineDailyXp.userId, machineDailyXp.localDate, machineDailyXp.languageId),

@@ -19,7 +19,12 @@ export interface UserAggregates {
 }
 
 /** Everything a user object holds, read in one batch (one transaction, so one consistent snapshot). */
-export async function loadUserAggregates(db: D1Database, userId: number, recentSince: number, daysSince: string): Promise<UserAggregates | null> {
+export async function loadUserAggregates(
+  db: D1Database,
+  userId: number,
+  recentSince: number,
+  daysSince: string,
+): Promise<UserAggregates | null> {
   const [user, machines, languages, dates, hours, dayLanguages, recent] = await db.batch([
     db.prepare("SELECT id, username, private, created_at AS createdAt, pulse_seq AS pulseSeq FROM users WHERE id = ?").bind(userId),
     db
@@ -89,7 +94,10 @@ export async function loadPulsesAfter(db: D1Database, userId: number, afterSeq: 
 }
 
 export async function loadMachines(db: D1Database, userId: number): Promise<{ id: number; name: string; active: boolean }[]> {
-  const { results } = await db.prepare("SELECT id, name, active FROM machines WHERE user_id = ?").bind(userId).all<{ id: number; name: string; active: number }>();
+  const { results } = await db
+    .prepare("SELECT id, name, active FROM machines WHERE user_id = ?")
+    .bind(userId)
+    .all<{ id: number; name: string; active: number }>();
   return results.map((m) => ({ ...m, active: m.active === 1 }));
 }
 
@@ -177,6 +185,10 @@ function rows<T>(result: D1Result | undefined): T[] {
  * returned sequence, so a viewer's snapshot synced to it misses nothing.
  */
 export async function renewWatchLease(db: D1Database, userId: number, until: number): Promise<number | null> {
-  const rows = await drizzle(db).update(users).set({ watchedUntil: until }).where(eq(users.id, userId)).returning({ pulseSeq: users.pulseSeq });
+  const rows = await drizzle(db)
+    .update(users)
+    .set({ watchedUntil: until })
+    .where(eq(users.id, userId))
+    .returning({ pulseSeq: users.pulseSeq });
   return rows[0]?.pulseSeq ?? null;
 }

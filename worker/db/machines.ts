@@ -29,7 +29,11 @@ export async function listMachines(db: D1Database, userId: number): Promise<Mach
   return results.map((r) => ({ ...r, active: r.active === 1 }));
 }
 
-export async function findMachine(db: D1Database, userId: number, machineId: number): Promise<{ id: number; name: string; active: boolean } | null> {
+export async function findMachine(
+  db: D1Database,
+  userId: number,
+  machineId: number,
+): Promise<{ id: number; name: string; active: boolean } | null> {
   const row = await db
     .prepare("SELECT id, name, active FROM machines WHERE id = ? AND user_id = ?")
     .bind(machineId, userId)
@@ -58,7 +62,10 @@ export async function insertMachine(
 
 export async function renameMachine(db: D1Database, userId: number, machineId: number, name: string): Promise<MachineWrite> {
   try {
-    const row = await db.prepare("UPDATE machines SET name = ? WHERE id = ? AND user_id = ? RETURNING id").bind(name, machineId, userId).first();
+    const row = await db
+      .prepare("UPDATE machines SET name = ? WHERE id = ? AND user_id = ? RETURNING id")
+      .bind(name, machineId, userId)
+      .first();
     return row ? "ok" : "missing";
   } catch (error) {
     if (isConstraintError(error, NAME_TAKEN)) return "name-taken";

@@ -122,8 +122,18 @@ export function pulseInsert(tokenHash: string, pulse: ValidPulse, fingerprint: s
  * consecutive sequence numbers (the window function numbers the whole selection before any row is
  * inserted and its trigger moves `users.pulse_seq`). RETURNING gives each stored one's ref and fingerprint.
  */
-export function pulsesInsert(tokenHash: string, pulses: readonly { pulse: ValidPulse; fingerprint: string }[], receivedAt: number): Statement {
-  const rows = pulses.map(({ pulse, fingerprint }) => [pulse.instantMs, pulse.utcOffset, pulseXp(pulse.entries), fingerprint, JSON.stringify(pulse.entries.map((e) => [e.key, e.xp]))]);
+export function pulsesInsert(
+  tokenHash: string,
+  pulses: readonly { pulse: ValidPulse; fingerprint: string }[],
+  receivedAt: number,
+): Statement {
+  const rows = pulses.map(({ pulse, fingerprint }) => [
+    pulse.instantMs,
+    pulse.utcOffset,
+    pulseXp(pulse.entries),
+    fingerprint,
+    JSON.stringify(pulse.entries.map((e) => [e.key, e.xp])),
+  ]);
   return {
     sql: `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
          SELECT m.user_id, m.id, u.pulse_seq + row_number() OVER (ORDER BY s.key), s.value ->> 0, s.value ->> 1, ?, s.value ->> 2, s.value ->> 3, s.value ->> 4

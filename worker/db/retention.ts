@@ -37,7 +37,9 @@ export async function advanceKeptFrom(db: D1Database, date: string): Promise<str
   const row = await drizzle(db)
     .update(retention)
     // A conditional maximum of the stored and the new date in the one statement; drizzle has no max() for UPDATE.
-    .set({ rawKeptFrom: sql`CASE WHEN ${retention.rawKeptFrom} IS NULL OR ${retention.rawKeptFrom} < ${date} THEN ${date} ELSE ${retention.rawKeptFrom} END` })
+    .set({
+      rawKeptFrom: sql`CASE WHEN ${retention.rawKeptFrom} IS NULL OR ${retention.rawKeptFrom} < ${date} THEN ${date} ELSE ${retention.rawKeptFrom} END`,
+    })
     .where(eq(retention.id, 1))
     .returning({ rawKeptFrom: retention.rawKeptFrom })
     .get();
@@ -59,7 +61,10 @@ export async function deleteExpiredBatch(db: D1Database, t: RetainedTable, keptF
   const [, gone] = await d.batch([
     d.update(retention).set({ sweeping: true }).where(eq(retention.id, 1)),
     // RETURNING counts the table's own rows (D1's `changes` also counts the cascaded ones).
-    d.delete(t.table).where(inArray(t.id, d.select({ id: t.id }).from(t.table).where(expired(t, keptFromMs)).limit(limit))).returning({ id: t.id }),
+    d
+      .delete(t.table)
+      .where(inArray(t.id, d.select({ id: t.id }).from(t.table).where(expired(t, keptFromMs)).limit(limit)))
+      .returning({ id: t.id }),
     d.update(retention).set({ sweeping: false }).where(eq(retention.id, 1)),
   ]);
   return gone.length;

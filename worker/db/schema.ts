@@ -2,36 +2,42 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 
-export const users = sqliteTable("users", {
-  id: integer("id").primaryKey({ autoIncrement: true }),
-  username: text("username").notNull(),
-  /** NFC-lowercased username: names are unique case-insensitively. */
-  usernameKey: text("username_key").notNull().unique(),
-  email: text("email"),
-  /** Self-describing KDF string (algorithm, parameters, salt, hash); empty for accounts without a password. */
-  passwordHash: text("password_hash").notNull().default(""),
-  private: integer("private", { mode: "boolean" }).notNull().default(false),
-  /** Per-user pulse sequence: the last `pulses.seq` given out, so live aggregates can tell what they missed. */
-  pulseSeq: integer("pulse_seq").notNull().default(0),
-  totalXp: integer("total_xp").notNull().default(0),
-  createdAt: integer("created_at").notNull(),
-  /** A local day counts towards the streak when its XP reaches this (migrations/0007_streak_threshold.sql). */
-  streakMinXp: integer("streak_min_xp").notNull().default(1),
-  /**
-   * Watch lease (epoch ms): while in the future, the user's live object has viewers and wants to hear
-   * of each pulse. Set and renewed by the object, left to expire (migrations/0011_watch_lease.sql).
-   */
-  watchedUntil: integer("watched_until").notNull().default(0),
-}, (t) => [
-  // Password-reset requests may name the address, in any case.
-  index("users_email_lower").on(sql`lower(${t.email})`),
-]);
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    username: text("username").notNull(),
+    /** NFC-lowercased username: names are unique case-insensitively. */
+    usernameKey: text("username_key").notNull().unique(),
+    email: text("email"),
+    /** Self-describing KDF string (algorithm, parameters, salt, hash); empty for accounts without a password. */
+    passwordHash: text("password_hash").notNull().default(""),
+    private: integer("private", { mode: "boolean" }).notNull().default(false),
+    /** Per-user pulse sequence: the last `pulses.seq` given out, so live aggregates can tell what they missed. */
+    pulseSeq: integer("pulse_seq").notNull().default(0),
+    totalXp: integer("total_xp").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    /** A local day counts towards the streak when its XP reaches this (migrations/0007_streak_threshold.sql). */
+    streakMinXp: integer("streak_min_xp").notNull().default(1),
+    /**
+     * Watch lease (epoch ms): while in the future, the user's live object has viewers and wants to hear
+     * of each pulse. Set and renewed by the object, left to expire (migrations/0011_watch_lease.sql).
+     */
+    watchedUntil: integer("watched_until").notNull().default(0),
+  },
+  (t) => [
+    // Password-reset requests may name the address, in any case.
+    index("users_email_lower").on(sql`lower(${t.email})`),
+  ],
+);
 
 export const machines = sqliteTable(
   "machines",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
     /**
@@ -59,8 +65,12 @@ export const languages = sqliteTable("languages", {
 function machineRowColumns() {
   return {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    machineId: integer("machine_id").notNull().references(() => machines.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    machineId: integer("machine_id")
+      .notNull()
+      .references(() => machines.id, { onDelete: "cascade" }),
   };
 }
 
@@ -97,11 +107,17 @@ export const xps = sqliteTable(
   "xps",
   {
     id: integer("id").primaryKey(),
-    pulseId: integer("pulse_id").notNull().references(() => pulses.id, { onDelete: "cascade" }),
+    pulseId: integer("pulse_id")
+      .notNull()
+      .references(() => pulses.id, { onDelete: "cascade" }),
     /** The language the XP is booked on (after alias resolution). */
-    languageId: integer("language_id").notNull().references(() => languages.id),
+    languageId: integer("language_id")
+      .notNull()
+      .references(() => languages.id),
     /** The language as sent. */
-    originalLanguageId: integer("original_language_id").notNull().references(() => languages.id),
+    originalLanguageId: integer("original_language_id")
+      .notNull()
+      .references(() => languages.id),
     amount: integer("amount").notNull(),
   },
   (t) => [
@@ -118,11 +134,17 @@ export const xps = sqliteTable(
 export const machineDailyXp = sqliteTable(
   "machine_daily_xp",
   {
-    machineId: integer("machine_id").notNull().references(() => machines.id, { onDelete: "cascade" }),
-    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    machineId: integer("machine_id")
+      .notNull()
+      .references(() => machines.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     /** The coder's local date, YYYY-MM-DD. */
     localDate: text("local_date").notNull(),
-    languageId: integer("language_id").notNull().references(() => languages.id),
+    languageId: integer("language_id")
+      .notNull()
+      .references(() => languages.id),
     xp: integer("xp").notNull(),
   },
   (t) => [
@@ -136,8 +158,12 @@ export const machineDailyXp = sqliteTable(
 export const machineHourlyXp = sqliteTable(
   "machine_hourly_xp",
   {
-    machineId: integer("machine_id").notNull().references(() => machines.id, { onDelete: "cascade" }),
-    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    machineId: integer("machine_id")
+      .notNull()
+      .references(() => machines.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     /** The coder's local hour of day, 0-23. */
     localHour: integer("local_hour").notNull(),
     xp: integer("xp").notNull(),
@@ -153,9 +179,15 @@ export const machineHourlyXp = sqliteTable(
 export const userLanguageAliases = sqliteTable(
   "user_language_aliases",
   {
-    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    languageId: integer("language_id").notNull().references(() => languages.id),
-    targetId: integer("target_id").notNull().references(() => languages.id),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    languageId: integer("language_id")
+      .notNull()
+      .references(() => languages.id),
+    targetId: integer("target_id")
+      .notNull()
+      .references(() => languages.id),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.languageId] }), index("user_language_aliases_target").on(t.userId, t.targetId)],
@@ -169,7 +201,9 @@ export const sessions = sqliteTable(
   "sessions",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     tokenHash: text("token_hash").notNull().unique(),
     /** "Remember me": a long-lived cookie; otherwise a browser-session cookie with a shorter server expiry. */
     persistent: integer("persistent", { mode: "boolean" }).notNull(),
@@ -181,7 +215,9 @@ export const sessions = sqliteTable(
 
 /** A one-time message for one session (today: a new machine token), AES-GCM encrypted with a key only the session cookie yields. */
 export const sessionReveals = sqliteTable("session_reveals", {
-  sessionId: integer("session_id").primaryKey().references(() => sessions.id, { onDelete: "cascade" }),
+  sessionId: integer("session_id")
+    .primaryKey()
+    .references(() => sessions.id, { onDelete: "cascade" }),
   iv: text("iv").notNull(),
   ciphertext: text("ciphertext").notNull(),
   createdAt: integer("created_at").notNull(),
@@ -192,7 +228,9 @@ export const passwordResets = sqliteTable(
   "password_resets",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     tokenHash: text("token_hash").notNull().unique(),
     createdAt: integer("created_at").notNull(),
   },
@@ -271,7 +309,11 @@ export const heartbeats = sqliteTable(
     hash: text("hash").notNull(),
     receivedAt: integer("received_at").notNull(),
   },
-  (t) => [uniqueIndex("heartbeats_user_hash").on(t.userId, t.hash), index("heartbeats_user_time").on(t.userId, t.timeMs), index("heartbeats_machine").on(t.machineId)],
+  (t) => [
+    uniqueIndex("heartbeats_user_hash").on(t.userId, t.hash),
+    index("heartbeats_user_time").on(t.userId, t.timeMs),
+    index("heartbeats_machine").on(t.machineId),
+  ],
 );
 
 /**
@@ -281,7 +323,9 @@ export const heartbeats = sqliteTable(
 export const codingTimeDaily = sqliteTable(
   "coding_time_daily",
   {
-    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     localDate: text("local_date").notNull(),
     dim: text("dim").notNull(),
     name: text("name").notNull(),
@@ -292,7 +336,9 @@ export const codingTimeDaily = sqliteTable(
 
 /** Per-user coding-time settings; a user without a row has the defaults. */
 export const codingTimeSettings = sqliteTable("coding_time_settings", {
-  userId: integer("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+  userId: integer("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
   /** WakaTime's keystroke timeout: gaps longer than this count nothing. */
   timeoutMinutes: integer("timeout_minutes").notNull().default(15),
   /** IANA zone for local days when a request names none. */

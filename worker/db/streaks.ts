@@ -4,7 +4,11 @@ import { and, asc, eq, gte, sum } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { machineDailyXp, pulses, users } from "./schema";
 
-export async function readStreakDays(d1: D1Database, userId: number, minXp: number): Promise<{ dates: string[]; utcOffset: number | null }> {
+export async function readStreakDays(
+  d1: D1Database,
+  userId: number,
+  minXp: number,
+): Promise<{ dates: string[]; utcOffset: number | null }> {
   const db = drizzle(d1);
   const [days, latest] = await db.batch([
     db
@@ -15,7 +19,11 @@ export async function readStreakDays(d1: D1Database, userId: number, minXp: numb
       .having(gte(sum(machineDailyXp.xp), minXp))
       .orderBy(asc(machineDailyXp.localDate)),
     // The latest pulse by the per-user sequence (unique index), not a scan of the history.
-    db.select({ utcOffset: pulses.utcOffset }).from(users).innerJoin(pulses, and(eq(pulses.userId, users.id), eq(pulses.seq, users.pulseSeq))).where(eq(users.id, userId)),
+    db
+      .select({ utcOffset: pulses.utcOffset })
+      .from(users)
+      .innerJoin(pulses, and(eq(pulses.userId, users.id), eq(pulses.seq, users.pulseSeq)))
+      .where(eq(users.id, userId)),
   ]);
   return { dates: days.map((d) => d.date), utcOffset: latest[0]?.utcOffset ?? null };
 }

@@ -13,7 +13,8 @@ export interface UserRow {
   totalXp: number;
 }
 
-const USER_COLUMNS = "id, username, private, pulse_seq AS pulseSeq, created_at AS createdAt, streak_min_xp AS streakMinXp, total_xp AS totalXp";
+const USER_COLUMNS =
+  "id, username, private, pulse_seq AS pulseSeq, created_at AS createdAt, streak_min_xp AS streakMinXp, total_xp AS totalXp";
 
 type RawUser = Omit<UserRow, "private"> & { private: number };
 const toUser = (r: RawUser): UserRow => ({ ...r, private: r.private === 1 });
@@ -58,7 +59,9 @@ export async function createUserWithMachine(
       .prepare("INSERT INTO users (username, username_key, email, password_hash, private, created_at) VALUES (?, ?, ?, ?, ?, ?)")
       .bind(user.username, usernameKey(user.username), user.email ?? null, user.passwordHash ?? "", user.private ? 1 : 0, user.createdAt),
     db
-      .prepare("INSERT INTO machines (user_id, name, token_hash, created_at) VALUES ((SELECT id FROM users WHERE username_key = ?), ?, ?, ?)")
+      .prepare(
+        "INSERT INTO machines (user_id, name, token_hash, created_at) VALUES ((SELECT id FROM users WHERE username_key = ?), ?, ?, ?)",
+      )
       .bind(usernameKey(user.username), machine.name, machine.tokenHash, user.createdAt),
     db.prepare("SELECT user_id AS userId, id AS machineId FROM machines WHERE token_hash = ?").bind(machine.tokenHash),
   ]);

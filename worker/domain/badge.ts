@@ -26,7 +26,8 @@ export function parseBadgeQuery(params: { range?: string | null; language?: stri
   const language = params.language?.trim() || null;
   // Control characters would make the SVG ill-formed XML.
   if (language !== null && normalizeLanguageName(language) === null) return { error: "language must be text without control characters." };
-  if (language !== null && language.length > MAX_LANGUAGE_LENGTH) return { error: `language is too long (at most ${MAX_LANGUAGE_LENGTH} characters).` };
+  if (language !== null && language.length > MAX_LANGUAGE_LENGTH)
+    return { error: `language is too long (at most ${MAX_LANGUAGE_LENGTH} characters).` };
   const parsed = parseLeaderboardQuery({ range: params.range ?? "all", language });
   if ("error" in parsed) return { error: parsed.error };
   return { range: parsed.range === "all" ? null : parsed.range, language };
@@ -42,7 +43,8 @@ export function groupThousands(n: number): string {
 /** `language` is the booked spelling when the user has XP in it, else the name as asked for. */
 export function badgeContent(username: string, query: BadgeQuery, xp: number, language: string | null): BadgeContent {
   const label = language === null ? username : `${username} · ${language}`;
-  const message = query.range === null ? `level ${level(xp)} · ${groupThousands(xp)} XP` : `${groupThousands(xp)} XP in ${RANGE_TEXT[query.range]}`;
+  const message =
+    query.range === null ? `level ${level(xp)} · ${groupThousands(xp)} XP` : `${groupThousands(xp)} XP in ${RANGE_TEXT[query.range]}`;
   return { label, message, color: COLOR };
 }
 

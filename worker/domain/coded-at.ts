@@ -19,8 +19,7 @@ export interface CodedAt {
   sentMicros: number;
 }
 
-const INSTANT =
-  /(\d{4})[^\d]?(\d{2})[^\d]?(\d{2})[^\d](\d{2})[^\d]?(\d{2})[^\d]?(\d{2})([.,]\d+)?(?:([zZ])|([+-])(\d{1,2}):?(\d{2}))/;
+const INSTANT = /(\d{4})[^\d]?(\d{2})[^\d]?(\d{2})[^\d](\d{2})[^\d]?(\d{2})[^\d]?(\d{2})([.,]\d+)?(?:([zZ])|([+-])(\d{1,2}):?(\d{2}))/;
 const TRAILING_OFFSET = /([+-])(\d{2}):?(\d{2})$/;
 
 export function parseCodedAt(value: unknown, nowMs: number): CodedAt | { error: CodedAtError } {

@@ -89,7 +89,11 @@ export interface NamedDuration extends DurationFields {
 }
 
 /** A dimension's entries, largest first, with percentages of `totalMs`. */
-export function namedDurations(names: ReadonlyMap<string, number> | undefined, totalMs: number, label: (name: string) => string = (n) => n || "Unknown"): NamedDuration[] {
+export function namedDurations(
+  names: ReadonlyMap<string, number> | undefined,
+  totalMs: number,
+  label: (name: string) => string = (n) => n || "Unknown",
+): NamedDuration[] {
   if (!names) return [];
   const merged = new Map<string, number>();
   for (const [name, ms] of names) if (ms > 0) merged.set(label(name), (merged.get(label(name)) ?? 0) + ms);

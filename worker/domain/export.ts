@@ -68,9 +68,16 @@ export function groupPulses(rows: readonly ExportXpRow[]): ExportPulse[] {
   for (const r of rows) {
     if (r.seq !== currentSeq) {
       currentSeq = r.seq;
-      out.push({ coded_at: formatRfc3339Local(r.codedAt, r.utcOffset), sent_at: formatUtc(r.codedAt), tz_offset: r.utcOffset, machine: r.machine, xps: [] });
+      out.push({
+        coded_at: formatRfc3339Local(r.codedAt, r.utcOffset),
+        sent_at: formatUtc(r.codedAt),
+        tz_offset: r.utcOffset,
+        machine: r.machine,
+        xps: [],
+      });
     }
-    if (r.language !== null && r.amount !== null) out.at(-1)!.xps.push({ language: r.language, sent_as: r.sentAs ?? r.language, amount: r.amount });
+    if (r.language !== null && r.amount !== null)
+      out.at(-1)!.xps.push({ language: r.language, sent_as: r.sentAs ?? r.language, amount: r.amount });
   }
   return out;
 }
@@ -123,9 +130,24 @@ export function rowsFrom(rows: readonly ExportXpRow[], keptFrom: string | null):
 
 /** A stored heartbeat in the export: WakaTime's field names, `time` in epoch seconds. */
 export function exportedHeartbeat(h: {
-  timeMs: number; localDate: string; utcOffset: number; entity: string; type: string; category: string; project: string | null; branch: string | null;
-  language: string | null; editor: string | null; operatingSystem: string | null; machineName: string | null; userAgent: string | null;
-  isWrite: boolean; lines: number | null; lineno: number | null; cursorpos: number | null; machine: string;
+  timeMs: number;
+  localDate: string;
+  utcOffset: number;
+  entity: string;
+  type: string;
+  category: string;
+  project: string | null;
+  branch: string | null;
+  language: string | null;
+  editor: string | null;
+  operatingSystem: string | null;
+  machineName: string | null;
+  userAgent: string | null;
+  isWrite: boolean;
+  lines: number | null;
+  lineno: number | null;
+  cursorpos: number | null;
+  machine: string;
 }) {
   return {
     time: h.timeMs / 1000,

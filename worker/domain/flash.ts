@@ -18,7 +18,12 @@ const MAX_FIELD_LENGTH = 256;
 export function encodeFlash(flash: Flash): string {
   const fields: Record<string, string> = {};
   for (const [k, v] of Object.entries(flash.fields ?? {})) fields[k] = v.slice(0, MAX_FIELD_LENGTH);
-  const payload = { k: flash.kind, m: flash.message.slice(0, 500), ...(flash.fields ? { f: fields } : {}), ...(flash.reveal ? { r: 1 } : {}) };
+  const payload = {
+    k: flash.kind,
+    m: flash.message.slice(0, 500),
+    ...(flash.fields ? { f: fields } : {}),
+    ...(flash.reveal ? { r: 1 } : {}),
+  };
   return base64UrlEncode(new TextEncoder().encode(JSON.stringify(payload)));
 }
 

@@ -134,13 +134,14 @@ export interface PlaceholderContext {
 export function resolvePlaceholders(h: Heartbeat, context: PlaceholderContext): Heartbeat {
   if (!hasPlaceholders(h)) return h;
   const web = h.type === "domain" || h.type === "url";
-  const project = h.project === PLACEHOLDER.project ? (web ? null : context.latest()?.project ?? null) : h.project;
-  const fromProject = h.branch === PLACEHOLDER.branch || h.language === PLACEHOLDER.language ? (web ? null : context.latestOfProject(project)) : null;
+  const project = h.project === PLACEHOLDER.project ? (web ? null : (context.latest()?.project ?? null)) : h.project;
+  const fromProject =
+    h.branch === PLACEHOLDER.branch || h.language === PLACEHOLDER.language ? (web ? null : context.latestOfProject(project)) : null;
   return {
     ...h,
     project,
-    branch: h.branch === PLACEHOLDER.branch ? fromProject?.branch ?? null : h.branch,
-    language: h.language === PLACEHOLDER.language ? fromProject?.language ?? null : h.language,
+    branch: h.branch === PLACEHOLDER.branch ? (fromProject?.branch ?? null) : h.branch,
+    language: h.language === PLACEHOLDER.language ? (fromProject?.language ?? null) : h.language,
   };
 }
 

@@ -41,7 +41,11 @@ export interface LeaderboardQuery {
 }
 
 /** Parses `range`, `language` and `page`; an error names the parameter. */
-export function parseLeaderboardQuery(params: { range?: string | null; language?: string | null; page?: string | null }): LeaderboardQuery | { error: string } {
+export function parseLeaderboardQuery(params: {
+  range?: string | null;
+  language?: string | null;
+  page?: string | null;
+}): LeaderboardQuery | { error: string } {
   const range = params.range ?? "week";
   if (!(LEADERBOARD_RANGES as readonly string[]).includes(range)) return { error: "range must be one of week, month, year, all." };
   const language = params.language?.trim() || null;

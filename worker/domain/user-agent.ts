@@ -6,8 +6,24 @@ export interface UserAgentInfo {
   os: string | null;
 }
 
-const OS_NAMES: Record<string, string> = { win: "Windows", windows: "Windows", darwin: "Mac", macos: "Mac", linux: "Linux", freebsd: "FreeBSD", openbsd: "OpenBSD", netbsd: "NetBSD", android: "Android", ios: "iOS" };
-const EDITOR_NAMES: Record<string, string> = { vscode: "VS Code", ktexteditor: "Kate", "visual studio": "Visual Studio", jetbrains: "JetBrains" };
+const OS_NAMES: Record<string, string> = {
+  win: "Windows",
+  windows: "Windows",
+  darwin: "Mac",
+  macos: "Mac",
+  linux: "Linux",
+  freebsd: "FreeBSD",
+  openbsd: "OpenBSD",
+  netbsd: "NetBSD",
+  android: "Android",
+  ios: "iOS",
+};
+const EDITOR_NAMES: Record<string, string> = {
+  vscode: "VS Code",
+  ktexteditor: "Kate",
+  "visual studio": "Visual Studio",
+  jetbrains: "JetBrains",
+};
 const RUNTIME = /^(go\d|python\d|cpython|node|wakatime$|wakatime-cli$|wakatime-ls$)/i;
 
 function titleCase(name: string): string {
@@ -29,7 +45,10 @@ export function parseUserAgent(ua: string | null | undefined): UserAgentInfo {
     const bare = /\b(linux|windows|win|mac|macos|darwin|android|ios)(?:[_ -]|$)/i.exec(ua);
     if (bare) os = OS_NAMES[bare[1]!.toLowerCase()] ?? "Mac";
   }
-  const tokens = ua.replace(/\([^)]*\)/g, " ").split(/\s+/).filter((t) => t.includes("/"));
+  const tokens = ua
+    .replace(/\([^)]*\)/g, " ")
+    .split(/\s+/)
+    .filter((t) => t.includes("/"));
   let plugin: string | null = null;
   for (const token of tokens) {
     const name = token.slice(0, token.indexOf("/"));

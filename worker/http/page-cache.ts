@@ -18,7 +18,10 @@ interface Entry {
 export class PageCache {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly ttlMs = PAGE_CACHE_TTL_MS, private readonly maxEntries = MAX_ENTRIES) {}
+  constructor(
+    private readonly ttlMs = PAGE_CACHE_TTL_MS,
+    private readonly maxEntries = MAX_ENTRIES,
+  ) {}
 
   /** The cached page as a fresh Response, or null. */
   get(key: string, now: number): Response | null {

@@ -3,7 +3,8 @@
 // `security.csp` in astro.config.mjs) is kept and completed; other responses get a strict default.
 
 /** For responses that render nothing themselves (redirects, downloads, the web app's small status pages). */
-export const DEFAULT_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+export const DEFAULT_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 const REQUIRED_DIRECTIVES: [name: string, value: string][] = [
   ["frame-ancestors", "'none'"],

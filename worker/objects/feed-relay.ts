@@ -6,7 +6,18 @@ import type { Env } from "../env";
 import { PROTOCOL_VERSION, type FeedServerMessage, type FeedView } from "../protocol";
 import type { FeedUpdate } from "./global-feed";
 import { globalFeed } from "./stubs";
-import { acceptViewer, answerPings, echoClose, openViewers, owedResyncs, readClientMessage, refuseNonUpgrade, RESYNC_INTERVAL_MS, sendToAll, takeResync } from "./sockets";
+import {
+  acceptViewer,
+  answerPings,
+  echoClose,
+  openViewers,
+  owedResyncs,
+  readClientMessage,
+  refuseNonUpgrade,
+  RESYNC_INTERVAL_MS,
+  sendToAll,
+  takeResync,
+} from "./sockets";
 
 export class FeedRelay extends DurableObject<Env> {
   /** The feed's view last fetched for a resync: resyncs within the interval share it (one feed call). */

@@ -25,7 +25,11 @@ export class FeedShard extends DurableObject<Env> {
   async addPulses(pulses: FeedPulse[]): Promise<void> {
     // A feed that is down must not fill the shard without bound; reconciliation repairs the total.
     for (const p of pulses.slice(0, Math.max(0, MAX_PENDING - this.pending))) {
-      this.pending += this.ctx.storage.sql.exec("INSERT OR IGNORE INTO pending (pulse_id, pulse) VALUES (?, ?)", p.pulseId, JSON.stringify(p)).rowsWritten > 0 ? 1 : 0;
+      this.pending +=
+        this.ctx.storage.sql.exec("INSERT OR IGNORE INTO pending (pulse_id, pulse) VALUES (?, ?)", p.pulseId, JSON.stringify(p))
+          .rowsWritten > 0
+          ? 1
+          : 0;
     }
     this.alarmArmed ??= (await this.ctx.storage.getAlarm()) !== null;
     if (!this.alarmArmed) {
@@ -36,7 +40,9 @@ export class FeedShard extends DurableObject<Env> {
 
   /** Sends what is pending now (the alarm does this on its own; tests and benchmarks call it). */
   async flush(): Promise<number> {
-    const rows = this.ctx.storage.sql.exec<{ pulse_id: number; pulse: string }>("SELECT pulse_id, pulse FROM pending ORDER BY pulse_id LIMIT ?", MAX_BATCH).toArray();
+    const rows = this.ctx.storage.sql
+      .exec<{ pulse_id: number; pulse: string }>("SELECT pulse_id, pulse FROM pending ORDER BY pulse_id LIMIT ?", MAX_BATCH)
+      .toArray();
     if (rows.length === 0) return 0;
     await globalFeed(this.env).ingest(rows.map((r) => JSON.parse(r.pulse) as FeedPulse));
     // Exactly the rows sent: others may have arrived (with any ids) while the call was in flight.

@@ -27,7 +27,10 @@ import { PROTOCOL_VERSION } from "../protocol";
 import { MetaTable } from "./meta-table";
 import { relayNamed } from "./stubs";
 
-type FeedMeta = Record<"format" | "watermark" | "base_total" | "delta_total" | "reconciled_at" | "follow_up_at" | "follow_up_windows", number>;
+type FeedMeta = Record<
+  "format" | "watermark" | "base_total" | "delta_total" | "reconciled_at" | "follow_up_at" | "follow_up_windows",
+  number
+>;
 
 export const FEED_FLUSH_INTERVAL_MS = 500;
 export const RECONCILE_INTERVAL_MS = 10 * 60_000;
@@ -80,7 +83,11 @@ export class GlobalFeed extends DurableObject<Env> {
   /** A relay with viewers wants updates; it gets the current view to start from. */
   async subscribe(relay: string, viewers: number): Promise<FeedView> {
     await this.ensureBuilt();
-    this.ctx.storage.sql.exec("INSERT INTO relays (name, viewers) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET viewers = excluded.viewers", relay, viewers);
+    this.ctx.storage.sql.exec(
+      "INSERT INTO relays (name, viewers) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET viewers = excluded.viewers",
+      relay,
+      viewers,
+    );
     this.dirty = true;
     await this.scheduleFlush(Date.now());
     return this.currentView(Date.now());
@@ -130,7 +137,11 @@ export class GlobalFeed extends DurableObject<Env> {
     // Tick every 10 s while viewers are watching (the minute chart moves on); otherwise sleep until the
     // next reconcile, which runs whether or not anyone watches.
     const pendingFollowUp = this.meta.get("follow_up_at") ?? 0;
-    const next = [now + RECONCILE_INTERVAL_MS, this.viewerCount() > 0 ? now + Math.max(FEED_FLUSH_INTERVAL_MS, 10_000) : Infinity, pendingFollowUp > 0 ? pendingFollowUp : Infinity];
+    const next = [
+      now + RECONCILE_INTERVAL_MS,
+      this.viewerCount() > 0 ? now + Math.max(FEED_FLUSH_INTERVAL_MS, 10_000) : Infinity,
+      pendingFollowUp > 0 ? pendingFollowUp : Infinity,
+    ];
     await this.ctx.storage.setAlarm(Math.max(Date.now(), Math.min(...next)));
   }
 
@@ -195,8 +206,10 @@ export class GlobalFeed extends DurableObject<Env> {
       sql.exec("DELETE FROM minutes");
       sql.exec("DELETE FROM language_hours");
       for (const m of loaded.minutes) sql.exec("INSERT INTO minutes (minute, xp) VALUES (?, ?)", m.minute, m.xp);
-      for (const l of loaded.languageHours) sql.exec("INSERT INTO language_hours (hour, language, xp) VALUES (?, ?, ?)", l.hour, l.language, l.xp);
-      for (const d of sql.exec<{ pulse: string }>("SELECT pulse FROM deltas").toArray()) this.addToWindows(JSON.parse(d.pulse) as FeedPulse, now);
+      for (const l of loaded.languageHours)
+        sql.exec("INSERT INTO language_hours (hour, language, xp) VALUES (?, ?, ?)", l.hour, l.language, l.xp);
+      for (const d of sql.exec<{ pulse: string }>("SELECT pulse FROM deltas").toArray())
+        this.addToWindows(JSON.parse(d.pulse) as FeedPulse, now);
     }
     this.meta.set("watermark", watermark);
     this.meta.set("base_total", baseline.totalXp);
@@ -210,7 +223,12 @@ export class GlobalFeed extends DurableObject<Env> {
     if (p.pulseId <= (this.meta.get("watermark") ?? 0)) return false;
     const sql = this.ctx.storage.sql;
     const stored = { pulseId: p.pulseId, codedAt: p.codedAt, xps: p.xps, coords: null };
-    const inserted = sql.exec("INSERT OR IGNORE INTO deltas (pulse_id, xp, pulse) VALUES (?, ?, ?)", p.pulseId, totalXp(p.xps), JSON.stringify(stored)).rowsWritten;
+    const inserted = sql.exec(
+      "INSERT OR IGNORE INTO deltas (pulse_id, xp, pulse) VALUES (?, ?, ?)",
+      p.pulseId,
+      totalXp(p.xps),
+      JSON.stringify(stored),
+    ).rowsWritten;
     if (inserted === 0) return false;
     this.meta.set("delta_total", (this.meta.get("delta_total") ?? 0) + totalXp(p.xps));
     this.addToWindows(p, now);
@@ -222,7 +240,11 @@ export class GlobalFeed extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     if (p.xps.length === 0) return;
     if (p.codedAt >= minuteOf(now - MINUTES_WINDOW_MS)) {
-      sql.exec("INSERT INTO minutes (minute, xp) VALUES (?, ?) ON CONFLICT (minute) DO UPDATE SET xp = xp + excluded.xp", minuteOf(p.codedAt), cappedXp(p.xps));
+      sql.exec(
+        "INSERT INTO minutes (minute, xp) VALUES (?, ?) ON CONFLICT (minute) DO UPDATE SET xp = xp + excluded.xp",
+        minuteOf(p.codedAt),
+        cappedXp(p.xps),
+      );
     }
     if (p.codedAt >= hourOf(now - LANGUAGES_WINDOW_MS)) {
       for (const x of p.xps) {

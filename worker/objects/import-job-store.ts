@@ -96,7 +96,12 @@ export class ImportJobStore {
   // ---- upload ----
 
   putChunk(n: number, data: ArrayBuffer): void {
-    this.sql.exec("INSERT INTO chunks (n, size, data) VALUES (?, ?, ?) ON CONFLICT (n) DO UPDATE SET size = excluded.size, data = excluded.data", n, data.byteLength, data);
+    this.sql.exec(
+      "INSERT INTO chunks (n, size, data) VALUES (?, ?, ?) ON CONFLICT (n) DO UPDATE SET size = excluded.size, data = excluded.data",
+      n,
+      data.byteLength,
+      data,
+    );
   }
 
   chunk(n: number): ArrayBuffer | null {
@@ -109,7 +114,12 @@ export class ImportJobStore {
   }
 
   missingChunks(total: number, limit: number): number[] {
-    const have = new Set(this.sql.exec<{ n: number }>("SELECT n FROM chunks").toArray().map((r) => r.n));
+    const have = new Set(
+      this.sql
+        .exec<{ n: number }>("SELECT n FROM chunks")
+        .toArray()
+        .map((r) => r.n),
+    );
     const out: number[] = [];
     for (let n = 0; n < total && out.length < limit; n++) if (!have.has(n)) out.push(n);
     return out;
@@ -138,7 +148,8 @@ export class ImportJobStore {
   }
 
   recordProblem(p: ImportProblem): void {
-    if ((this.get("problem_count") ?? 0) < MAX_PROBLEMS_KEPT) this.sql.exec("INSERT INTO problems (at, message) VALUES (?, ?)", p.at, p.message);
+    if ((this.get("problem_count") ?? 0) < MAX_PROBLEMS_KEPT)
+      this.sql.exec("INSERT INTO problems (at, message) VALUES (?, ?)", p.at, p.message);
     this.add("problem_count", 1);
     if (p.pulse) this.sql.exec("INSERT OR IGNORE INTO bad_pulses (sent_at, machine) VALUES (?, ?)", p.pulse.sentAtMs, p.pulse.machine);
   }
@@ -147,13 +158,24 @@ export class ImportJobStore {
   groupPulses(): void {
     this.sql.exec("DELETE FROM groups");
     this.sql.exec("CREATE INDEX IF NOT EXISTS staged_pulse ON staged (sent_at, machine, line)");
-    this.sql.exec("INSERT INTO groups (sent_at, machine, rows, first_line) SELECT sent_at, machine, count(*), min(line) FROM staged GROUP BY sent_at, machine");
-    this.sql.exec("UPDATE groups SET bad = 1 WHERE EXISTS (SELECT 1 FROM bad_pulses b WHERE b.sent_at = groups.sent_at AND b.machine = groups.machine)");
-    for (const g of this.sql.exec<{ first_line: number; rows: number }>("SELECT first_line, rows FROM groups WHERE bad = 0 AND rows > ?", MAX_ROWS_PER_PULSE).toArray()) {
-      this.recordProblem({ at: g.first_line, message: `${g.rows} rows share one machine and second, more than one pulse can hold (${MAX_ROWS_PER_PULSE})` });
+    this.sql.exec(
+      "INSERT INTO groups (sent_at, machine, rows, first_line) SELECT sent_at, machine, count(*), min(line) FROM staged GROUP BY sent_at, machine",
+    );
+    this.sql.exec(
+      "UPDATE groups SET bad = 1 WHERE EXISTS (SELECT 1 FROM bad_pulses b WHERE b.sent_at = groups.sent_at AND b.machine = groups.machine)",
+    );
+    for (const g of this.sql
+      .exec<{ first_line: number; rows: number }>("SELECT first_line, rows FROM groups WHERE bad = 0 AND rows > ?", MAX_ROWS_PER_PULSE)
+      .toArray()) {
+      this.recordProblem({
+        at: g.first_line,
+        message: `${g.rows} rows share one machine and second, more than one pulse can hold (${MAX_ROWS_PER_PULSE})`,
+      });
     }
     this.sql.exec("UPDATE groups SET bad = 1 WHERE rows > ?", MAX_ROWS_PER_PULSE);
-    const good = this.sql.exec<{ pulses: number; rows: number }>("SELECT count(*) AS pulses, coalesce(SUM(rows), 0) AS rows FROM groups WHERE bad = 0").one();
+    const good = this.sql
+      .exec<{ pulses: number; rows: number }>("SELECT count(*) AS pulses, coalesce(SUM(rows), 0) AS rows FROM groups WHERE bad = 0")
+      .one();
     const bad = this.sql.exec<{ rows: number }>("SELECT coalesce(SUM(rows), 0) AS rows FROM groups WHERE bad = 1").one();
     this.set("pulses_total", good.pulses);
     this.set("rows_to_write", good.rows);
@@ -163,15 +185,21 @@ export class ImportJobStore {
   /** Names used by the pulses that will be written. */
   namesToWrite(): { languages: string[]; machines: string[] } {
     const languages = this.sql
-      .exec<{ language: string }>("SELECT DISTINCT s.language FROM staged s JOIN groups g ON g.sent_at = s.sent_at AND g.machine = s.machine WHERE g.bad = 0")
+      .exec<{ language: string }>(
+        "SELECT DISTINCT s.language FROM staged s JOIN groups g ON g.sent_at = s.sent_at AND g.machine = s.machine WHERE g.bad = 0",
+      )
       .toArray()
       .map((r) => r.language);
-    const machines = this.sql.exec<{ machine: string }>("SELECT DISTINCT machine FROM groups WHERE bad = 0").toArray().map((r) => r.machine);
+    const machines = this.sql
+      .exec<{ machine: string }>("SELECT DISTINCT machine FROM groups WHERE bad = 0")
+      .toArray()
+      .map((r) => r.machine);
     return { languages, machines };
   }
 
   setMachineIds(ids: Map<string, number>): void {
-    for (const [name, id] of ids) this.sql.exec("INSERT INTO machine_ids (name, id) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET id = excluded.id", name, id);
+    for (const [name, id] of ids)
+      this.sql.exec("INSERT INTO machine_ids (name, id) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET id = excluded.id", name, id);
   }
 
   machineId(name: string): number | null {

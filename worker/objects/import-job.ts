@@ -25,7 +25,9 @@ export const UPLOAD_EXPIRY_MS = 24 * 3_600_000;
 const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000];
 
 export type BeginResult = { ok: true; status: ImportStatus } | { ok: false; status: 400 | 409; message: string };
-export type ChunkResult = { ok: true; chunksReceived: number; bytesReceived: number } | { ok: false; status: 400 | 404 | 409 | 413; message: string };
+export type ChunkResult =
+  | { ok: true; chunksReceived: number; bytesReceived: number }
+  | { ok: false; status: 400 | 404 | 409 | 413; message: string };
 export type StartResult = { ok: true; status: ImportStatus } | { ok: false; status: 404 | 409; message: string };
 
 const BUSY: ImportPhase[] = ["reading", "preparing", "writing", "finishing"];
@@ -46,7 +48,8 @@ export class ImportJob extends DurableObject<Env> {
   async begin(userId: number, file: { name: string; size: number }, now: number): Promise<BeginResult> {
     if (this.busy()) return { ok: false, status: 409, message: "An import is already running; wait for it to finish." };
     if (!Number.isSafeInteger(file.size) || file.size <= 0) return { ok: false, status: 400, message: "The file is empty." };
-    if (file.size > MAX_IMPORT_BYTES) return { ok: false, status: 400, message: `The file is larger than ${MAX_IMPORT_BYTES / 1024 ** 3} GiB.` };
+    if (file.size > MAX_IMPORT_BYTES)
+      return { ok: false, status: 400, message: `The file is larger than ${MAX_IMPORT_BYTES / 1024 ** 3} GiB.` };
     this.store.startJob({
       job_id: crypto.randomUUID(),
       user_id: userId,
@@ -229,7 +232,10 @@ export class ImportJob extends DurableObject<Env> {
     const last = groups.at(-1)!;
     this.store.add("pulses_added", added);
     this.store.add("pulses_present", groups.length - added);
-    this.store.add("rows_done", groups.reduce((s, g) => s + g.rows, 0));
+    this.store.add(
+      "rows_done",
+      groups.reduce((s, g) => s + g.rows, 0),
+    );
     this.store.set("cursor_sent_at", last.sentAt);
     this.store.set("cursor_machine", last.machine);
   }

@@ -102,10 +102,18 @@ export class LeaderboardStore {
       const offset = u.utcOffset ?? 0;
       this.sql.exec(
         "INSERT INTO lb_users (user_id, username, username_key, private, utc_offset, coded_at, today, roll_at, covered_to) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-        u.userId, u.username, usernameKey(u.username), u.private ? 1 : 0, offset, u.codedAt ?? 0, localDate(now, offset), snapshot.watermark,
+        u.userId,
+        u.username,
+        usernameKey(u.username),
+        u.private ? 1 : 0,
+        offset,
+        u.codedAt ?? 0,
+        localDate(now, offset),
+        snapshot.watermark,
       );
     }
-    for (const d of snapshot.daily) this.sql.exec("INSERT INTO daily (user_id, date, language_id, xp) VALUES (?, ?, ?, ?)", d.userId, d.date, d.languageId, d.xp);
+    for (const d of snapshot.daily)
+      this.sql.exec("INSERT INTO daily (user_id, date, language_id, xp) VALUES (?, ?, ?, ?)", d.userId, d.date, d.languageId, d.xp);
     for (const t of snapshot.totals) this.addScore("all", t.languageId, t.userId, t.xp);
     for (const u of snapshot.users) this.recomputeWindows(u.userId);
   }
@@ -124,7 +132,11 @@ export class LeaderboardStore {
   addUser(user: KnownUser): void {
     this.sql.exec(
       "INSERT OR IGNORE INTO lb_users (user_id, username, username_key, private, utc_offset, coded_at, today, roll_at) VALUES (?, ?, ?, ?, 0, 0, ?, NULL)",
-      user.userId, user.username, usernameKey(user.username), user.private ? 1 : 0, NO_DAY_YET,
+      user.userId,
+      user.username,
+      usernameKey(user.username),
+      user.private ? 1 : 0,
+      NO_DAY_YET,
     );
   }
 
@@ -138,7 +150,10 @@ export class LeaderboardStore {
 
   /** The booked language ids a name matches case-insensitively. */
   languageIds(name: string): number[] {
-    return this.sql.exec<{ id: number }>("SELECT id FROM languages WHERE name_key = ?", languageKey(name)).toArray().map((r) => r.id);
+    return this.sql
+      .exec<{ id: number }>("SELECT id FROM languages WHERE name_key = ?", languageKey(name))
+      .toArray()
+      .map((r) => r.id);
   }
 
   languageName(id: number): string | null {
@@ -151,7 +166,10 @@ export class LeaderboardStore {
   applyXp(rows: readonly XpRow[], now: number): void {
     for (const r of rows) {
       const user = this.sql
-        .exec<{ utc_offset: number; coded_at: number; today: string; covered_to: number }>("SELECT utc_offset, coded_at, today, covered_to FROM lb_users WHERE user_id = ?", r.userId)
+        .exec<{ utc_offset: number; coded_at: number; today: string; covered_to: number }>(
+          "SELECT utc_offset, coded_at, today, covered_to FROM lb_users WHERE user_id = ?",
+          r.userId,
+        )
         .toArray()[0];
       if (!user || r.pulseId <= user.covered_to) continue;
       let { utc_offset: offset, today } = user;
@@ -171,7 +189,10 @@ export class LeaderboardStore {
       if (date < addDays(today, -(LONGEST_WINDOW_DAYS - 1)) || date > today) continue;
       this.sql.exec(
         "INSERT INTO daily (user_id, date, language_id, xp) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, date, language_id) DO UPDATE SET xp = xp + excluded.xp",
-        r.userId, date, r.languageId, r.amount,
+        r.userId,
+        date,
+        r.languageId,
+        r.amount,
       );
       for (const w of WINDOWED) if (date >= rangeStart(w.board, today)!) this.addScore(w.board, r.languageId, r.userId, r.amount);
       this.scheduleRoll(r.userId, today, offset);
@@ -185,7 +206,9 @@ export class LeaderboardStore {
 
   /** Moves every user whose local midnight has passed to their new day. Returns how many moved. */
   rollDue(now: number): number {
-    const due = this.sql.exec<{ user_id: number; utc_offset: number }>("SELECT user_id, utc_offset FROM lb_users WHERE roll_at <= ?", now).toArray();
+    const due = this.sql
+      .exec<{ user_id: number; utc_offset: number }>("SELECT user_id, utc_offset FROM lb_users WHERE roll_at <= ?", now)
+      .toArray();
     for (const u of due) {
       this.sql.exec("UPDATE lb_users SET today = ? WHERE user_id = ?", localDate(now, u.utc_offset), u.user_id);
       this.recomputeWindows(u.user_id);
@@ -194,7 +217,10 @@ export class LeaderboardStore {
   }
 
   setPrivacy(userId: number, isPrivate: boolean): boolean {
-    return this.sql.exec("UPDATE lb_users SET private = ? WHERE user_id = ? AND private != ?", isPrivate ? 1 : 0, userId, isPrivate ? 1 : 0).rowsWritten > 0;
+    return (
+      this.sql.exec("UPDATE lb_users SET private = ? WHERE user_id = ? AND private != ?", isPrivate ? 1 : 0, userId, isPrivate ? 1 : 0)
+        .rowsWritten > 0
+    );
   }
 
   /** Makes exactly the given users private (and every other known user public). Returns whether anything changed. */
@@ -210,13 +236,21 @@ export class LeaderboardStore {
   // ---- reads ----
 
   /** One page of public users ranked by XP (ties by name), with the count of public ranked users. */
-  page(board: LeaderboardRange, languageId: number, limit: number, offset: number): { rows: BoardRow[]; total: number; aboveFirst: number } {
+  page(
+    board: LeaderboardRange,
+    languageId: number,
+    limit: number,
+    offset: number,
+  ): { rows: BoardRow[]; total: number; aboveFirst: number } {
     const rows = this.sql
       .exec<{ userId: number; username: string; xp: number }>(
         `SELECT s.user_id AS userId, u.username, s.xp FROM scores s JOIN lb_users u ON u.user_id = s.user_id
          WHERE s.board = ? AND s.language_id = ? AND u.private = 0 AND s.xp > 0
          ORDER BY s.xp DESC, u.username_key, s.user_id LIMIT ? OFFSET ?`,
-        board, languageId, limit, offset,
+        board,
+        languageId,
+        limit,
+        offset,
       )
       .toArray();
     const total = this.countPublic(board, languageId, 0);
@@ -232,7 +266,10 @@ export class LeaderboardStore {
         .exec<{ name: string; xp: number }>(
           `SELECT l.name, s.xp FROM scores s JOIN languages l ON l.id = s.language_id
            WHERE s.board = ? AND s.user_id = ? AND s.language_id != ? AND s.xp > 0 ORDER BY s.xp DESC, l.name_key LIMIT ?`,
-          board, id, ALL_LANGUAGES, perUser,
+          board,
+          id,
+          ALL_LANGUAGES,
+          perUser,
         )
         .toArray();
       out.set(id, list);
@@ -244,7 +281,11 @@ export class LeaderboardStore {
   score(userId: number, board: LeaderboardRange, languageId: number): number | null {
     const user = this.sql.exec<{ private: number }>("SELECT private FROM lb_users WHERE user_id = ?", userId).toArray()[0];
     if (!user || user.private === 1) return null;
-    return this.sql.exec<{ xp: number }>("SELECT xp FROM scores WHERE board = ? AND language_id = ? AND user_id = ?", board, languageId, userId).toArray()[0]?.xp ?? 0;
+    return (
+      this.sql
+        .exec<{ xp: number }>("SELECT xp FROM scores WHERE board = ? AND language_id = ? AND user_id = ?", board, languageId, userId)
+        .toArray()[0]?.xp ?? 0
+    );
   }
 
   // ---- internals ----
@@ -254,7 +295,9 @@ export class LeaderboardStore {
       .exec<{ n: number }>(
         `SELECT count(*) AS n FROM scores s JOIN lb_users u ON u.user_id = s.user_id
          WHERE s.board = ? AND s.language_id = ? AND u.private = 0 AND s.xp > ?`,
-        board, languageId, above,
+        board,
+        languageId,
+        above,
       )
       .one().n;
   }
@@ -263,14 +306,19 @@ export class LeaderboardStore {
     for (const lang of [languageId, ALL_LANGUAGES]) {
       this.sql.exec(
         "INSERT INTO scores (board, language_id, user_id, xp) VALUES (?, ?, ?, ?) ON CONFLICT (board, language_id, user_id) DO UPDATE SET xp = xp + excluded.xp",
-        board, lang, userId, xp,
+        board,
+        lang,
+        userId,
+        xp,
       );
     }
   }
 
   /** Recomputes a user's windowed scores from their daily XP for their current `today`, and drops older days. */
   private recomputeWindows(userId: number): void {
-    const user = this.sql.exec<{ today: string; utc_offset: number }>("SELECT today, utc_offset FROM lb_users WHERE user_id = ?", userId).toArray()[0];
+    const user = this.sql
+      .exec<{ today: string; utc_offset: number }>("SELECT today, utc_offset FROM lb_users WHERE user_id = ?", userId)
+      .toArray()[0];
     if (!user) return;
     this.sql.exec("DELETE FROM scores WHERE user_id = ? AND board != 'all'", userId);
     this.sql.exec("DELETE FROM daily WHERE user_id = ? AND date < ?", userId, addDays(user.today, -(LONGEST_WINDOW_DAYS - 1)));

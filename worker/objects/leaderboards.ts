@@ -4,7 +4,14 @@
 // hears about privacy flips, deletions and machine changes at once. Pages are cached until anything changes.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { addDays, LEADERBOARD_PAGE_SIZE, LONGEST_WINDOW_DAYS, localDate, type LeaderboardQuery, type LeaderboardRange } from "../domain/leaderboard";
+import {
+  addDays,
+  LEADERBOARD_PAGE_SIZE,
+  LONGEST_WINDOW_DAYS,
+  localDate,
+  type LeaderboardQuery,
+  type LeaderboardRange,
+} from "../domain/leaderboard";
 import { leaderboardDocument, wakapiLeadersDocument, type RankedPage } from "../domain/leaderboard-document";
 import { competitionRanks } from "../domain/leaderboard";
 import { readBoardSnapshot, readBoardUsers, readLanguageNames, readPrivateUserIds, readXpAfter } from "../db/leaderboard-source";
@@ -191,9 +198,18 @@ export class Leaderboards extends DurableObject<Env> {
     return this.pageFor(base, ids[0]!, this.store.languageName(ids[0]!), offset);
   }
 
-  private pageFor(base: Omit<RankedPage, "language" | "total" | "entries">, languageId: number, language: string | null, offset: number): RankedPage {
+  private pageFor(
+    base: Omit<RankedPage, "language" | "total" | "entries">,
+    languageId: number,
+    language: string | null,
+    offset: number,
+  ): RankedPage {
     const { rows, total, aboveFirst } = this.store.page(base.range, languageId, LEADERBOARD_PAGE_SIZE, offset);
-    const languages = this.store.topLanguages(base.range, rows.map((r) => r.userId), LANGUAGES_PER_ENTRY);
+    const languages = this.store.topLanguages(
+      base.range,
+      rows.map((r) => r.userId),
+      LANGUAGES_PER_ENTRY,
+    );
     const ranked = competitionRanks(rows, aboveFirst, offset);
     return {
       ...base,

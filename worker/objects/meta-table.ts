@@ -10,7 +10,10 @@ export class MetaTable<M extends { [K in keyof M]: SqlStorageValue }> {
 
   get<K extends keyof M & string>(key: K): M[K] | null {
     this.cache ??= new Map(
-      this.sql.exec<{ key: string; value: SqlStorageValue }>("SELECT key, value FROM meta").toArray().map((r) => [r.key as keyof M, r.value]),
+      this.sql
+        .exec<{ key: string; value: SqlStorageValue }>("SELECT key, value FROM meta")
+        .toArray()
+        .map((r) => [r.key as keyof M, r.value]),
     );
     return (this.cache.get(key) as M[K] | undefined) ?? null;
   }

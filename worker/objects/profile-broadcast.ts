@@ -74,7 +74,11 @@ export class ProfileBroadcaster {
   }
 
   snapshotMessage(): string {
-    return JSON.stringify({ v: PROTOCOL_VERSION, type: "profile.snapshot", profile: this.store().view(Date.now(), PROFILE_CHART_DAYS) } satisfies ProfileServerMessage);
+    return JSON.stringify({
+      v: PROTOCOL_VERSION,
+      type: "profile.snapshot",
+      profile: this.store().view(Date.now(), PROFILE_CHART_DAYS),
+    } satisfies ProfileServerMessage);
   }
 }
 

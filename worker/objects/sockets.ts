@@ -21,7 +21,9 @@ export interface SocketAttachment {
 
 /** The answer to a request that is not a WebSocket upgrade, or null when it is one. */
 export function refuseNonUpgrade(request: Request): Response | null {
-  return request.headers.get("upgrade")?.toLowerCase() === "websocket" ? null : new Response("expected a WebSocket upgrade", { status: 426 });
+  return request.headers.get("upgrade")?.toLowerCase() === "websocket"
+    ? null
+    : new Response("expected a WebSocket upgrade", { status: 426 });
 }
 
 /** `ping` is answered `pong` by the runtime, without waking the object. */
@@ -30,7 +32,11 @@ export function answerPings(ctx: DurableObjectState): void {
 }
 
 /** Accepts the server end as a hibernatable socket with the viewer tag and `extra` attachment fields. */
-export function acceptViewer<A extends object>(ctx: DurableObjectState, tags: string[], extra: A): { client: WebSocket; server: WebSocket } {
+export function acceptViewer<A extends object>(
+  ctx: DurableObjectState,
+  tags: string[],
+  extra: A,
+): { client: WebSocket; server: WebSocket } {
   const { 0: client, 1: server } = new WebSocketPair();
   ctx.acceptWebSocket(server, [VIEWER_TAG, ...tags]);
   server.serializeAttachment({ ...extra, openedAt: Date.now(), resyncedAt: 0, resyncOwed: false } satisfies SocketAttachment & A);

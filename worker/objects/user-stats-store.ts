@@ -55,7 +55,17 @@ export class UserStatsStore {
 
   /** Drops every aggregate; the object is then "unbuilt" until `replaceAll`. */
   reset(): void {
-    for (const table of ["languages", "machines", "dates", "year_days", "hours", "day_languages", "recent", "language_names", "pulse_log"]) {
+    for (const table of [
+      "languages",
+      "machines",
+      "dates",
+      "year_days",
+      "hours",
+      "day_languages",
+      "recent",
+      "language_names",
+      "pulse_log",
+    ]) {
       this.sql.exec(`DROP TABLE IF EXISTS ${table}`);
     }
     this.meta.clear();
@@ -86,7 +96,12 @@ export class UserStatsStore {
   identity(): UserIdentity | null {
     const userId = this.meta.get("user_id");
     if (userId === null) return null;
-    return { userId, username: this.meta.get("username")!, private: this.meta.get("private") === 1, createdAt: this.meta.get("created_at")! };
+    return {
+      userId,
+      username: this.meta.get("username")!,
+      private: this.meta.get("private") === 1,
+      createdAt: this.meta.get("created_at")!,
+    };
   }
 
   setIdentity(id: UserIdentity): void {
@@ -101,7 +116,8 @@ export class UserStatsStore {
   replaceAll(a: UserAggregates, now: number): void {
     const keepBroadcast = { seq: this.meta.get("broadcast_seq"), at: this.meta.get("last_broadcast_at") };
     // The booked names too: a rebuild follows a change of the user's aliases.
-    for (const table of ["languages", "machines", "dates", "year_days", "hours", "day_languages", "recent", "pulse_log", "language_names"]) this.sql.exec(`DELETE FROM ${table}`);
+    for (const table of ["languages", "machines", "dates", "year_days", "hours", "day_languages", "recent", "pulse_log", "language_names"])
+      this.sql.exec(`DELETE FROM ${table}`);
     this.documentCache = null;
     this.setIdentity(a.identity);
     this.meta.set("last_seq", a.pulseSeq);
@@ -109,15 +125,24 @@ export class UserStatsStore {
     this.meta.set("broadcast_seq", Math.max(a.pulseSeq, keepBroadcast.seq ?? 0));
     this.meta.set("last_broadcast_at", keepBroadcast.at ?? 0);
     for (const l of a.languages) this.sql.exec("INSERT INTO languages (name, xp) VALUES (?, ?)", l.name, l.xp);
-    for (const m of a.machines) this.sql.exec("INSERT INTO machines (id, name, active, xp) VALUES (?, ?, ?, ?)", m.id, m.name, m.active ? 1 : 0, m.xp);
+    for (const m of a.machines)
+      this.sql.exec("INSERT INTO machines (id, name, active, xp) VALUES (?, ?, ?, ?)", m.id, m.name, m.active ? 1 : 0, m.xp);
     for (const d of a.dates) {
       this.sql.exec("INSERT INTO dates (date, xp) VALUES (?, ?)", d.date, d.xp);
       this.addYearDay(d.date, d.xp);
     }
     for (const h of a.hours) this.sql.exec("INSERT INTO hours (hour, xp) VALUES (?, ?)", h.hour, h.xp);
-    for (const d of a.dayLanguages) this.sql.exec("INSERT INTO day_languages (date, language, xp) VALUES (?, ?, ?)", d.date, d.language, d.xp);
+    for (const d of a.dayLanguages)
+      this.sql.exec("INSERT INTO day_languages (date, language, xp) VALUES (?, ?, ?)", d.date, d.language, d.xp);
     for (const r of a.recent) {
-      this.sql.exec("INSERT INTO recent (seq, coded_at, machine_id, language, xp) VALUES (?, ?, ?, ?, ?)", r.seq, r.codedAt, r.machineId, r.language, r.xp);
+      this.sql.exec(
+        "INSERT INTO recent (seq, coded_at, machine_id, language, xp) VALUES (?, ?, ?, ?, ?)",
+        r.seq,
+        r.codedAt,
+        r.machineId,
+        r.language,
+        r.xp,
+      );
     }
     this.prune(now);
   }
@@ -135,12 +160,19 @@ export class UserStatsStore {
 
   rememberBookedNames(names: Iterable<[string, string]>): void {
     for (const [key, booked] of names) {
-      this.sql.exec("INSERT INTO language_names (key, booked) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET booked = excluded.booked", key, booked);
+      this.sql.exec(
+        "INSERT INTO language_names (key, booked) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET booked = excluded.booked",
+        key,
+        booked,
+      );
     }
   }
 
   machineIds(): number[] {
-    return this.sql.exec<{ id: number }>("SELECT id FROM machines").toArray().map((m) => m.id);
+    return this.sql
+      .exec<{ id: number }>("SELECT id FROM machines")
+      .toArray()
+      .map((m) => m.id);
   }
 
   machineName(id: number): string | null {
@@ -169,7 +201,11 @@ export class UserStatsStore {
     let total = 0;
     for (const x of p.xps) {
       total += x.amount;
-      this.sql.exec("INSERT INTO languages (name, xp) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET xp = xp + excluded.xp", x.language, x.amount);
+      this.sql.exec(
+        "INSERT INTO languages (name, xp) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET xp = xp + excluded.xp",
+        x.language,
+        x.amount,
+      );
       this.sql.exec(
         "INSERT INTO day_languages (date, language, xp) VALUES (?, ?, ?) ON CONFLICT (date, language) DO UPDATE SET xp = xp + excluded.xp",
         date,
@@ -177,7 +213,14 @@ export class UserStatsStore {
         x.amount,
       );
       if (p.codedAt >= now - RECENT_WINDOW_MS) {
-        this.sql.exec("INSERT INTO recent (seq, coded_at, machine_id, language, xp) VALUES (?, ?, ?, ?, ?)", p.seq, p.codedAt, p.machineId, x.language, x.amount);
+        this.sql.exec(
+          "INSERT INTO recent (seq, coded_at, machine_id, language, xp) VALUES (?, ?, ?, ?, ?)",
+          p.seq,
+          p.codedAt,
+          p.machineId,
+          x.language,
+          x.amount,
+        );
       }
     }
     this.sql.exec(
@@ -192,7 +235,13 @@ export class UserStatsStore {
       this.sql.exec("INSERT INTO hours (hour, xp) VALUES (?, ?) ON CONFLICT (hour) DO UPDATE SET xp = xp + excluded.xp", hour, total);
     }
     this.meta.set("last_seq", p.seq);
-    if (watched) this.sql.exec("INSERT INTO pulse_log (seq, logged_at, event) VALUES (?, ?, ?)", p.seq, now, JSON.stringify({ ...p, machine: machineName }));
+    if (watched)
+      this.sql.exec(
+        "INSERT INTO pulse_log (seq, logged_at, event) VALUES (?, ?, ?)",
+        p.seq,
+        now,
+        JSON.stringify({ ...p, machine: machineName }),
+      );
   }
 
   private addYearDay(date: string, xp: number): void {
@@ -212,7 +261,9 @@ export class UserStatsStore {
   /** Logged pulses not yet sent to viewers, in order; null when some were pruned (viewers must resync). */
   unsentPulses(): { fromSeq: number; pulses: (AppliedPulse & { machine: string })[] } | null {
     const from = (this.meta.get("broadcast_seq") ?? 0) + 1;
-    const rows = this.sql.exec<{ seq: number; event: string }>("SELECT seq, event FROM pulse_log WHERE seq >= ? ORDER BY seq", from).toArray();
+    const rows = this.sql
+      .exec<{ seq: number; event: string }>("SELECT seq, event FROM pulse_log WHERE seq >= ? ORDER BY seq", from)
+      .toArray();
     if (rows.length > 0 && rows[0]!.seq !== from) return null;
     return { fromSeq: from, pulses: rows.map((r) => JSON.parse(r.event) as AppliedPulse & { machine: string }) };
   }
@@ -231,7 +282,9 @@ export class UserStatsStore {
     const view = this.view(now, recentDays);
     const dates: Record<string, number> = {};
     for (const d of this.sql.exec<{ date: string; xp: number }>("SELECT date, xp FROM dates ORDER BY date")) dates[d.date] = d.xp;
-    const oldestRecent = this.sql.exec<{ at: number | null }>("SELECT min(coded_at) AS at FROM recent WHERE coded_at >= ?", now - RECENT_WINDOW_MS).one().at;
+    const oldestRecent = this.sql
+      .exec<{ at: number | null }>("SELECT min(coded_at) AS at FROM recent WHERE coded_at >= ?", now - RECENT_WINDOW_MS)
+      .one().at;
     const json = JSON.stringify(buildProfileDocument(view, dates));
     this.documentCache = { seq: view.seq, validUntil: oldestRecent === null ? Infinity : oldestRecent + RECENT_WINDOW_MS, json };
     return json;
@@ -241,10 +294,22 @@ export class UserStatsStore {
   view(now: number, recentDays: number): ProfileView {
     const id = this.identity()!;
     const recentByLanguage = new Map(
-      this.sql.exec<{ language: string; xp: number }>("SELECT language, SUM(xp) AS xp FROM recent WHERE coded_at >= ? GROUP BY language", now - RECENT_WINDOW_MS).toArray().map((r) => [r.language, r.xp]),
+      this.sql
+        .exec<{ language: string; xp: number }>(
+          "SELECT language, SUM(xp) AS xp FROM recent WHERE coded_at >= ? GROUP BY language",
+          now - RECENT_WINDOW_MS,
+        )
+        .toArray()
+        .map((r) => [r.language, r.xp]),
     );
     const recentByMachine = new Map(
-      this.sql.exec<{ machine_id: number; xp: number }>("SELECT machine_id, SUM(xp) AS xp FROM recent WHERE coded_at >= ? GROUP BY machine_id", now - RECENT_WINDOW_MS).toArray().map((r) => [r.machine_id, r.xp]),
+      this.sql
+        .exec<{ machine_id: number; xp: number }>(
+          "SELECT machine_id, SUM(xp) AS xp FROM recent WHERE coded_at >= ? GROUP BY machine_id",
+          now - RECENT_WINDOW_MS,
+        )
+        .toArray()
+        .map((r) => [r.machine_id, r.xp]),
     );
     const languages = this.sql
       .exec<{ name: string; xp: number }>("SELECT name, xp FROM languages ORDER BY xp DESC, name")
@@ -260,12 +325,16 @@ export class UserStatsStore {
     // Local dates may run a day ahead of UTC, so the window starts one day early.
     const calendarSince = new Date(now - CALENDAR_DAYS_SENT * 86_400_000).toISOString().slice(0, 10);
     const calendarDays: Record<string, number> = {};
-    for (const d of this.sql.exec<{ date: string; xp: number }>("SELECT date, xp FROM dates WHERE date >= ?", calendarSince)) calendarDays[d.date] = d.xp;
+    for (const d of this.sql.exec<{ date: string; xp: number }>("SELECT date, xp FROM dates WHERE date >= ?", calendarSince))
+      calendarDays[d.date] = d.xp;
     const hours = Array.from({ length: 24 }, () => 0);
     for (const h of this.sql.exec<{ hour: number; xp: number }>("SELECT hour, xp FROM hours").toArray()) hours[h.hour] = h.xp;
     const since = utcDate(now - recentDays * 86_400_000);
     const recentDaysRows = this.sql
-      .exec<{ date: string; language: string; xp: number }>("SELECT date, language, xp FROM day_languages WHERE date >= ? ORDER BY date, language", since)
+      .exec<{ date: string; language: string; xp: number }>(
+        "SELECT date, language, xp FROM day_languages WHERE date >= ? ORDER BY date, language",
+        since,
+      )
       .toArray();
     let recentXp = 0;
     for (const xp of recentByLanguage.values()) recentXp += xp;

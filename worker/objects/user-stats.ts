@@ -12,7 +12,18 @@ import { RECENT_DAYS_KEPT, UserStatsStore, type AppliedPulse } from "./user-stat
 import { AlarmSchedule } from "./alarm-schedule";
 import { PROFILE_CHART_DAYS, ProfileBroadcaster, type BroadcastHost } from "./profile-broadcast";
 import { USER_REF_HEADER, VIEWER_HEADER, type PulseNotice, type UserRef, type ViewerOf, type ViewerRole } from "./live-contract";
-import { acceptViewer, answerPings, attachmentOf, echoClose, openViewers, owedResyncs, readClientMessage, refuseNonUpgrade, sendToAll, takeResync } from "./sockets";
+import {
+  acceptViewer,
+  answerPings,
+  attachmentOf,
+  echoClose,
+  openViewers,
+  owedResyncs,
+  readClientMessage,
+  refuseNonUpgrade,
+  sendToAll,
+  takeResync,
+} from "./sockets";
 
 export { BROADCAST_INTERVAL_MS, PROFILE_CHART_DAYS } from "./profile-broadcast";
 
@@ -76,7 +87,10 @@ export class UserStats extends DurableObject<Env> {
       const fresh = sorted.filter((n) => n.seq > before);
       if (fresh.length === 0) return; // already applied
       if (this.store.lastSeq() < fresh[0]!.seq - 1) await this.catchUp(userId, fresh[0]!.seq - 1);
-      const names = await this.bookedNames(userId, fresh.flatMap((n) => n.entries.map((e) => e.key)));
+      const names = await this.bookedNames(
+        userId,
+        fresh.flatMap((n) => n.entries.map((e) => e.key)),
+      );
       const applied: AppliedPulse[] = [];
       for (const n of fresh) {
         if (n.seq !== this.store.lastSeq() + applied.length + 1) continue;
@@ -272,7 +286,10 @@ export class UserStats extends DurableObject<Env> {
   /** One alarm serves every job: the lease while watched, coalesced broadcasts, owed resyncs. Unwatched: none. */
   private async rearm(now: number): Promise<void> {
     const watched = this.watchers() > 0;
-    await this.alarms.settle([watched ? Math.max(this.checkDue(), now) : null, this.broadcaster.due(), owedResyncs(this.ctx, -Infinity).next], now);
+    await this.alarms.settle(
+      [watched ? Math.max(this.checkDue(), now) : null, this.broadcaster.due(), owedResyncs(this.ctx, -Infinity).next],
+      now,
+    );
   }
 
   // ---- internals ----

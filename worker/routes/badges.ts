@@ -13,10 +13,14 @@ const CACHE_CONTROL = `public, max-age=${BADGE_MAX_AGE_SECONDS}`;
 const openCors = cors({ origin: "*", allowMethods: ["GET", "HEAD"], allowHeaders: [] });
 
 function svgResponse(content: BadgeContent, status: number): Response {
-  return new Response(badgeSvg(content), { status, headers: { "content-type": "image/svg+xml; charset=utf-8", "cache-control": CACHE_CONTROL } });
+  return new Response(badgeSvg(content), {
+    status,
+    headers: { "content-type": "image/svg+xml; charset=utf-8", "cache-control": CACHE_CONTROL },
+  });
 }
 
-const jsonBadge = (content: BadgeContent, status: number) => jsonResponse(shieldsEndpoint(content, BADGE_MAX_AGE_SECONDS), status, { "cache-control": CACHE_CONTROL });
+const jsonBadge = (content: BadgeContent, status: number) =>
+  jsonResponse(shieldsEndpoint(content, BADGE_MAX_AGE_SECONDS), status, { "cache-control": CACHE_CONTROL });
 
 type Render = (content: BadgeContent, status: number) => Response;
 

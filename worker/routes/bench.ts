@@ -28,6 +28,7 @@ benchRoutes.get("/_bench/pulse-writes", (c) => jsonResponse(pulseWriteCounters()
 
 benchRoutes.post("/_bench/feed-pulses", async (c) => {
   const { first, count } = await c.req.json<{ first: number; count: number }>();
-  if (!Number.isSafeInteger(first) || !Number.isInteger(count) || count < 1 || count > 1000) return jsonError(400, "first and count (1-1000) required.");
+  if (!Number.isSafeInteger(first) || !Number.isInteger(count) || count < 1 || count > 1000)
+    return jsonError(400, "first and count (1-1000) required.");
   return jsonResponse({ ok: true, shards: await feedSyntheticPulses(c.env, first, count, Date.now()) });
 });

@@ -13,10 +13,17 @@ export const liveRoutes = new Hono<AppEnv>()
     if (!isWebSocketUpgrade(c.req.raw)) return jsonError(426, "Expected a WebSocket upgrade.");
     // Unknown and private (for anyone but the owner) get the same answer.
     // A session counts only on an upgrade from this site's own pages (no cross-site socket hijacking).
-    const session = sameOrigin(c.req.raw, c.env.PUBLIC_ORIGIN) ? await resolveSession(c.env.DB, c.req.header("cookie") ?? null, Date.now()) : null;
+    const session = sameOrigin(c.req.raw, c.env.PUBLIC_ORIGIN)
+      ? await resolveSession(c.env.DB, c.req.header("cookie") ?? null, Date.now())
+      : null;
     const found = await lookupProfileUser(c.env.DB, c.req.param("username"), session?.userId ?? null);
     if (found.kind === "missing") return jsonError(404, "User not found or private.");
-    return openProfileSocket(c.env, c.req.raw, found.user, session && found.user.id === session.userId ? { role: "owner", sessionId: session.sessionId } : { role: "public" });
+    return openProfileSocket(
+      c.env,
+      c.req.raw,
+      found.user,
+      session && found.user.id === session.userId ? { role: "owner", sessionId: session.sessionId } : { role: "public" },
+    );
   })
   .get("/feed", async (c) => {
     if (!isWebSocketUpgrade(c.req.raw)) return jsonError(426, "Expected a WebSocket upgrade.");

@@ -56,7 +56,11 @@ async function ownerFor(c: Context<AppEnv>, tokenHash: string): Promise<KeyOwner
 const forbidden = () => jsonError(403, "A key reads and writes only its own user's data: use `current`.", CORS_HEADERS);
 
 export const wakatimeRoutes = new Hono<AppEnv>()
-  .on("OPTIONS", [...HEARTBEAT_PATHS, ...STATUSBAR_PATHS, ...SUMMARIES_PATHS, ...STATS_PATHS, ...ALL_TIME_PATHS, ...CURRENT_USER_PATHS], () => new Response(null, { status: 204, headers: CORS_HEADERS }))
+  .on(
+    "OPTIONS",
+    [...HEARTBEAT_PATHS, ...STATUSBAR_PATHS, ...SUMMARIES_PATHS, ...STATS_PATHS, ...ALL_TIME_PATHS, ...CURRENT_USER_PATHS],
+    () => new Response(null, { status: 204, headers: CORS_HEADERS }),
+  )
   .on("POST", HEARTBEAT_PATHS, async (c) => {
     const tokenHash = await keyHash(c);
     const client = clientAddress(c.req.raw);
@@ -66,14 +70,16 @@ export const wakatimeRoutes = new Hono<AppEnv>()
       return unauthorized();
     }
     const retryAfter = await ingestRefusal(c.env.DB, tokenHash, client, now);
-    if (retryAfter !== null) return jsonError(429, "Too many heartbeats; slow down.", { "retry-after": String(retryAfter), ...CORS_HEADERS });
+    if (retryAfter !== null)
+      return jsonError(429, "Too many heartbeats; slow down.", { "retry-after": String(retryAfter), ...CORS_HEADERS });
     const user = c.req.param("user");
     if (user !== undefined && user !== "current") {
       const owner = await ownerFor(c, tokenHash);
       if (owner === "unauthenticated") return unauthorized();
       if (owner === "forbidden") return forbidden();
     }
-    const share = c.env.PULSE_GROUP_COMMIT === "off" ? undefined : { keepAlive: (work: Promise<unknown>) => c.executionCtx.waitUntil(work) };
+    const share =
+      c.env.PULSE_GROUP_COMMIT === "off" ? undefined : { keepAlive: (work: Promise<unknown>) => c.executionCtx.waitUntil(work) };
     const bulkPath = c.req.path.endsWith(".bulk");
     const result = await ingestHeartbeats(c.env.DB, { tokenHash, request: c.req.raw, now, bulkPath, share });
     switch (result.kind) {
@@ -112,7 +118,9 @@ export const wakatimeRoutes = new Hono<AppEnv>()
     if (owner === "forbidden") return forbidden();
     const q = { start: c.req.query("start"), end: c.req.query("end"), range: c.req.query("range"), timezone: c.req.query("timezone") };
     const result = await summaries(c.env.DB, owner, q, c.req.header("timezone") ?? null, Date.now());
-    return result.kind === "ok" ? jsonResponse(result.body, 200, CORS_HEADERS) : jsonError(400, result.kind === "invalid" ? result.message : "Bad request.", CORS_HEADERS);
+    return result.kind === "ok"
+      ? jsonResponse(result.body, 200, CORS_HEADERS)
+      : jsonError(400, result.kind === "invalid" ? result.message : "Bad request.", CORS_HEADERS);
   })
   .on("GET", ALL_TIME_PATHS, async (c) => {
     const tokenHash = await keyHash(c);
@@ -163,7 +171,14 @@ export const wakatimeRoutes = new Hono<AppEnv>()
     }
     const viewerIsOwner = viewer?.userId === subject.id;
     const settings = await findSettings(c.env.DB, subject.id);
-    const result = await stats(c.env.DB, subject, settings, c.req.param("range")!, viewerIsOwner || settings?.showProjects === true, Date.now());
+    const result = await stats(
+      c.env.DB,
+      subject,
+      settings,
+      c.req.param("range")!,
+      viewerIsOwner || settings?.showProjects === true,
+      Date.now(),
+    );
     if (result.kind === "ok") return jsonResponse(result.body, 200, CORS_HEADERS);
     return jsonError(400, result.kind === "invalid" ? result.message : "Bad request.", CORS_HEADERS);
   });

@@ -43,8 +43,7 @@ export async function signUp(
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
 
   const username = normalizeUsername(input.username);
-  const problem =
-    usernameProblem(username) ?? passwordProblem(input.password, username) ?? emailProblem(normalizeEmail(input.email));
+  const problem = usernameProblem(username) ?? passwordProblem(input.password, username) ?? emailProblem(normalizeEmail(input.email));
   if (problem) return { kind: "invalid", message: problem };
 
   const created = await insertUser(db, {
@@ -97,7 +96,12 @@ export async function logOut(env: Env, session: ActiveSession): Promise<void> {
  * Needs the current password (counted like a log-in attempt): a hijacked session must not be able to
  * redirect the account's mail and then reset its password.
  */
-export async function changeEmail(db: D1Database, session: ActiveSession, input: Confirmation & { email: string }, now: number): Promise<ConfirmedChange> {
+export async function changeEmail(
+  db: D1Database,
+  session: ActiveSession,
+  input: Confirmation & { email: string },
+  now: number,
+): Promise<ConfirmedChange> {
   const email = normalizeEmail(input.email);
   const problem = emailProblem(email);
   if (problem) return { kind: "invalid", message: problem };
@@ -110,7 +114,12 @@ export async function changeEmail(db: D1Database, session: ActiveSession, input:
 export const WRONG_CURRENT_PASSWORD = "The current password is not correct.";
 
 /** The session user's current password, checked under the log-in limits. */
-async function checkCurrentPassword(db: D1Database, session: ActiveSession, input: Confirmation, now: number): Promise<{ kind: "ok"; username: string } | FieldError | Limited> {
+async function checkCurrentPassword(
+  db: D1Database,
+  session: ActiveSession,
+  input: Confirmation,
+  now: number,
+): Promise<{ kind: "ok"; username: string } | FieldError | Limited> {
   const limit = await checkRateLimits(db, loginChecks(input.ip, usernameKey(session.username)), now);
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
   const creds = await findCredentialsById(db, session.userId);
@@ -126,7 +135,12 @@ export async function changePrivacy(env: Env, session: ActiveSession, isPrivate:
 }
 
 /** Needs the current password (counted like a log-in attempt); ends every other session of the user. */
-export async function changePassword(env: Env, session: ActiveSession, input: Confirmation & { next: string }, now: number): Promise<ConfirmedChange> {
+export async function changePassword(
+  env: Env,
+  session: ActiveSession,
+  input: Confirmation & { next: string },
+  now: number,
+): Promise<ConfirmedChange> {
   const check = await checkCurrentPassword(env.DB, session, input, now);
   if (check.kind !== "ok") return check;
   const problem = passwordProblem(input.next, check.username);
@@ -140,7 +154,8 @@ export const DELETE_CONFIRMATION = "DELETE";
 
 /** Deletes the account and all its data once the person typed DELETE. */
 export async function deleteAccount(env: Env, session: ActiveSession, confirmation: string): Promise<{ kind: "deleted" } | FieldError> {
-  if (confirmation.trim() !== DELETE_CONFIRMATION) return { kind: "invalid", message: `Type ${DELETE_CONFIRMATION} to confirm the deletion.` };
+  if (confirmation.trim() !== DELETE_CONFIRMATION)
+    return { kind: "invalid", message: `Type ${DELETE_CONFIRMATION} to confirm the deletion.` };
   const account = await findAccount(env.DB, session.userId);
   if (!account) return { kind: "deleted" };
   // Counters keyed by this account's name or address (the ones by IP address are not the user's).

@@ -38,10 +38,18 @@ export async function backupDatabases(env: Env, now: number): Promise<BackupRepo
   const dumps: BackupReport["dumps"] = [];
   for (const binding of BACKUP_DATABASES) {
     const manifest = await dumpDatabase(env[binding], env.BACKUPS, binding, dumpPrefix(binding, date), now);
-    dumps.push({ database: binding, prefix: dumpPrefix(binding, date), tables: manifest.tables.length, rows: manifest.tables.reduce((s, t) => s + t.rows, 0) });
+    dumps.push({
+      database: binding,
+      prefix: dumpPrefix(binding, date),
+      tables: manifest.tables.length,
+      rows: manifest.tables.reduce((s, t) => s + t.rows, 0),
+    });
   }
   const keepDays = Number(env.BACKUP_KEEP_DAYS ?? DEFAULT_BACKUP_KEEP_DAYS);
-  const pruned = await pruneDumps(env.BACKUPS, isoDate(now - (Number.isFinite(keepDays) && keepDays > 0 ? keepDays : DEFAULT_BACKUP_KEEP_DAYS) * 86_400_000));
+  const pruned = await pruneDumps(
+    env.BACKUPS,
+    isoDate(now - (Number.isFinite(keepDays) && keepDays > 0 ? keepDays : DEFAULT_BACKUP_KEEP_DAYS) * 86_400_000),
+  );
   return { dumps, pruned };
 }
 
@@ -91,10 +99,12 @@ export async function pruneDumps(bucket: R2Bucket, oldestKept: string): Promise<
   let cursor: string | undefined;
   do {
     const page = await bucket.list({ prefix: "d1/", cursor, limit: 1000 });
-    const old = page.objects.map((o) => o.key).filter((key) => {
-      const date = key.split("/")[2] ?? "";
-      return /^\d{4}-\d{2}-\d{2}$/.test(date) && date < oldestKept;
-    });
+    const old = page.objects
+      .map((o) => o.key)
+      .filter((key) => {
+        const date = key.split("/")[2] ?? "";
+        return /^\d{4}-\d{2}-\d{2}$/.test(date) && date < oldestKept;
+      });
     if (old.length > 0) await bucket.delete(old);
     deleted += old.length;
     cursor = page.truncated ? page.cursor : undefined;

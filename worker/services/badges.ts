@@ -10,9 +10,7 @@ import { loadScore } from "./leaderboards";
 /** How long the edge and clients may keep a badge (the cache key already changes with every pulse). */
 export const BADGE_MAX_AGE_SECONDS = 300;
 
-export type BadgeLookup =
-  | { found: true; cacheKey: string; content: () => Promise<BadgeContent> }
-  | { found: false; content: BadgeContent };
+export type BadgeLookup = { found: true; cacheKey: string; content: () => Promise<BadgeContent> } | { found: false; content: BadgeContent };
 
 /**
  * Resolves the user (private and unknown alike are not found). The figures are computed only when

@@ -2,7 +2,15 @@
 // stats, all-time and current-user documents, and the coding-time fields of the profile.
 import { dayTotalMs, durationFields, mergeDays, namedDurations, DEFAULT_TIMEOUT_MINUTES, type DayTotals } from "../domain/coding-time";
 import { addDays, isIsoDate, localDate, localDateNow, startOfLocalDay, validZone } from "../domain/zoned-time";
-import { codingTimeAllTime, codingTimeOfDayByToken, codingTimeRows, findKeyOwner, settingsAndCodingTime, type CodingTimeCell, type KeyOwner } from "../db/heartbeats";
+import {
+  codingTimeAllTime,
+  codingTimeOfDayByToken,
+  codingTimeRows,
+  findKeyOwner,
+  settingsAndCodingTime,
+  type CodingTimeCell,
+  type KeyOwner,
+} from "../db/heartbeats";
 import type { UserRow } from "../db/users";
 import type { Env } from "../env";
 import { loadProfileDocument } from "./live";
@@ -39,7 +47,11 @@ function dateText(date: string): string {
 }
 
 function rangeOf(from: string, to: string, zone: string) {
-  return { start: new Date(startOfLocalDay(zone, from)).toISOString(), end: new Date(startOfLocalDay(zone, addDays(to, 1)) - 1000).toISOString(), timezone: zone };
+  return {
+    start: new Date(startOfLocalDay(zone, from)).toISOString(),
+    end: new Date(startOfLocalDay(zone, addDays(to, 1)) - 1000).toISOString(),
+    timezone: zone,
+  };
 }
 
 /** One WT SummariesData document (a day or the sum of several). */
@@ -72,14 +84,20 @@ export function forgetStatusbar(tokenHash: string): void {
 }
 
 /** `GET /users/current/statusbar/today`: one D1 read of today's aggregates (authentication included). */
-export async function statusbarToday(db: D1Database, tokenHash: string, timezoneHeader: string | null, now: number): Promise<StatusbarResult> {
+export async function statusbarToday(
+  db: D1Database,
+  tokenHash: string,
+  timezoneHeader: string | null,
+  now: number,
+): Promise<StatusbarResult> {
   let zone = validZone(timezoneHeader);
   let cells: CodingTimeCell[] | null;
   let date: string;
   if (zone) {
     date = localDateNow(zone, now);
     const cached = statusbarCache.get(tokenHash);
-    if (cached && cached.zone === zone && cached.date === date && cached.expires > now) return { kind: "ok", json: statusbarJson(cached.data, now) };
+    if (cached && cached.zone === zone && cached.date === date && cached.expires > now)
+      return { kind: "ok", json: statusbarJson(cached.data, now) };
     cells = await codingTimeOfDayByToken(db, tokenHash, date);
     if (cells !== null) {
       const data = JSON.stringify(statusbarData(cells, date, zone));
@@ -110,7 +128,17 @@ export function userZone(settings: CodingTimeSettingsRow | null, requested: stri
   return validZone(requested) ?? validZone(settings?.timeZone) ?? "UTC";
 }
 
-export const NAMED_RANGES = ["today", "yesterday", "last_7_days", "last_14_days", "last_30_days", "this_week", "this_month", "last_6_months", "last_year"] as const;
+export const NAMED_RANGES = [
+  "today",
+  "yesterday",
+  "last_7_days",
+  "last_14_days",
+  "last_30_days",
+  "this_week",
+  "this_month",
+  "last_6_months",
+  "last_year",
+] as const;
 export const MAX_SUMMARY_DAYS = 366;
 
 /** A named range's first and last local date (today included). */
@@ -145,10 +173,20 @@ function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
 }
 
-export type ReadResult = { kind: "ok"; body: unknown } | { kind: "invalid"; message: string } | { kind: "unauthenticated" } | { kind: "missing" };
+export type ReadResult =
+  | { kind: "ok"; body: unknown }
+  | { kind: "invalid"; message: string }
+  | { kind: "unauthenticated" }
+  | { kind: "missing" };
 
 /** `GET /users/current/summaries?start&end | range [&timezone]`: one document per local day. */
-export async function summaries(db: D1Database, owner: KeyOwner, q: { start?: string; end?: string; range?: string; timezone?: string }, zoneHeader: string | null, now: number): Promise<ReadResult> {
+export async function summaries(
+  db: D1Database,
+  owner: KeyOwner,
+  q: { start?: string; end?: string; range?: string; timezone?: string },
+  zoneHeader: string | null,
+  now: number,
+): Promise<ReadResult> {
   const zone = userZone(owner.settings, q.timezone ?? zoneHeader);
   const today = localDate(zone, now);
   let span: { from: string; to: string } | null;
@@ -158,7 +196,8 @@ export async function summaries(db: D1Database, owner: KeyOwner, q: { start?: st
   } else {
     const start = q.start?.slice(0, 10);
     const end = q.end?.slice(0, 10);
-    if (!isIsoDate(start) || !isIsoDate(end)) return { kind: "invalid", message: "start and end must be dates (YYYY-MM-DD), or give range." };
+    if (!isIsoDate(start) || !isIsoDate(end))
+      return { kind: "invalid", message: "start and end must be dates (YYYY-MM-DD), or give range." };
     span = { from: start, to: end };
   }
   if (span.from > span.to) return { kind: "invalid", message: "start must not be after end." };
@@ -199,8 +238,16 @@ export async function summaries(db: D1Database, owner: KeyOwner, q: { start?: st
 export const STATS_RANGES = ["last_7_days", "last_30_days", "last_6_months", "last_year", "all_time"] as const;
 
 /** `GET /users/{user}/stats/{range}`; `showProjects` is the owner's view or the user's opt-in. */
-export async function stats(db: D1Database, user: { id: number; username: string; createdAt: number }, settings: CodingTimeSettingsRow | null, range: string, showProjects: boolean, now: number): Promise<ReadResult> {
-  if (!(STATS_RANGES as readonly string[]).includes(range)) return { kind: "invalid", message: `Unknown range; use one of ${STATS_RANGES.join(", ")}.` };
+export async function stats(
+  db: D1Database,
+  user: { id: number; username: string; createdAt: number },
+  settings: CodingTimeSettingsRow | null,
+  range: string,
+  showProjects: boolean,
+  now: number,
+): Promise<ReadResult> {
+  if (!(STATS_RANGES as readonly string[]).includes(range))
+    return { kind: "invalid", message: `Unknown range; use one of ${STATS_RANGES.join(", ")}.` };
   const zone = userZone(settings, null);
   const today = localDate(zone, now);
   const all = range === "all_time" ? await codingTimeAllTime(db, user.id) : null;
@@ -263,7 +310,15 @@ export async function allTimeSinceToday(db: D1Database, owner: KeyOwner, now: nu
       digital: total.digital,
       is_up_to_date: true,
       percent_calculated: 100,
-      range: { start: r.start, start_date: first, start_text: dateText(first), end: r.end, end_date: today, end_text: dateText(today), timezone: zone },
+      range: {
+        start: r.start,
+        start_date: first,
+        start_text: dateText(first),
+        end: r.end,
+        end_date: today,
+        end_text: dateText(today),
+        timezone: zone,
+      },
       timeout: owner.settings?.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES,
     },
   };
@@ -283,7 +338,12 @@ export interface ProfileCodingTime {
 }
 
 /** Null for users without coding time in the last 7 days. One D1 round trip. */
-export async function profileCodingTime(db: D1Database, userId: number, viewerIsOwner: boolean, now: number): Promise<ProfileCodingTime | null> {
+export async function profileCodingTime(
+  db: D1Database,
+  userId: number,
+  viewerIsOwner: boolean,
+  now: number,
+): Promise<ProfileCodingTime | null> {
   // Read a window that holds "the last 7 days" in any zone, then cut it in the user's zone.
   const utcToday = localDate("UTC", now);
   const { settings, cells } = await settingsAndCodingTime(db, userId, addDays(utcToday, -7), addDays(utcToday, 1));
@@ -294,14 +354,19 @@ export async function profileCodingTime(db: D1Database, userId: number, viewerIs
   if (days.size === 0) return null;
   const week = mergeDays(days.values());
   const weekMs = dayTotalMs(week);
-  const brief = (names: ReadonlyMap<string, number> | undefined) => namedDurations(names, weekMs).map((d) => ({ name: d.name, total_seconds: d.total_seconds, text: d.text }));
+  const brief = (names: ReadonlyMap<string, number> | undefined) =>
+    namedDurations(names, weekMs).map((d) => ({ name: d.name, total_seconds: d.total_seconds, text: d.text }));
   const todayMs = dayTotalMs(days.get(today));
   const result: ProfileCodingTime = {
     timezone: zone,
     today: { total_seconds: todayMs / 1000, text: durationFields(todayMs).text },
-    last_7_days: { total_seconds: weekMs / 1000, text: durationFields(weekMs).text, languages: brief(week.get("language")), editors: brief(week.get("editor")) },
+    last_7_days: {
+      total_seconds: weekMs / 1000,
+      text: durationFields(weekMs).text,
+      languages: brief(week.get("language")),
+      editors: brief(week.get("editor")),
+    },
   };
   if (viewerIsOwner || settings?.showProjects) result.last_7_days.projects = brief(week.get("project"));
   return result;
 }
-

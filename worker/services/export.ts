@@ -23,41 +23,44 @@ function pagedStream(db: D1Database, userId: number, f: Formats) {
   let dayCursor: DayCursor | null = null;
   let afterSeq = 0;
   let first = true;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (stage === "start") {
-        keptFrom = (await readRetention(db)).rawKeptFrom;
-        controller.enqueue(encoder.encode(f.prefix(keptFrom)));
-        stage = keptFrom === null ? "pulses" : "days";
-        return;
-      }
-      if (stage === "days") {
-        const rows = await exportDaysPage(db, userId, keptFrom!, dayCursor);
-        if (rows.length === 0) {
-          stage = "pulses";
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (stage === "start") {
+          keptFrom = (await readRetention(db)).rawKeptFrom;
+          controller.enqueue(encoder.encode(f.prefix(keptFrom)));
+          stage = keptFrom === null ? "pulses" : "days";
           return;
         }
-        dayCursor = rows.at(-1)!.cursor;
-        controller.enqueue(encoder.encode(f.days(rows, first)));
-        first = false;
-        return;
-      }
-      if (stage === "done") return;
-      const page = await exportPage(db, userId, afterSeq);
-      if (page.length === 0) {
-        stage = "done";
-        controller.enqueue(encoder.encode(f.suffix));
-        controller.close();
-        return;
-      }
-      afterSeq = page.at(-1)!.seq;
-      const text = f.pulses(rowsFrom(page, keptFrom), first);
-      if (text) {
-        first = false;
-        controller.enqueue(encoder.encode(text));
-      }
+        if (stage === "days") {
+          const rows = await exportDaysPage(db, userId, keptFrom!, dayCursor);
+          if (rows.length === 0) {
+            stage = "pulses";
+            return;
+          }
+          dayCursor = rows.at(-1)!.cursor;
+          controller.enqueue(encoder.encode(f.days(rows, first)));
+          first = false;
+          return;
+        }
+        if (stage === "done") return;
+        const page = await exportPage(db, userId, afterSeq);
+        if (page.length === 0) {
+          stage = "done";
+          controller.enqueue(encoder.encode(f.suffix));
+          controller.close();
+          return;
+        }
+        afterSeq = page.at(-1)!.seq;
+        const text = f.pulses(rowsFrom(page, keptFrom), first);
+        if (text) {
+          first = false;
+          controller.enqueue(encoder.encode(text));
+        }
+      },
     },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }
 
 export function csvExport(db: D1Database, userId: number): ReadableStream<Uint8Array> {
@@ -88,21 +91,26 @@ export function heartbeatExport(db: D1Database, userId: number, username: string
   const encoder = new TextEncoder();
   let afterId = 0;
   let first = true;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(encoder.encode(`{"user":${JSON.stringify(username)},"exported_at":${JSON.stringify(new Date(now).toISOString())},"heartbeats":[`));
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        controller.enqueue(
+          encoder.encode(`{"user":${JSON.stringify(username)},"exported_at":${JSON.stringify(new Date(now).toISOString())},"heartbeats":[`),
+        );
+      },
+      async pull(controller) {
+        const rows = await heartbeatPage(db, userId, afterId);
+        if (rows.length === 0) {
+          controller.enqueue(encoder.encode("\n]}\n"));
+          controller.close();
+          return;
+        }
+        afterId = rows.at(-1)!.id;
+        const text = rows.map((h) => JSON.stringify(exportedHeartbeat(h))).join(",\n");
+        controller.enqueue(encoder.encode(`${first ? "\n" : ",\n"}${text}`));
+        first = false;
+      },
     },
-    async pull(controller) {
-      const rows = await heartbeatPage(db, userId, afterId);
-      if (rows.length === 0) {
-        controller.enqueue(encoder.encode("\n]}\n"));
-        controller.close();
-        return;
-      }
-      afterId = rows.at(-1)!.id;
-      const text = rows.map((h) => JSON.stringify(exportedHeartbeat(h))).join(",\n");
-      controller.enqueue(encoder.encode(`${first ? "\n" : ",\n"}${text}`));
-      first = false;
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }

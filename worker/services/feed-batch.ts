@@ -101,7 +101,8 @@ export class FeedBatcher {
     }
     if (this.#names.size > MAX_NAMES) this.#names.clear();
     for (const [userId, keys] of missing) {
-      for (const [key, booked] of await loadBookedNames(env.DB, userId, [...keys])) this.#names.set(nameKey(userId, key), { booked, at: now });
+      for (const [key, booked] of await loadBookedNames(env.DB, userId, [...keys]))
+        this.#names.set(nameKey(userId, key), { booked, at: now });
     }
     return batch.map((p) => ({
       pulseId: p.pulseId,

@@ -1,6 +1,17 @@
 // Accepting WakaTime heartbeats: body reading, per-item validation, placeholders, local days, the
 // atomic write (heartbeats plus the XP slots they claim) and the per-item statuses the CLI needs.
-import { hasPlaceholders, heartbeatEcho, heartbeatIdentity, MAX_HEARTBEAT_BODY_BYTES, MAX_HEARTBEATS_PER_REQUEST, PLACEHOLDER, readHeartbeat, resolvePlaceholders, type Heartbeat, type RequestDefaults } from "../domain/heartbeat";
+import {
+  hasPlaceholders,
+  heartbeatEcho,
+  heartbeatIdentity,
+  MAX_HEARTBEAT_BODY_BYTES,
+  MAX_HEARTBEATS_PER_REQUEST,
+  PLACEHOLDER,
+  readHeartbeat,
+  resolvePlaceholders,
+  type Heartbeat,
+  type RequestDefaults,
+} from "../domain/heartbeat";
 import { xpSlots } from "../domain/heartbeat-xp";
 import { sha256Hex } from "../domain/token";
 import { dateAtOffset, offsetMinutes, validZone } from "../domain/zoned-time";
@@ -48,7 +59,8 @@ export async function ingestHeartbeats(db: D1Database, r: HeartbeatRequest): Pro
   }
   const single = !Array.isArray(body) && !r.bulkPath;
   const items: unknown[] = Array.isArray(body) ? body : [body];
-  if (items.length > MAX_HEARTBEATS_PER_REQUEST) return { kind: "rejected", status: 400, message: `Too many heartbeats in one request (at most ${MAX_HEARTBEATS_PER_REQUEST}).` };
+  if (items.length > MAX_HEARTBEATS_PER_REQUEST)
+    return { kind: "rejected", status: 400, message: `Too many heartbeats in one request (at most ${MAX_HEARTBEATS_PER_REQUEST}).` };
 
   const headers = r.request.headers;
   const defaults: RequestDefaults = { userAgent: headers.get("user-agent"), machineName: machineNameHeader(headers.get("x-machine-name")) };
@@ -73,10 +85,11 @@ export async function ingestHeartbeats(db: D1Database, r: HeartbeatRequest): Pro
   }
   const slots = xpSlots(toStore);
   const keys = slots.map((s) => s.key);
-  const outcome = await withKnownLanguages(keys, (languagesKnown) => recordHeartbeats(db, { tokenHash: r.tokenHash, heartbeats: toStore, slots, receivedAt: r.now, languagesKnown, share: r.share }));
+  const outcome = await withKnownLanguages(keys, (languagesKnown) =>
+    recordHeartbeats(db, { tokenHash: r.tokenHash, heartbeats: toStore, slots, receivedAt: r.now, languagesKnown, share: r.share }),
+  );
   if (outcome.status === "unauthenticated") return { kind: "unauthenticated" };
   rememberLanguages(keys); // the write succeeded, so its languages exist
-
 
   const results: HeartbeatItemResult[] = readings.map((x) => (x.ok ? [{}, 201] : [{ error: x.error }, 400]));
   // A stored or already-known heartbeat is a success: the CLI then drops it from its queue.
@@ -97,7 +110,7 @@ async function withPlaceholdersResolved(db: D1Database, tokenHash: string, valid
     // A project first named by a placeholder-resolved heartbeat may need its own look-up.
     const h = resolvePlaceholders(heartbeat, {
       latest: () => latest,
-      latestOfProject: (project) => (project === null ? null : byProject.get(project) ?? null),
+      latestOfProject: (project) => (project === null ? null : (byProject.get(project) ?? null)),
     });
     resolved.set(index, h);
     if (!latest || h.timeMs >= latest.timeMs) latest = { project: h.project, branch: h.branch, language: h.language, timeMs: h.timeMs };

@@ -59,14 +59,19 @@ export function publishPulses(env: Env, ctx: KeepAliveContext, stored: readonly 
   const now = Date.now();
   if (stored.some(({ ref }) => ref.watchedUntil > now)) keepAlive(notifyWithRetry(env, notices));
   if (stored.every(({ ref }) => !ref.private)) {
-    for (const n of notices) feedBatcher.add(env, { pulseId: n.pulseId, userId: n.userId, codedAt: n.codedAt, entries: n.entries, coords }, keepAlive);
+    for (const n of notices)
+      feedBatcher.add(env, { pulseId: n.pulseId, userId: n.userId, codedAt: n.codedAt, entries: n.entries, coords }, keepAlive);
   }
 }
 
 const NOTIFY_ATTEMPTS = 3;
 
 function notifyWithRetry(env: Env, notices: PulseNotice[]): Promise<void> {
-  return callWithRetries(NOTIFY_ATTEMPTS, () => userObject(env, notices[0]!.userId).applyPulses(notices), "live notification failed; the object's D1 check catches up");
+  return callWithRetries(
+    NOTIFY_ATTEMPTS,
+    () => userObject(env, notices[0]!.userId).applyPulses(notices),
+    "live notification failed; the object's D1 check catches up",
+  );
 }
 
 /** The profile API document as JSON text, from the user's object. */

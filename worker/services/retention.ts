@@ -24,7 +24,8 @@ export interface RetentionReport {
 
 export async function runRetention(env: Env, now: number, limits: RetentionLimits = RETENTION_LIMITS): Promise<RetentionReport> {
   const months = parseRetentionMonths(env.RAW_RETENTION_MONTHS);
-  if (months === null) throw new Error(`RAW_RETENTION_MONTHS must be a whole number of months, not ${JSON.stringify(env.RAW_RETENTION_MONTHS)}`);
+  if (months === null)
+    throw new Error(`RAW_RETENTION_MONTHS must be a whole number of months, not ${JSON.stringify(env.RAW_RETENTION_MONTHS)}`);
   const target = keptFromDate(now, months);
   if (target === null) return { keptFrom: (await readRetention(env.DB)).rawKeptFrom, deleted: {}, complete: true };
   const keptFrom = await advanceKeptFrom(env.DB, target);

@@ -55,12 +55,24 @@ export async function viewerOf(session: ActiveSession): Promise<Viewer> {
 }
 
 /** Starts a session with a new id (rotation: the browser's previous session, if any, is deleted). Returns the Set-Cookie value. */
-export async function startSession(db: D1Database, userId: number, persistent: boolean, now: number, cookieHeader: string | null): Promise<string> {
+export async function startSession(
+  db: D1Database,
+  userId: number,
+  persistent: boolean,
+  now: number,
+  cookieHeader: string | null,
+): Promise<string> {
   const secret = randomSecret();
   const previous = parseCookies(cookieHeader).get(SESSION_COOKIE);
   await insertSession(
     db,
-    { userId, tokenHash: await sessionTokenHash(secret), persistent, createdAt: now, expiresAt: now + (persistent ? PERSISTENT_SESSION_MS : BROWSER_SESSION_MS) },
+    {
+      userId,
+      tokenHash: await sessionTokenHash(secret),
+      persistent,
+      createdAt: now,
+      expiresAt: now + (persistent ? PERSISTENT_SESSION_MS : BROWSER_SESSION_MS),
+    },
     plausibleSecret(previous) ? await sessionTokenHash(previous) : null,
   );
   if (Math.random() < 0.1) await purgeExpiredSessions(db, now);

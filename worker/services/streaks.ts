@@ -28,7 +28,11 @@ export async function loadStreaks(db: D1Database, user: UserRow, now = Date.now(
 export { readStreakThreshold };
 
 /** Preferences: XP a local day needs to count towards the streak. */
-export async function changeStreakThreshold(db: D1Database, userId: number, raw: string): Promise<{ kind: "ok"; minXp: number } | { kind: "invalid"; message: string }> {
+export async function changeStreakThreshold(
+  db: D1Database,
+  userId: number,
+  raw: string,
+): Promise<{ kind: "ok"; minXp: number } | { kind: "invalid"; message: string }> {
   const parsed = parseStreakThreshold(raw);
   if (typeof parsed !== "number") return { kind: "invalid", message: parsed.error };
   await updateStreakThreshold(db, userId, parsed);

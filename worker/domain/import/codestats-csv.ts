@@ -54,7 +54,8 @@ export class CodestatsCsvParser implements ImportParser {
       sink.problem({ at: this.open.line, message: "a quoted field is never closed" });
       this.open = null;
     }
-    if (this.columns === null) throw new ImportFileError("The file is empty: expected the header sent_at;sent_at_local;tz_offset;language;machine;amount.");
+    if (this.columns === null)
+      throw new ImportFileError("The file is empty: expected the header sent_at;sent_at_local;tz_offset;language;machine;amount.");
   }
 
   buffered(): number {
@@ -175,7 +176,9 @@ export class CodestatsCsvParser implements ImportParser {
     });
     const missing = COLUMNS.filter((c) => c !== "sent_at_local" && c !== "tz_offset" && !columns.has(c));
     if (missing.length > 0 || columns.size !== names.length) {
-      throw new ImportFileError(`Line ${line} is not the header of a Code::Stats export (expected sent_at;sent_at_local;tz_offset;language;machine;amount).`);
+      throw new ImportFileError(
+        `Line ${line} is not the header of a Code::Stats export (expected sent_at;sent_at_local;tz_offset;language;machine;amount).`,
+      );
     }
     this.columns = columns;
   }

@@ -30,7 +30,10 @@ export const IMPORT_FORMATS: readonly ImportFormat[] = [
     label: "Code::Stats pulses.csv",
     unit: "line",
     sniff: (head) => {
-      const first = head.replace(/^\uFEFF/, "").split("\n", 1)[0]!.toLowerCase();
+      const first = head
+        .replace(/^\uFEFF/, "")
+        .split("\n", 1)[0]!
+        .toLowerCase();
       return first.includes(";") && first.split(";").some((c) => c.trim() === "sent_at");
     },
     createParser: (now) => new CodestatsCsvParser(now),

@@ -45,7 +45,9 @@ export interface ImportStatus {
 }
 
 /** Reading the file is the first tenth of the work, writing the rest; uploading is shown on its own. */
-export function importPercent(s: Pick<ImportStatus, "phase" | "size" | "bytesReceived" | "bytesRead" | "rowsToWrite" | "rowsDone">): number {
+export function importPercent(
+  s: Pick<ImportStatus, "phase" | "size" | "bytesReceived" | "bytesRead" | "rowsToWrite" | "rowsDone">,
+): number {
   switch (s.phase) {
     case "uploading":
       return s.size === 0 ? 0 : Math.floor((100 * s.bytesReceived) / s.size);

@@ -2,7 +2,16 @@
 // sent_at, tz_offset, machine, xps: [{language, sent_as, amount}]}]}`, read as a stream: each pulse is
 // handed on as soon as it is complete and then dropped. Problems are placed by pulse number (1-based).
 import { JSONParser } from "@streamparser/json";
-import { checkAmount, checkLanguage, checkMachine, checkOffset, checkUtcInstant, ImportFileError, type ImportParser, type ImportSink } from "./rows";
+import {
+  checkAmount,
+  checkLanguage,
+  checkMachine,
+  checkOffset,
+  checkUtcInstant,
+  ImportFileError,
+  type ImportParser,
+  type ImportSink,
+} from "./rows";
 
 export class PulseEdgeJsonParser implements ImportParser {
   private readonly parser = new JSONParser({ paths: ["$.pulses.*"], keepStack: false });
@@ -63,12 +72,13 @@ export class PulseEdgeJsonParser implements ImportParser {
       const amount = checkAmount(x?.amount);
       const bad = [language, amount].find((c) => !c.ok);
       if (bad && !bad.ok) {
-      sink.problem({ at, message: bad.message, pulse });
-      return;
-    }
+        sink.problem({ at, message: bad.message, pulse });
+        return;
+      }
       rows.push({ language: language.ok ? language.value : "", amount: amount.ok ? amount.value : 0 });
     }
     // A pulse without XP rows (the export lists them) has nothing to import.
-    for (const r of rows) sink.row({ at, machine: pulse!.machine, sentAtMs: pulse!.sentAtMs, utcOffset: offset.ok ? offset.value : 0, ...r });
+    for (const r of rows)
+      sink.row({ at, machine: pulse!.machine, sentAtMs: pulse!.sentAtMs, utcOffset: offset.ok ? offset.value : 0, ...r });
   }
 }

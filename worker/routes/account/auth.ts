@@ -20,7 +20,11 @@ export const authRoutes = new Hono<WebEnv>()
         return redirect("/signup", { kind: "error", message: result.message, fields: { username: input.username, email: input.email } });
       case "created": {
         const cookie = await startSession(c.env.DB, result.userId, false, Date.now(), c.req.header("cookie") ?? null);
-        return redirect("/my/machines", { kind: "success", message: "Welcome! Your account was created. Add a machine to get an API token for your editor." }, [cookie]);
+        return redirect(
+          "/my/machines",
+          { kind: "success", message: "Welcome! Your account was created. Add a machine to get an API token for your editor." },
+          [cookie],
+        );
       }
     }
   })
@@ -33,7 +37,11 @@ export const authRoutes = new Hono<WebEnv>()
       case "limited":
         return statusPage(c, tooManyRequests(result.retryAfter));
       case "failed":
-        return redirect(next ? `/login?next=${encodeURIComponent(next)}` : "/login", { kind: "error", message: LOGIN_FAILED, fields: { username } });
+        return redirect(next ? `/login?next=${encodeURIComponent(next)}` : "/login", {
+          kind: "error",
+          message: LOGIN_FAILED,
+          fields: { username },
+        });
       case "ok": {
         const remember = form.get("remember") !== null;
         const cookie = await startSession(c.env.DB, result.userId, remember, Date.now(), c.req.header("cookie") ?? null);
@@ -72,6 +80,9 @@ export const authRoutes = new Hono<WebEnv>()
       case "invalid":
         return redirect(`/reset-password/${encodeURIComponent(token)}`, { kind: "error", message: result.message });
       case "done":
-        return redirect("/login", { kind: "success", message: "Your password was changed and every session ended. Log in with the new password." });
+        return redirect("/login", {
+          kind: "success",
+          message: "Your password was changed and every session ended. Log in with the new password.",
+        });
     }
   });

@@ -28,10 +28,17 @@ export const exportRoutes = new Hono<WebEnv>()
   .get("/my/export-heartbeats.json", (c: WebContext) => {
     const session = c.get("session");
     if (!session) return toLogin("/my/preferences");
-    return download(heartbeatExport(c.env.DB, session.userId, session.username, Date.now()), "application/json; charset=utf-8", "heartbeats.json");
+    return download(
+      heartbeatExport(c.env.DB, session.userId, session.username, Date.now()),
+      "application/json; charset=utf-8",
+      "heartbeats.json",
+    );
   })
   .get("/my/profile", (c: WebContext) => {
     const session = c.get("session");
     if (!session) return toLogin("/my/profile");
-    return new Response(null, { status: 303, headers: { location: `/users/${encodeURIComponent(session.username)}`, "cache-control": NO_STORE } });
+    return new Response(null, {
+      status: 303,
+      headers: { location: `/users/${encodeURIComponent(session.username)}`, "cache-control": NO_STORE },
+    });
   });

@@ -29,7 +29,8 @@ const guard: MiddlewareHandler<WebEnv> = async (c, next) => {
   if (!session) return error(401, "Please log in first.");
   if (c.req.method !== "GET" && c.req.method !== "HEAD") {
     if (!sameOrigin(c.req.raw, c.env.PUBLIC_ORIGIN)) return error(403, "Cross-origin request refused.");
-    if (!(await csrfTokenValid(c.req.header("x-csrf-token") ?? null, session, null, false))) return error(403, "Missing or wrong CSRF token.");
+    if (!(await csrfTokenValid(c.req.header("x-csrf-token") ?? null, session, null, false)))
+      return error(403, "Missing or wrong CSRF token.");
   }
   await next();
 };

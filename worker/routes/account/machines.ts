@@ -26,7 +26,12 @@ async function answer(c: WebContext, result: MachineResult, success: (name: stri
       return redirect(PAGE, { kind: "success", message: success(result.name) });
     case "token":
       // The token itself goes to D1, encrypted for this session, and is shown on the next page view only.
-      await putTokenReveal(c.env.DB, requireSession(c), { machineId: result.machineId, machineName: result.name, token: result.token }, Date.now());
+      await putTokenReveal(
+        c.env.DB,
+        requireSession(c),
+        { machineId: result.machineId, machineName: result.name, token: result.token },
+        Date.now(),
+      );
       return redirect(PAGE, { kind: "success", message: success(result.name), reveal: true });
   }
 }
@@ -63,14 +68,22 @@ export const machineRoutes = new Hono<WebEnv>()
     `${PAGE}/:id/deactivate`,
     account,
     onMachine(async (c, userId, id) =>
-      answer(c, await setActive(c.env, userId, id, false), (name) => `Machine “${name}” is deactivated: its token is refused until you activate it.`),
+      answer(
+        c,
+        await setActive(c.env, userId, id, false),
+        (name) => `Machine “${name}” is deactivated: its token is refused until you activate it.`,
+      ),
     ),
   )
   .post(
     `${PAGE}/:id/regenerate`,
     account,
     onMachine(async (c, userId, id) =>
-      answer(c, await regenerateToken(c.env, userId, id), (name) => `New API token for “${name}”: the old one no longer works. Copy the new one now.`),
+      answer(
+        c,
+        await regenerateToken(c.env, userId, id),
+        (name) => `New API token for “${name}”: the old one no longer works. Copy the new one now.`,
+      ),
     ),
   )
   .post(

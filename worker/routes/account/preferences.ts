@@ -14,7 +14,9 @@ const PAGE = "/my/preferences";
 const account = formGuard("account");
 
 function aliasAnswer(result: AliasResult, success: string): Response {
-  return result.kind === "invalid" ? redirect(PAGE, { kind: "error", message: result.message }) : redirect(PAGE, { kind: "success", message: success });
+  return result.kind === "invalid"
+    ? redirect(PAGE, { kind: "error", message: result.message })
+    : redirect(PAGE, { kind: "success", message: success });
 }
 
 export const preferenceRoutes = new Hono<WebEnv>()
