@@ -115,7 +115,8 @@ function compareWithHealth(url, ctx, subject) {
 export async function heartbeatsSuite(ctx) {
   await warmUp(ctx.url, ctx.ingestUsers);
   const bulk = await measureBulk(ctx.url, ctx, 3_600);
-  const year = ctx.heartbeatYear ?? (ctx.heartbeatYear = seedUserWithHeartbeatYear(ctx.persistTo));
+  ctx.heartbeatYear ??= seedUserWithHeartbeatYear(ctx.persistTo);
+  const year = ctx.heartbeatYear;
   const statusbarPath = "/api/v1/users/current/statusbar/today";
   const headers = { authorization: basic(year.token), timezone: "UTC" };
   const probe = await fetch(`${ctx.url}${statusbarPath}`, { headers });

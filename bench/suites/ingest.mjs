@@ -71,7 +71,9 @@ export async function watch(url, users) {
     );
     sockets.push(...(await Promise.all(batch)));
   }
-  return () => sockets.forEach((ws) => ws.close(1000));
+  return () => {
+    for (const ws of sockets) ws.close(1000);
+  };
 }
 
 async function ingestWithViewers(ctx, users, watchedUsers) {

@@ -278,16 +278,14 @@ async function firstSetup(check, ctx) {
 
   // The plugins page: links and copy buttons per plugin, each plugin's own address form.
   await goto(page, `${ctx.base}/plugins`);
-  const cards = await page
-    .locator("[data-plugin]")
-    .evaluateAll((nodes) =>
-      nodes.map((n) => ({
-        id: n.dataset.plugin,
-        links: [...n.querySelectorAll(".plugin-links a")].map((a) => a.href),
-        copies: n.querySelectorAll("button[data-copy]:not([hidden])").length,
-        url: n.querySelector(".url-form code").textContent,
-      })),
-    );
+  const cards = await page.locator("[data-plugin]").evaluateAll((nodes) =>
+    nodes.map((n) => ({
+      id: n.dataset.plugin,
+      links: [...n.querySelectorAll(".plugin-links a")].map((a) => a.href),
+      copies: n.querySelectorAll("button[data-copy]:not([hidden])").length,
+      url: n.querySelector(".url-form code").textContent,
+    })),
+  );
   check.expect(
     cards.length >= 10 && cards.every((c) => c.links.length >= 1 && c.links.every((h) => h.startsWith("https://"))),
     `every plugin links to its marketplace or repository (${cards.length} plugins)`,
@@ -463,26 +461,22 @@ async function hierarchy(check, ctx) {
   // Done vs Error.
   await page.getByRole("button", { name: "Rename", exact: true }).click();
   await page.waitForURL(`${ctx.base}/my/machines`);
-  const done = await page
-    .locator(".flash")
-    .evaluate((f) => ({
-      text: f.textContent,
-      bg: getComputedStyle(f).backgroundColor,
-      border: getComputedStyle(f).borderLeftColor,
-      icon: f.querySelector(".flash-icon")?.textContent,
-    }));
+  const done = await page.locator(".flash").evaluate((f) => ({
+    text: f.textContent,
+    bg: getComputedStyle(f).backgroundColor,
+    border: getComputedStyle(f).borderLeftColor,
+    icon: f.querySelector(".flash-icon")?.textContent,
+  }));
   await page.getByLabel("Name", { exact: true }).fill("desk");
   await page.getByRole("button", { name: "Add machine" }).click();
   await page.waitForURL(`${ctx.base}/my/machines`);
-  const error = await page
-    .locator(".flash")
-    .evaluate((f) => ({
-      text: f.textContent,
-      bg: getComputedStyle(f).backgroundColor,
-      border: getComputedStyle(f).borderLeftColor,
-      icon: f.querySelector(".flash-icon")?.textContent,
-      role: f.getAttribute("role"),
-    }));
+  const error = await page.locator(".flash").evaluate((f) => ({
+    text: f.textContent,
+    bg: getComputedStyle(f).backgroundColor,
+    border: getComputedStyle(f).borderLeftColor,
+    icon: f.querySelector(".flash-icon")?.textContent,
+    role: f.getAttribute("role"),
+  }));
   check.expect(
     /Done:/.test(done.text) && /Error:/.test(error.text),
     `both messages are shown (${done.text.trim()} / ${error.text.trim()})`,

@@ -15,6 +15,11 @@ const feed = globalFeedStub;
 const shards = feedShards;
 
 let nextSecond = Date.now() - 3 * 3_600_000;
+/** A fresh instant one second after the last (each pulse its own second). */
+function nextAt(): number {
+  nextSecond += 1000;
+  return nextSecond;
+}
 
 /** Posts a pulse through a Worker that announces nothing (LIVE_NOTIFICATIONS off): its batch is "lost". */
 async function postUnannounced(token: string, xp: number) {
@@ -23,7 +28,7 @@ async function postUnannounced(token: string, xp: number) {
     new Request(`${BASE}/api/my/pulses`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-token": token },
-      body: JSON.stringify(pulse([{ language: "Go", xp }], (nextSecond += 1000))),
+      body: JSON.stringify(pulse([{ language: "Go", xp }], nextAt())),
     }),
     { ...env, LIVE_NOTIFICATIONS: "off" },
     ctx,
@@ -89,7 +94,7 @@ describe("front-page exactness", () => {
   it("takes a deleted account's XP off the front page at once, though its pulses were the newest counted", async () => {
     const { browser, username } = await signedUp();
     const { token } = await addMachine(browser, "Box");
-    for (let i = 0; i < 3; i++) await postPulse(token, pulse([{ language: "Go", xp: 7_000 }], (nextSecond += 1000)));
+    for (let i = 0; i < 3; i++) await postPulse(token, pulse([{ language: "Go", xp: 7_000 }], nextAt()));
     await settleFeed(); // the feed has counted them (the highest pulse ids in D1)
     const withUser = (await feed().view()).totalXp;
     await browser.post("/my/preferences/delete-account", { confirmation: "DELETE" });
@@ -104,7 +109,7 @@ describe("front-page exactness", () => {
     const userId = await userIdOf(username);
     const keep = await addMachine(browser, "Keep");
     const doomed = await addMachine(browser, "Doomed");
-    await postPulse(keep.token, pulse([{ language: "Go", xp: 5 }], (nextSecond += 1000)));
+    await postPulse(keep.token, pulse([{ language: "Go", xp: 5 }], nextAt()));
     await postPulse(doomed.token, pulse([{ language: "Doomedlang", xp: 9_000 }], Date.now() - 60_000));
     await settleFeed();
     expect((await feed().view()).topLanguages.map((l) => l.name)).toContain("Doomedlang");

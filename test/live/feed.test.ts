@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createUser, postPulse, pulse } from "../helpers";
-import { feedShards, globalFeedStub, openSocket, publicTotalInD1, settleFeed, waitFor, waitForSeq } from "../live-helpers";
+import { feedShards, globalFeedStub, openSocket, publicTotalInD1, settleFeed, waitForSeq } from "../live-helpers";
 import { shardCount } from "../../worker/objects/stubs";
 import { minuteOf, XP_ROW_CAP } from "../../worker/domain/feed";
 

@@ -10,7 +10,12 @@ import { loadProfileView } from "../../worker/services/live";
 
 // Every posted pulse gets its own second: the same second with the same entries would be a retry.
 let nextSecond = Date.now() - 5 * 86_400_000;
-const post = (token: string, xp: number, language = "Go") => postPulse(token, pulse([{ language, xp }], (nextSecond += 1000)));
+/** A fresh instant one second after the last (each pulse its own second). */
+function nextAt(): number {
+  nextSecond += 1000;
+  return nextSecond;
+}
+const post = (token: string, xp: number, language = "Go") => postPulse(token, pulse([{ language, xp }], nextAt()));
 
 /** Gives a notification that is on its way (off the response path) time to land. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 500));

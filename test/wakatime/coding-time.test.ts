@@ -126,9 +126,9 @@ describe("arrival order", () => {
     const langs = ["Go", "Rust", "TypeScript"];
     // Irregular gaps (some over 15 minutes), several languages, projects and editors.
     const gaps = [0, 40, 130, 200, 1_000, 30, 45, 1_500, 60, 119, 121, 600, 900, 901, 20, 300];
-    let t = base;
-    const all = gaps.map((g, i) =>
-      hb((t += g), {
+    const times = gaps.map((_, i) => base + gaps.slice(0, i + 1).reduce((sum, g) => sum + g, 0));
+    const all = gaps.map((_, i) =>
+      hb(times[i]!, {
         entity: `f${i}`,
         language: langs[i % 3],
         project: i % 2 ? "a" : "b",

@@ -7,7 +7,7 @@ import type { Heartbeat } from "../domain/heartbeat";
 import type { ValidPulse } from "../domain/pulse";
 import type { XpSlot } from "../domain/heartbeat-xp";
 import { XP_PER_SLOT } from "../domain/heartbeat-xp";
-import { codingTimeByDay, DIMENSIONS, type TimedHeartbeat } from "../domain/coding-time";
+import { codingTimeByDay, type DIMENSIONS, type TimedHeartbeat } from "../domain/coding-time";
 import { codingTimeDaily, codingTimeSettings, heartbeats, machines, users, type CodingTimeSettingsRow, type HeartbeatRow } from "./schema";
 import {
   languageUpserts,

@@ -20,10 +20,18 @@ export interface TimedHeartbeat {
 /** Milliseconds per dimension and name (`total` under the empty name). */
 export type DayTotals = Map<string, Map<string, number>>;
 
-function add(day: DayTotals, dim: string, name: string, ms: number): void {
-  let names = day.get(dim);
-  if (!names) day.set(dim, (names = new Map()));
+/** Adds `ms` to a day's total for one dimension and name. */
+export function addTime(day: DayTotals, dim: string, name: string, ms: number): void {
+  const names = day.get(dim) ?? new Map<string, number>();
   names.set(name, (names.get(name) ?? 0) + ms);
+  day.set(dim, names);
+}
+
+/** The totals of `date` in `days`, created empty when missing. */
+export function dayOf(days: Map<string, DayTotals>, date: string): DayTotals {
+  const day = days.get(date) ?? new Map<string, Map<string, number>>();
+  days.set(date, day);
+  return day;
 }
 
 /** Coding time per local date; heartbeats in any order (they are sorted by time, then id). */
@@ -36,10 +44,9 @@ export function codingTimeByDay(heartbeats: readonly TimedHeartbeat[], timeoutMi
     const b = sorted[i + 1]!;
     const gap = b.timeMs - a.timeMs;
     if (a.localDate !== b.localDate || gap > timeoutMs) continue;
-    let day = days.get(a.localDate);
-    if (!day) days.set(a.localDate, (day = new Map()));
-    add(day, "total", "", gap);
-    for (const dim of DIMENSIONS) add(day, dim, a.dims[dim], gap);
+    const day = dayOf(days, a.localDate);
+    addTime(day, "total", "", gap);
+    for (const dim of DIMENSIONS) addTime(day, dim, a.dims[dim], gap);
   }
   return days;
 }
@@ -105,7 +112,7 @@ export function namedDurations(
 /** Sums several days' totals. */
 export function mergeDays(days: Iterable<DayTotals>): DayTotals {
   const out: DayTotals = new Map();
-  for (const day of days) for (const [dim, names] of day) for (const [name, ms] of names) add(out, dim, name, ms);
+  for (const day of days) for (const [dim, names] of day) for (const [name, ms] of names) addTime(out, dim, name, ms);
   return out;
 }
 

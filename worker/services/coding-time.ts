@@ -1,6 +1,15 @@
 // Coding time read from the hot per-day aggregates, shaped as WakaTime's status bar, summaries,
 // stats, all-time and current-user documents, and the coding-time fields of the profile.
-import { dayTotalMs, durationFields, mergeDays, namedDurations, DEFAULT_TIMEOUT_MINUTES, type DayTotals } from "../domain/coding-time";
+import {
+  addTime,
+  dayOf,
+  dayTotalMs,
+  durationFields,
+  mergeDays,
+  namedDurations,
+  DEFAULT_TIMEOUT_MINUTES,
+  type DayTotals,
+} from "../domain/coding-time";
 import { addDays, isIsoDate, localDate, localDateNow, startOfLocalDay, validZone } from "../domain/zoned-time";
 import {
   codingTimeAllTime,
@@ -11,9 +20,6 @@ import {
   type CodingTimeCell,
   type KeyOwner,
 } from "../db/heartbeats";
-import type { UserRow } from "../db/users";
-import type { Env } from "../env";
-import { loadProfileDocument } from "./live";
 import type { CodingTimeSettingsRow } from "../db/schema";
 
 const DIM_FIELDS = [
@@ -28,11 +34,7 @@ const DIM_FIELDS = [
 function toDays(cells: readonly CodingTimeCell[]): Map<string, DayTotals> {
   const days = new Map<string, DayTotals>();
   for (const c of cells) {
-    let day = days.get(c.localDate);
-    if (!day) days.set(c.localDate, (day = new Map()));
-    let names = day.get(c.dim);
-    if (!names) day.set(c.dim, (names = new Map()));
-    names.set(c.name, (names.get(c.name) ?? 0) + c.ms);
+    addTime(dayOf(days, c.localDate), c.dim, c.name, c.ms);
   }
   return days;
 }

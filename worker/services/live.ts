@@ -2,8 +2,7 @@
 // to the front page), reading profiles from a user's object, and routing WebSocket viewers.
 import type { Env } from "../env";
 import type { StoredPulseRef } from "../db/pulses";
-import { findActiveMachineByTokenHash, type UserRow } from "../db/users";
-import { hashToken } from "../domain/token";
+import type { UserRow } from "../db/users";
 import type { ValidPulse } from "../domain/pulse";
 import { coarseCoords, parseCoords } from "../domain/feed";
 import type { ProfileView } from "../protocol";

@@ -1,9 +1,7 @@
 // Streak use case: runs are computed from D1's daily rollups once per (user, pulse sequence, total, threshold)
 // and kept in the isolate, so repeated profile reads cost nothing; "current" is then evaluated for the
 // user's local today (the zone of their latest pulse) at each read.
-import type { Env } from "../env";
 import type { UserRow } from "../db/users";
-import { loadProfileDocument } from "./live";
 import { readStreakDays, readStreakThreshold, updateStreakThreshold } from "../db/streaks";
 import { localDate } from "../domain/leaderboard";
 import { parseStreakThreshold, streakRuns, streaksOn, type StreakRuns, type Streaks } from "../domain/streaks";
