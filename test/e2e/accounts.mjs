@@ -2,26 +2,13 @@
 //   sign up -> add a machine -> the token is shown once, with a working copy button -> the token posts a pulse
 //   -> reloading the page does not show the token again -> log out -> log in.
 // Usage: node test/e2e/accounts.mjs http://127.0.0.1:8790   (Chromium at /usr/bin/chromium, or CHROMIUM=path)
-import { chromium } from "playwright-core";
+import { launchBrowser } from "./harness.mjs";
 
 const base = (process.argv[2] ?? "http://127.0.0.1:8787").replace(/\/$/, "");
 const username = `e2e${Date.now().toString(36)}`;
 const password = "plum orchard 77 lantern";
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-  ],
-});
+const browser = await launchBrowser();
 const problems = [];
 try {
   // Sign-up is rate-limited per client address; a local server takes the address from this header,
