@@ -31,13 +31,32 @@ export const users = sqliteTable(
   ],
 );
 
+/** The owning user of a row: deleting the account deletes it. */
+function ownerId() {
+  return integer("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" });
+}
+
+/** The machine a row belongs to: deleting the machine deletes it. */
+function machineId() {
+  return integer("machine_id")
+    .notNull()
+    .references(() => machines.id, { onDelete: "cascade" });
+}
+
+/** A language a row names (languages are never deleted while referenced). */
+function languageRef(column: string) {
+  return integer(column)
+    .notNull()
+    .references(() => languages.id);
+}
+
 export const machines = sqliteTable(
   "machines",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     name: text("name").notNull(),
     active: integer("active", { mode: "boolean" }).notNull().default(true),
     /**
@@ -61,16 +80,19 @@ export const languages = sqliteTable("languages", {
   aliasOf: integer("alias_of").references((): AnySQLiteColumn => languages.id, { onDelete: "set null" }),
 });
 
-/** The first columns of a raw row sent by one of a user's machines (pulses, heartbeats): gone with the machine. */
+/**
+ * The columns every raw row sent by one of a user's machines has (pulses, heartbeats): its owner and
+ * machine (gone with the machine), the sender's UTC offset and when it arrived.
+ */
 function machineRowColumns() {
   return {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    machineId: integer("machine_id")
-      .notNull()
-      .references(() => machines.id, { onDelete: "cascade" }),
+    userId: ownerId(),
+    machineId: machineId(),
+    /** Minutes east of UTC at the sender when it coded: local date and hour are exact. */
+    utcOffset: integer("utc_offset").notNull(),
+    /** When the server accepted the row, UTC epoch milliseconds. */
+    receivedAt: integer("received_at").notNull(),
   };
 }
 
@@ -78,22 +100,19 @@ export const pulses = sqliteTable(
   "pulses",
   {
     ...machineRowColumns(),
-    seq: integer("seq").notNull(),
-    /** Instant of coding, UTC epoch milliseconds. */
-    codedAt: integer("coded_at").notNull(),
-    /** The sender's UTC offset in minutes: local date and hour are exact. */
-    utcOffset: integer("utc_offset").notNull(),
-    receivedAt: integer("received_at").notNull(),
-    /** Total XP of the pulse (the sum of its XP rows). */
-    xp: integer("xp").notNull(),
-    /** Hash of (coded_at as sent, entries): a retried pulse is recognised and not counted twice. */
-    fingerprint: text("fingerprint").notNull(),
     /**
      * The pulse's XP entries as `[[language key, xp], ...]` while the row is being inserted: a trigger
      * turns them into `xps` rows and clears the column (migrations/0003_pulse_xps_intake.sql), so a
      * pulse is one statement. Always NULL once stored.
      */
     xpsIntake: text("xps_intake"),
+    seq: integer("seq").notNull(),
+    /** Instant of coding, UTC epoch milliseconds. */
+    codedAt: integer("coded_at").notNull(),
+    /** Total XP of the pulse (the sum of its XP rows). */
+    xp: integer("xp").notNull(),
+    /** Hash of (coded_at as sent, entries): a retried pulse is recognised and not counted twice. */
+    fingerprint: text("fingerprint").notNull(),
   },
   (t) => [
     uniqueIndex("pulses_user_seq").on(t.userId, t.seq),
@@ -111,13 +130,9 @@ export const xps = sqliteTable(
       .notNull()
       .references(() => pulses.id, { onDelete: "cascade" }),
     /** The language the XP is booked on (after alias resolution). */
-    languageId: integer("language_id")
-      .notNull()
-      .references(() => languages.id),
+    languageId: languageRef("language_id"),
     /** The language as sent. */
-    originalLanguageId: integer("original_language_id")
-      .notNull()
-      .references(() => languages.id),
+    originalLanguageId: languageRef("original_language_id"),
     amount: integer("amount").notNull(),
   },
   (t) => [
@@ -134,17 +149,11 @@ export const xps = sqliteTable(
 export const machineDailyXp = sqliteTable(
   "machine_daily_xp",
   {
-    machineId: integer("machine_id")
-      .notNull()
-      .references(() => machines.id, { onDelete: "cascade" }),
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    machineId: machineId(),
+    userId: ownerId(),
     /** The coder's local date, YYYY-MM-DD. */
     localDate: text("local_date").notNull(),
-    languageId: integer("language_id")
-      .notNull()
-      .references(() => languages.id),
+    languageId: languageRef("language_id"),
     xp: integer("xp").notNull(),
   },
   (t) => [
@@ -158,12 +167,8 @@ export const machineDailyXp = sqliteTable(
 export const machineHourlyXp = sqliteTable(
   "machine_hourly_xp",
   {
-    machineId: integer("machine_id")
-      .notNull()
-      .references(() => machines.id, { onDelete: "cascade" }),
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    machineId: machineId(),
+    userId: ownerId(),
     /** The coder's local hour of day, 0-23. */
     localHour: integer("local_hour").notNull(),
     xp: integer("xp").notNull(),
@@ -179,15 +184,9 @@ export const machineHourlyXp = sqliteTable(
 export const userLanguageAliases = sqliteTable(
   "user_language_aliases",
   {
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    languageId: integer("language_id")
-      .notNull()
-      .references(() => languages.id),
-    targetId: integer("target_id")
-      .notNull()
-      .references(() => languages.id),
+    userId: ownerId(),
+    languageId: languageRef("language_id"),
+    targetId: languageRef("target_id"),
     createdAt: integer("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.languageId] }), index("user_language_aliases_target").on(t.userId, t.targetId)],
@@ -201,9 +200,7 @@ export const sessions = sqliteTable(
   "sessions",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     tokenHash: text("token_hash").notNull().unique(),
     /** "Remember me": a long-lived cookie; otherwise a browser-session cookie with a shorter server expiry. */
     persistent: integer("persistent", { mode: "boolean" }).notNull(),
@@ -228,9 +225,7 @@ export const passwordResets = sqliteTable(
   "password_resets",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     tokenHash: text("token_hash").notNull().unique(),
     createdAt: integer("created_at").notNull(),
   },
@@ -289,8 +284,6 @@ export const heartbeats = sqliteTable(
     timeMs: integer("time_ms").notNull(),
     /** The coder's local date (from the request's Timezone header or the user's zone), YYYY-MM-DD. */
     localDate: text("local_date").notNull(),
-    /** Minutes east of UTC at that instant in that zone. */
-    utcOffset: integer("utc_offset").notNull(),
     entity: text("entity").notNull(),
     type: text("type").notNull(),
     category: text("category").notNull(),
@@ -307,7 +300,6 @@ export const heartbeats = sqliteTable(
     lineno: integer("lineno"),
     cursorpos: integer("cursorpos"),
     hash: text("hash").notNull(),
-    receivedAt: integer("received_at").notNull(),
   },
   (t) => [
     uniqueIndex("heartbeats_user_hash").on(t.userId, t.hash),
@@ -323,9 +315,7 @@ export const heartbeats = sqliteTable(
 export const codingTimeDaily = sqliteTable(
   "coding_time_daily",
   {
-    userId: integer("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: ownerId(),
     localDate: text("local_date").notNull(),
     dim: text("dim").notNull(),
     name: text("name").notNull(),

@@ -2,6 +2,7 @@
 // one row per XP row, the booked language's name) and a JSON document with one object per pulse.
 // The JSON export's `coded_at` is the instant as the sender wrote it, e.g. 2017-11-28T00:00:00+01:00.
 import { formatLocal as formatRfc3339Local } from "./coded-at";
+import type { Heartbeat } from "./heartbeat";
 
 export interface ExportXpRow {
   /** Per-user pulse sequence number: rows of one pulse are adjacent. */
@@ -128,27 +129,16 @@ export function rowsFrom(rows: readonly ExportXpRow[], keptFrom: string | null):
   return rows.filter((r) => isoSeconds(r.codedAt + r.utcOffset * 60_000).slice(0, 10) >= keptFrom);
 }
 
-/** A stored heartbeat in the export: WakaTime's field names, `time` in epoch seconds. */
-export function exportedHeartbeat(h: {
-  timeMs: number;
+/** A stored heartbeat as the export reads it: the parsed heartbeat with its stored zone, OS column and machine name. */
+export type StoredHeartbeat = Omit<Heartbeat, "os"> & {
   localDate: string;
   utcOffset: number;
-  entity: string;
-  type: string;
-  category: string;
-  project: string | null;
-  branch: string | null;
-  language: string | null;
-  editor: string | null;
   operatingSystem: string | null;
-  machineName: string | null;
-  userAgent: string | null;
-  isWrite: boolean;
-  lines: number | null;
-  lineno: number | null;
-  cursorpos: number | null;
   machine: string;
-}) {
+};
+
+/** A stored heartbeat in the export: WakaTime's field names, `time` in epoch seconds. */
+export function exportedHeartbeat(h: StoredHeartbeat) {
   return {
     time: h.timeMs / 1000,
     local_date: h.localDate,
