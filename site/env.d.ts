@@ -10,9 +10,9 @@ declare namespace App {
      */
     formToken: string;
     /** The flash message of the previous form post (shown by components/Flash.astro). */
-    flash: import("../worker/domain/flash").Flash | null;
+    flash: import("#worker/domain/flash").Flash | null;
     /** A new machine token to show once (only on /my/machines right after it was issued). */
-    tokenReveal: import("../worker/services/sessions").TokenReveal | null;
+    tokenReveal: import("#worker/services/sessions").TokenReveal | null;
     /** Set by a page whose rendering may be kept in the isolate's page cache under this key (site/middleware.ts stores it). */
     pageCacheKey?: string;
   }

@@ -1,7 +1,7 @@
 import { defineMiddleware } from "astro:middleware";
 import { env } from "cloudflare:workers";
-import { parseCookies, serializeCookie } from "../worker/domain/cookies";
-import { decodeFlash } from "../worker/domain/flash";
+import { parseCookies, serializeCookie } from "#worker/domain/cookies";
+import { decodeFlash } from "#worker/domain/flash";
 import {
   anonymousCsrfToken,
   clearSessionCookie,
@@ -11,8 +11,8 @@ import {
   SESSION_COOKIE,
   takeTokenReveal,
   viewerOf,
-} from "../worker/services/sessions";
-import { profilePages } from "../worker/http/page-cache";
+} from "#worker/services/sessions";
+import { profilePages } from "#worker/http/page-cache";
 
 /** Signed-out pages with forms: they get a double-submit CSRF cookie (other pages stay cookie-free). */
 const SIGNED_OUT_FORMS = /^\/(?:login|signup|forgot-password|reset-password\/[^/]+)$/;

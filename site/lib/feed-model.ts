@@ -1,6 +1,6 @@
 // The front page's XP chart: the last 4 hours in 5-minute bars (the feed keeps XP per minute), live.
 // Shared by the server render and the browser. Pure: no DOM, no platform APIs.
-import { MINUTES_WINDOW_MS, minuteOf } from "../../worker/domain/feed";
+import { MINUTES_WINDOW_MS, minuteOf } from "#worker/domain/feed";
 
 export const MINUTE_BARS = MINUTES_WINDOW_MS / 60_000;
 /** Bars are drawn at most this high, as in the original (the value itself is kept for the tooltip). */

@@ -1,7 +1,7 @@
 // Number and date formatting shared by the server-rendered pages and the browser scripts, so a
 // live update writes exactly what the server would have written. Pure: no DOM, no platform APIs.
-import { utcDate } from "../../worker/domain/coded-at";
-import { level, progressSplit } from "../../worker/domain/levels";
+import { utcDate } from "#worker/domain/coded-at";
+import { level, progressSplit } from "#worker/domain/levels";
 
 const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 

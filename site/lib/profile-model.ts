@@ -1,9 +1,9 @@
 // The profile page's data: how live pulses change a ProfileView, and what each chart and table shows.
 // Shared by the server render (site/pages/users/[username].astro) and the browser
 // (site/scripts/profile-page.ts), so both draw the same numbers. Pure: no DOM, no platform APIs.
-import type { LanguageTotal, MachineTotal, ProfileView, PulseEvent } from "../../worker/protocol";
-import { RECENT_WINDOW_MS } from "../../worker/domain/profile";
-import { totalXp } from "../../worker/domain/feed";
+import type { LanguageTotal, MachineTotal, ProfileView, PulseEvent } from "#worker/protocol";
+import { RECENT_WINDOW_MS } from "#worker/domain/profile";
+import { totalXp } from "#worker/domain/feed";
 import { addDays, formatInt, MONTH_NAMES, shortDay } from "./format";
 
 /** Languages with a progress bar each; the rest are a list. */

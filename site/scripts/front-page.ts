@@ -2,7 +2,7 @@
 // table), the map's pulse dots, total XP, top languages and viewers, all following /live/feed.
 // A snapshot replaces the state; `feed.update` carries changed minutes with absolute values.
 // Every 10 s the window moves on when a new minute has begun.
-import type { FeedServerMessage, FeedView, MapDot } from "../../worker/protocol";
+import type { FeedServerMessage, FeedView, MapDot } from "#worker/protocol";
 import { formatInt } from "../lib/format";
 import { languageColorCss } from "../lib/language-colors";
 import { barHeight, BAR_CAP, BIN_MINUTES, binTotals, binWindow, dotSize, hourlyTotals, utcClock } from "../lib/feed-model";

@@ -1,6 +1,6 @@
 // The import page: sends the chosen file in chunks (slices of the File, never read whole), resumes an
 // upload the server already has part of, starts processing and polls the status until the summary.
-import type { ImportStatus } from "../../worker/domain/import/progress";
+import type { ImportStatus } from "#worker/domain/import/progress";
 import { formatInt } from "../lib/format";
 
 const POLL_MS = 400;

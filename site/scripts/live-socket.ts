@@ -3,7 +3,7 @@
 // applies deltas after it. On a lost connection it reconnects with capped exponential backoff and
 // jitter, and the server's first message on the new connection is again a fresh snapshot.
 // A "ping" every 30 s (answered "pong" by the runtime without waking the object) detects dead links.
-import { PING, PONG, PROTOCOL_VERSION, type ClientMessage } from "../../worker/protocol";
+import { PING, PONG, PROTOCOL_VERSION, type ClientMessage } from "#worker/protocol";
 import { backoffDelay } from "../lib/backoff";
 
 export type LiveStatus = "connecting" | "live" | "reconnecting" | "gone";

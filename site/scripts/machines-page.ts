@@ -1,6 +1,6 @@
 // The machines page in the browser: follows the owner's own profile channel (/live/users/:name) and
 // marks a machine's "waiting for the first pulse" as received the moment one of its pulses arrives.
-import type { ProfileServerMessage } from "../../worker/protocol";
+import type { ProfileServerMessage } from "#worker/protocol";
 import { LiveSocket } from "./live-socket";
 
 const list = document.querySelector<HTMLElement>("[data-machines]");

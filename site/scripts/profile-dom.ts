@@ -1,7 +1,7 @@
 // Redraws the profile's HTML from a ProfileView: the same markup the server renders
 // (site/pages/users/[username].astro, components/SkillList.astro, LevelBar.astro). Every
 // user-supplied string goes in through textContent or setAttribute, never as markup.
-import type { ProfileView } from "../../worker/protocol";
+import type { ProfileView } from "#worker/protocol";
 import {
   compactXp,
   formatDate,

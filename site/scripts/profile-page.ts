@@ -3,7 +3,7 @@
 // applied when they continue the sequence (fromSeq = lastSeq + 1), otherwise the page asks for a
 // fresh snapshot. New XP flashes the header and is announced to screen readers.
 import { ArcElement, PolarAreaController, RadialLinearScale, type ChartDataset } from "chart.js";
-import type { ProfileServerMessage, ProfileView } from "../../worker/protocol";
+import type { ProfileServerMessage, ProfileView } from "#worker/protocol";
 import { formatInt, hourLabel, localDate } from "../lib/format";
 import { applyPulses, chartData, OTHERS, type DaysChart, type ProfileChartData } from "../lib/profile-model";
 import { languageColorCss, othersColorCss } from "../lib/language-colors";
