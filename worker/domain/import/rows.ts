@@ -93,6 +93,24 @@ export function parseWallTime(text: string): number | null {
   return ms;
 }
 
+/** The pulse an XP row belongs to (its machine and second), or the first reason it has none. */
+export function checkPulseKey(machineRaw: unknown, sentAtRaw: unknown, nowMs: number): Checked<{ machine: string; sentAtMs: number }> {
+  const machine = checkMachine(machineRaw);
+  if (!machine.ok) return machine;
+  const sentAt = checkUtcInstant(sentAtRaw, nowMs);
+  if (!sentAt.ok) return sentAt;
+  return { ok: true, value: { machine: machine.value, sentAtMs: sentAt.value } };
+}
+
+/** One XP entry: the language as sent and its whole, bounded amount. */
+export function checkEntry(languageRaw: unknown, amountRaw: unknown): Checked<{ language: string; amount: number }> {
+  const language = checkLanguage(languageRaw);
+  if (!language.ok) return language;
+  const amount = checkAmount(amountRaw);
+  if (!amount.ok) return amount;
+  return { ok: true, value: { language: language.value, amount: amount.value } };
+}
+
 /** The instant of a UTC timestamp as the original exports it (`2017-11-27 23:00:00Z`; the `Z` may be missing). */
 export function checkUtcInstant(raw: unknown, nowMs: number): Checked<number> {
   if (typeof raw !== "string") return { ok: false, message: "sent_at is missing" };
