@@ -1,29 +1,15 @@
 // This service's own JSON export (`/my/export.json`): `{"user", "exported_at", "pulses": [{coded_at,
 // sent_at, tz_offset, machine, xps: [{language, sent_as, amount}]}]}`, read as a stream: each pulse is
 // handed on as soon as it is complete and then dropped. Problems are placed by pulse number (1-based).
-import { JsonRecordStream } from "./json-stream";
-import { checkEntry, checkOffset, checkPulseKey, type ImportParser, type ImportRow, type ImportSink } from "./rows";
+import { JsonRecordParser } from "./json-stream";
+import { checkEntry, checkOffset, checkPulseKey, type ImportRow, type ImportSink } from "./rows";
 
-export class PulseEdgeJsonParser implements ImportParser {
-  private readonly stream: JsonRecordStream;
-
+export class PulseEdgeJsonParser extends JsonRecordParser {
   constructor(private readonly nowMs: number) {
-    this.stream = new JsonRecordStream("$.pulses.*", "pulse", (value, at, sink) => this.pulse(value, at, sink));
+    super("$.pulses.*", "pulse");
   }
 
-  feed(bytes: Uint8Array, sink: ImportSink): void {
-    this.stream.feed(bytes, sink);
-  }
-
-  finish(sink: ImportSink): void {
-    this.stream.finish(sink);
-  }
-
-  buffered(): number {
-    return 0; // the tokenizer keeps only the token it is in; pulses are dropped once handed on
-  }
-
-  private pulse(value: unknown, at: number, sink: ImportSink): void {
+  protected record(value: unknown, at: number, sink: ImportSink): void {
     const p = (value ?? {}) as Record<string, unknown>;
     const key = checkPulseKey(p.machine, p.sent_at, this.nowMs);
     const pulse = key.ok ? key.value : undefined;

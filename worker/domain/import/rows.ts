@@ -1,7 +1,8 @@
 // What every import format turns a file into: XP rows (machine, instant, offset, language, amount),
-// problems with their place in the file, and the checks all formats share. A new format (e.g. a
-// WakaTime heartbeats dump) is one more `ImportFormat` in formats.ts producing the same rows.
+// problems with their place in the file, and the checks all formats share. A heartbeats format (the
+// WakaTime dump) produces heartbeats instead, which are stored as live ones are.
 import { machineNameProblem, normalizeMachineName } from "../account-fields";
+import type { Heartbeat } from "../heartbeat";
 import { MAX_OFFSET_MINUTES } from "../coded-at";
 import { normalizeLanguageName } from "../language";
 import { MAX_LANGUAGE_LENGTH, MAX_XP } from "../pulse";
@@ -27,8 +28,16 @@ export interface ImportProblem {
   pulse?: { machine: string; sentAtMs: number };
 }
 
+/** One heartbeat of a WakaTime dump, with the machine it is booked on and its number in the file. */
+export interface ImportHeartbeat {
+  at: number;
+  machine: string;
+  heartbeat: Heartbeat;
+}
+
 export interface ImportSink {
   row(row: ImportRow): void;
+  heartbeat(heartbeat: ImportHeartbeat): void;
   problem(problem: ImportProblem): void;
 }
 
