@@ -189,6 +189,14 @@ describe("import of a WakaTime heartbeats dump", () => {
     expect(await count("pulses", "user_id = ?", userId)).toBe(0);
   });
 
+  it("says so when a WakaTime export holds no heartbeats (a daily summaries export)", async () => {
+    const { browser } = await signedUp();
+    const summaries = dump([{ date: "2023-03-14", grand_total: { total_seconds: 3600 } } as never]);
+    const status = await importFile(browser, summaries, "summaries.json");
+    expect(status).toMatchObject({ phase: "failed", format: "wakatime-dump", heartbeatsAdded: 0 });
+    expect(status.error).toMatch(/^This WakaTime export holds no heartbeats/);
+  });
+
   it("uses the user's zone for local days", async () => {
     const { browser, username } = await signedUp();
     const userId = await userIdOf(username);

@@ -201,6 +201,10 @@ export class ImportJob extends DurableObject<Env> {
     parser.finish(sink);
     flush();
     this.reader = null;
+    if (this.heartbeats() && this.store.get("rows_read") === 0 && (this.store.get("problem_count") ?? 0) === 0)
+      throw new ImportFileError(
+        "This WakaTime export holds no heartbeats. Export the type “Heartbeats” (a daily summaries export has none to import).",
+      );
     this.store.dropChunks();
     if (this.heartbeats()) this.store.countHeartbeats();
     else this.store.groupPulses();
