@@ -7,7 +7,7 @@ import { IMPORT_CHUNK_BYTES } from "../../worker/domain/import/progress";
 import { count, profile } from "../helpers";
 import { addMachine, signedUp, userIdOf } from "../accounts/browser";
 import { hb, postHeartbeats } from "../wakatime/wk-helpers";
-import { beginUpload, importFile, putChunk, startJob, waitForEnd } from "./import-helpers";
+import { beginUpload, currentStatus, importFile, putChunk, startJob, waitForEnd } from "./import-helpers";
 
 const MACHINE_A = "5f0e2c1a-77b4-4c3e-9d8e-0a1b2c3d4e5f";
 const MACHINE_B = "a1b2c3d4-0000-4111-8222-333344445555";
@@ -195,6 +195,43 @@ describe("import of a WakaTime heartbeats dump", () => {
     const status = await importFile(browser, summaries, "summaries.json");
     expect(status).toMatchObject({ phase: "failed", format: "wakatime-dump", heartbeatsAdded: 0 });
     expect(status.error).toMatch(/^This WakaTime export holds no heartbeats/);
+  });
+
+  it("a D1 failure mid-import is retried; the import then ends with every heartbeat and XP slot booked once", {
+    timeout: 120_000,
+  }, async () => {
+    const { browser, username } = await signedUp();
+    const userId = await userIdOf(username);
+    // 3,000 heartbeats 20 s apart from 01:00 in one language (three write steps); every sixth starts a new 2-minute slot.
+    const start = T0 - 9 * 3_600;
+    const heartbeats = Array.from({ length: 3_000 }, (_, i) => dumpHeartbeat(start + i * 20, MACHINE_A));
+    const failFrom = (start + 1_500 * 20) * 1000; // inside the second step
+    await env.DB.prepare(
+      `CREATE TRIGGER hb_import_fault_${userId} BEFORE INSERT ON heartbeats WHEN NEW.user_id = ${userId} AND NEW.time_ms >= ${failFrom}
+       BEGIN SELECT RAISE(ABORT, 'injected heartbeat fault'); END`,
+    ).run();
+    const bytes = new TextEncoder().encode(dump([{ date: "2023-03-14", heartbeats }]));
+    const job = await beginUpload(browser, bytes.byteLength, "heartbeats.json");
+    for (let n = 0; n * IMPORT_CHUNK_BYTES < bytes.byteLength; n++)
+      expect((await putChunk(browser, job.id, n, bytes.subarray(n * IMPORT_CHUNK_BYTES, (n + 1) * IMPORT_CHUNK_BYTES))).status).toBe(200);
+    expect((await startJob(browser, job.id)).status).toBe(202);
+    let status = await currentStatus(browser);
+    for (let i = 0; i < 400 && !status.retrying; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      status = await currentStatus(browser);
+    }
+    expect(status.retrying).toContain("injected heartbeat fault");
+    expect(status.phase).toBe("writing");
+    // Only whole steps were written: the first 1,000 heartbeats and their slots, nothing of the failed one.
+    expect(await count("heartbeats", "user_id = ?", userId)).toBe(1_000);
+    expect(await count("pulses", "user_id = ?", userId)).toBe(167);
+
+    await env.DB.prepare(`DROP TRIGGER hb_import_fault_${userId}`).run();
+    const end = (await waitForEnd(browser)).at(-1)!;
+    expect(end).toMatchObject({ phase: "done", heartbeatsAdded: 3_000, heartbeatsPresent: 0, pulsesAdded: 500, retrying: null });
+    expect(await count("heartbeats", "user_id = ?", userId)).toBe(3_000);
+    expect((await profile(username)).total_xp).toBe(500 * 60);
+    expect(await codingMs(userId, "2023-03-14")).toBe(2_999 * 20_000);
   });
 
   it("uses the user's zone for local days", async () => {
