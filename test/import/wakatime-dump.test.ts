@@ -7,7 +7,7 @@ import { IMPORT_CHUNK_BYTES } from "../../worker/domain/import/progress";
 import { count, profile } from "../helpers";
 import { addMachine, signedUp, userIdOf } from "../accounts/browser";
 import { hb, postHeartbeats } from "../wakatime/wk-helpers";
-import { beginUpload, currentStatus, importFile, putChunk, startJob, waitForEnd } from "./import-helpers";
+import { beginUpload, importFile, putChunk, startJob, uploadAndStart, waitForEnd, waitForRetry } from "./import-helpers";
 
 const MACHINE_A = "5f0e2c1a-77b4-4c3e-9d8e-0a1b2c3d4e5f";
 const MACHINE_B = "a1b2c3d4-0000-4111-8222-333344445555";
@@ -210,16 +210,8 @@ describe("import of a WakaTime heartbeats dump", () => {
       `CREATE TRIGGER hb_import_fault_${userId} BEFORE INSERT ON heartbeats WHEN NEW.user_id = ${userId} AND NEW.time_ms >= ${failFrom}
        BEGIN SELECT RAISE(ABORT, 'injected heartbeat fault'); END`,
     ).run();
-    const bytes = new TextEncoder().encode(dump([{ date: "2023-03-14", heartbeats }]));
-    const job = await beginUpload(browser, bytes.byteLength, "heartbeats.json");
-    for (let n = 0; n * IMPORT_CHUNK_BYTES < bytes.byteLength; n++)
-      expect((await putChunk(browser, job.id, n, bytes.subarray(n * IMPORT_CHUNK_BYTES, (n + 1) * IMPORT_CHUNK_BYTES))).status).toBe(200);
-    expect((await startJob(browser, job.id)).status).toBe(202);
-    let status = await currentStatus(browser);
-    for (let i = 0; i < 400 && !status.retrying; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      status = await currentStatus(browser);
-    }
+    await uploadAndStart(browser, dump([{ date: "2023-03-14", heartbeats }]), "heartbeats.json");
+    const status = await waitForRetry(browser);
     expect(status.retrying).toContain("injected heartbeat fault");
     expect(status.phase).toBe("writing");
     // Only whole steps were written: the first 1,000 heartbeats and their slots, nothing of the failed one.
