@@ -425,6 +425,38 @@ export function importSection(imp) {
       imp.rowsPerHealthRequest,
     ]),
     "",
+    ...wakatimeDumpLines(imp.wakatimeDump, imp.health),
+  ];
+}
+
+/** The WakaTime dump part of the import section (absent in runs before it existed). */
+function wakatimeDumpLines(dump, health) {
+  if (!dump) return [];
+  return [
+    `A generated WakaTime heartbeats dump of ${dump.heartbeats.toLocaleString("en")} heartbeats (${(dump.bytes / 2 ** 20).toFixed(1)} MiB, one every 30 s in two`,
+    `languages, ${dump.xpSlots.toLocaleString("en")} XP slots) through the same upload, each heartbeat written through the live heartbeat path`,
+    "(dedupe by hash, coding-time triggers, XP slots) in steps of 1,000.",
+    "",
+    row([
+      "heartbeats",
+      "upload s",
+      "processing s",
+      "heartbeats/s (processing)",
+      "heartbeats/s (end to end)",
+      "health req/s",
+      "heartbeats/s per health req/s",
+    ]),
+    row(["---:", "---:", "---:", "---:", "---:", "---:", "---:"]),
+    row([
+      dump.heartbeats.toLocaleString("en"),
+      dump.uploadSeconds,
+      dump.processSeconds,
+      dump.heartbeatsPerSecond.toLocaleString("en"),
+      dump.endToEndHeartbeatsPerSecond.toLocaleString("en"),
+      health.rps,
+      dump.heartbeatsPerHealthRequest,
+    ]),
+    "",
   ];
 }
 

@@ -35,6 +35,7 @@ const options = {
   heavyPulses: quick ? 100_000 : 1_000_000,
   livePulses: quick ? 10 : 30,
   importRows: quick ? 100_000 : 1_000_000,
+  importHeartbeats: quick ? 20_000 : 200_000,
 };
 let inProgress = null;
 const log = (...m) => {

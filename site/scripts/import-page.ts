@@ -1,5 +1,6 @@
 // The import page: sends the chosen file in chunks (slices of the File, never read whole), resumes an
 // upload the server already has part of, starts processing and polls the status until the summary.
+import { XP_PER_SLOT } from "#worker/domain/heartbeat-xp";
 import type { ImportStatus } from "#worker/domain/import/progress";
 import { formatInt } from "../lib/format";
 
@@ -21,6 +22,8 @@ const PHASES: Record<ImportStatus["phase"], string> = {
   done: "Import finished",
   failed: "Import failed",
 };
+
+const UNITS: Record<ImportStatus["unit"], string> = { line: "Line", pulse: "Pulse", heartbeat: "Heartbeat" };
 
 function text(id: string, value: string): void {
   document.getElementById(id)!.textContent = value;
@@ -46,11 +49,16 @@ function show(s: ImportStatus, uploadedBytes?: number): void {
   const percent = uploading && uploadedBytes !== undefined ? Math.floor((100 * uploadedBytes) / s.size) : s.percent;
   bar.value = percent;
   text("import-percent", String(percent));
-  text("import-phase", s.retrying ? `${PHASES[s.phase]} (a step failed and is being retried: ${s.retrying})` : PHASES[s.phase]);
+  const phase = s.phase === "writing" && s.kind === "heartbeats" ? "Adding heartbeats" : PHASES[s.phase];
+  text("import-phase", s.retrying ? `${phase} (a step failed and is being retried: ${s.retrying})` : phase);
   if (uploading) text("import-rows", `${formatInt(uploadedBytes ?? s.bytesReceived)} of ${formatInt(s.size)} bytes sent`);
-  else if (s.phase === "reading" || s.phase === "preparing") text("import-rows", `${formatInt(s.rowsRead)} rows read`);
-  else text("import-rows", `${formatInt(s.rowsDone)} of ${formatInt(s.rowsToWrite)} rows done`);
+  else if (s.phase === "reading" || s.phase === "preparing") text("import-rows", `${formatInt(s.rowsRead)} ${rowsNoun(s)} read`);
+  else text("import-rows", `${formatInt(s.rowsDone)} of ${formatInt(s.rowsToWrite)} ${rowsNoun(s)} done`);
   if (s.phase === "done" || s.phase === "failed") summarize(s);
+}
+
+function rowsNoun(s: ImportStatus): string {
+  return s.kind === "heartbeats" ? "heartbeats" : "rows";
 }
 
 function item(list: HTMLElement, value: string): void {
@@ -66,6 +74,11 @@ function summarize(s: ImportStatus): void {
   problems.replaceChildren();
   if (s.phase === "failed") {
     item(totals, `Nothing was imported: ${s.error ?? "the file could not be read."}`);
+  } else if (s.kind === "heartbeats") {
+    item(totals, `${formatInt(s.heartbeatsAdded)} heartbeats added (${formatInt(s.rowsRead)} read)`);
+    item(totals, `${formatInt(s.heartbeatsPresent)} heartbeats you already had were skipped`);
+    item(totals, `${formatInt(s.pulsesAdded * XP_PER_SLOT)} XP from ${formatInt(s.pulsesAdded)} two-minute slots`);
+    item(totals, `${formatInt(s.machinesCreated)} machines created`);
   } else {
     item(totals, `${formatInt(s.pulsesAdded)} pulses added (${formatInt(s.rowsRead)} rows read)`);
     item(totals, `${formatInt(s.pulsesPresent)} pulses you already had were skipped`);
@@ -73,8 +86,9 @@ function summarize(s: ImportStatus): void {
   }
   const skipped = document.getElementById("import-skipped")!;
   skipped.hidden = s.problemCount === 0;
-  const unit = s.unit === "pulse" ? "Pulse" : "Line";
-  let note = `${formatInt(s.problemCount)} ${s.problemCount === 1 ? "row" : "rows"} could not be read`;
+  const unit = UNITS[s.unit];
+  const noun = s.kind === "heartbeats" ? "heartbeat" : "row";
+  let note = `${formatInt(s.problemCount)} ${noun}${s.problemCount === 1 ? "" : "s"} could not be read`;
   if (s.rowsInBadPulses > 0)
     note += `; ${formatInt(s.rowsInBadPulses)} more rows were skipped with them because they belong to the same pulse`;
   if (s.problems.length < s.problemCount) note += ` (the first ${s.problems.length} are listed)`;

@@ -9,7 +9,11 @@ function read(bytes: Uint8Array, splitEvery: number): { rows: ImportRow[]; probl
   const parser = new CodestatsCsvParser(NOW);
   const rows: ImportRow[] = [];
   const problems: ImportProblem[] = [];
-  const sink = { row: (r: ImportRow) => rows.push(r), problem: (p: ImportProblem) => problems.push(p) };
+  const sink = {
+    row: (r: ImportRow) => rows.push(r),
+    heartbeat: () => expect.unreachable("a pulses.csv has no heartbeats"),
+    problem: (p: ImportProblem) => problems.push(p),
+  };
   for (let i = 0; i < bytes.length; i += splitEvery) parser.feed(bytes.subarray(i, i + splitEvery), sink);
   parser.finish(sink);
   return { rows, problems };

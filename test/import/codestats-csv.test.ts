@@ -147,7 +147,10 @@ describe("import of a Code::Stats pulses.csv", () => {
   it("refuses a file that is not an export at all, writing nothing", async () => {
     const { browser, username } = await signedUp();
     const status = await importFile(browser, "hello;world\n1;2\n");
-    expect(status).toMatchObject({ phase: "failed", error: "This is neither a Code::Stats pulses.csv nor a Pulse Edge JSON export." });
+    expect(status).toMatchObject({
+      phase: "failed",
+      error: "This is neither a Code::Stats pulses.csv, a WakaTime heartbeats data dump nor a Pulse Edge JSON export.",
+    });
     expect(await count("machines", "user_id = ?", await userIdOf(username))).toBe(0);
   });
 });

@@ -53,8 +53,18 @@ export async function waitForEnd(browser: Browser, timeoutMs = 120_000): Promise
   }
 }
 
-/** Uploads `file` in chunks, starts the import and waits for its end. */
-export async function importFile(browser: Browser, file: Uint8Array | string, name = "pulses.csv"): Promise<ImportStatus> {
+/** Waits until the running import reports a step being retried (a failure injected by the test); returns that status. */
+export async function waitForRetry(browser: Browser): Promise<ImportStatus> {
+  let status = await currentStatus(browser);
+  for (let i = 0; i < 400 && !status.retrying; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    status = await currentStatus(browser);
+  }
+  return status;
+}
+
+/** Uploads `file` in chunks and starts the import (without waiting for it). */
+export async function uploadAndStart(browser: Browser, file: Uint8Array | string, name = "pulses.csv"): Promise<void> {
   const bytes = typeof file === "string" ? new TextEncoder().encode(file) : file;
   const job = await beginUpload(browser, bytes.byteLength, name);
   for (let n = 0; n * IMPORT_CHUNK_BYTES < bytes.byteLength; n++) {
@@ -62,5 +72,10 @@ export async function importFile(browser: Browser, file: Uint8Array | string, na
     expect(res.status, await res.clone().text()).toBe(200);
   }
   expect((await startJob(browser, job.id)).status).toBe(202);
+}
+
+/** Uploads `file` in chunks, starts the import and waits for its end. */
+export async function importFile(browser: Browser, file: Uint8Array | string, name = "pulses.csv"): Promise<ImportStatus> {
+  await uploadAndStart(browser, file, name);
   return (await waitForEnd(browser)).at(-1)!;
 }

@@ -7,7 +7,7 @@ import { IMPORT_CHUNK_BYTES } from "../../worker/domain/import/progress";
 import { MAX_RECORD_CHARS } from "../../worker/domain/import/codestats-csv";
 import { count, profile } from "../helpers";
 import { signedUp, userIdOf } from "../accounts/browser";
-import { beginUpload, currentStatus, putChunk, startJob, waitForEnd } from "./import-helpers";
+import { beginUpload, putChunk, startJob, waitForEnd, waitForRetry } from "./import-helpers";
 
 const HEADER = "sent_at;sent_at_local;tz_offset;language;machine;amount\n";
 const START = Date.UTC(2019, 0, 1);
@@ -97,11 +97,7 @@ describe("import at scale", () => {
     ).run();
     const id = await uploadGenerated(browser, rows);
     expect((await startJob(browser, id)).status).toBe(202);
-    let status = await currentStatus(browser);
-    for (let i = 0; i < 400 && !status.retrying; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-      status = await currentStatus(browser);
-    }
+    const status = await waitForRetry(browser);
     expect(status.retrying).toContain("injected import fault");
     expect(status.phase).toBe("writing");
     // Only whole batches were written: the first step's 1,000 pulses.

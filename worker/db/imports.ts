@@ -2,10 +2,10 @@
 // statements. Every statement is idempotent, so a step that is run again (an alarm retried after a
 // failure, an object restarted mid-step) adds nothing twice: a pulse is skipped when the machine
 // already has one in the same second (the resolution of both export formats), live or imported.
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { languageKey } from "../domain/language";
-import { machines } from "./schema";
+import { heartbeats, machines } from "./schema";
 
 /** One pulse to write: its XP entries as `[language key, amount]`. */
 export interface ImportedPulse {
@@ -102,6 +102,34 @@ export async function insertImportedPulses(db: D1Database, userId: number, pulse
   if (statements.length === 0) return 0;
   const results = await db.batch(statements);
   return results.reduce((sum, r) => sum + r.results.length, 0);
+}
+
+/** The token hash and state of the user's machines of these ids: a heartbeat write authenticates by it, as a live one does. */
+export async function importMachineKeys(
+  db: D1Database,
+  userId: number,
+  ids: readonly number[],
+): Promise<Map<number, Pick<typeof machines.$inferSelect, "tokenHash" | "active">>> {
+  const out = new Map<number, Pick<typeof machines.$inferSelect, "tokenHash" | "active">>();
+  for (let i = 0; i < ids.length; i += 90) {
+    const rows = await drizzle(db)
+      .select({ id: machines.id, tokenHash: machines.tokenHash, active: machines.active })
+      .from(machines)
+      .where(and(eq(machines.userId, userId), inArray(machines.id, ids.slice(i, i + 90))));
+    for (const r of rows) out.set(r.id, { tokenHash: r.tokenHash, active: r.active });
+  }
+  return out;
+}
+
+/** Which of these heartbeat hashes the user already has (imported before, or received live). */
+export async function knownHeartbeatHashes(db: D1Database, userId: number, hashes: readonly string[]): Promise<Set<string>> {
+  if (hashes.length === 0) return new Set();
+  const rows = await drizzle(db)
+    .select({ hash: heartbeats.hash })
+    .from(heartbeats)
+    // Raw SQL for the list: one JSON parameter instead of a bound value per hash (D1 allows 100).
+    .where(and(eq(heartbeats.userId, userId), inArray(heartbeats.hash, sql`(SELECT value FROM json_each(${JSON.stringify(hashes)}))`)));
+  return new Set(rows.map((r) => r.hash));
 }
 
 /** JSON arrays of the items, each at most MAX_PARAM_CHARS long. */

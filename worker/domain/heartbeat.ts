@@ -78,15 +78,15 @@ function cleanBool(value: unknown): boolean {
   return value === true || value === 1 || value === "true" || value === "1";
 }
 
-/** Reads one item of a request body; `now` bounds its age. */
-export function readHeartbeat(item: unknown, defaults: RequestDefaults, now: number): HeartbeatReading {
+/** Reads one item of a request body; `now` bounds its age (`maxAgeMs`: an import takes any age). */
+export function readHeartbeat(item: unknown, defaults: RequestDefaults, now: number, maxAgeMs = MAX_HEARTBEAT_AGE_MS): HeartbeatReading {
   if (isRecord(item) && isRecord(item.hackatime)) item = item.hackatime;
   if (!isRecord(item)) return { ok: false, error: "invalid heartbeat object" };
   const entity = cleanText(item.entity, MAX_ENTITY);
   if (entity === null) return { ok: false, error: "entity is required" };
   const timeMs = heartbeatTimeMs(item.time);
   if (timeMs === null) return { ok: false, error: "time must be a Unix epoch in seconds" };
-  if (timeMs < now - MAX_HEARTBEAT_AGE_MS) return { ok: false, error: "heartbeat is too old (more than 366 days)" };
+  if (timeMs < now - maxAgeMs) return { ok: false, error: "heartbeat is too old (more than 366 days)" };
   if (timeMs > now + MAX_FUTURE_SKEW_MS) return { ok: false, error: "heartbeat is in the future" };
   const type = (cleanText(item.type) ?? "file").toLowerCase();
   if (!(ENTITY_TYPES as readonly string[]).includes(type)) return { ok: false, error: `type must be one of ${ENTITY_TYPES.join(", ")}` };

@@ -1,6 +1,8 @@
-// The SQLite storage of one ImportJob object: the uploaded chunks, the rows staged from them, the
-// pulses they group into, the problems found, and the job's counters. Everything here is synchronous.
-import type { ImportProblem, ImportRow } from "../domain/import/rows";
+// The SQLite storage of one ImportJob object: the uploaded chunks, the rows (or heartbeats) staged
+// from them, the pulses they group into, the problems found, and the job's counters. Everything here
+// is synchronous.
+import type { Heartbeat } from "../domain/heartbeat";
+import type { ImportHeartbeat, ImportProblem, ImportRow } from "../domain/import/rows";
 import { MAX_ROWS_PER_PULSE } from "../domain/import/rows";
 
 /** Problems kept for the summary (all are counted). */
@@ -29,6 +31,12 @@ export interface JobMeta {
   max_buffered: number;
   cursor_sent_at: number;
   cursor_machine: string;
+  /** Heartbeats: the number of the last one written, the zone of local days, the counters. */
+  cursor_n: number;
+  zone: string;
+  heartbeats_total: number;
+  heartbeats_added: number;
+  heartbeats_present: number;
   error: string;
   retry_error: string;
   failures: number;
@@ -49,7 +57,15 @@ export interface StagedRow {
   amount: number;
 }
 
-const WORK_TABLES = ["chunks", "staged", "bad_pulses", "groups", "problems", "machine_ids"];
+export interface StagedHeartbeat {
+  n: number;
+  machine: string;
+  heartbeat: Heartbeat;
+}
+
+const WORK_TABLES = ["chunks", "staged", "bad_pulses", "groups", "problems", "machine_ids", "staged_hb"];
+const STAGED_HB_TABLE =
+  "CREATE TABLE IF NOT EXISTS staged_hb (n INTEGER PRIMARY KEY, machine TEXT NOT NULL, size INTEGER NOT NULL, data TEXT NOT NULL)";
 
 export class ImportJobStore {
   private readonly cache = new Map<string, unknown>();
@@ -57,6 +73,7 @@ export class ImportJobStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value)");
     for (const row of sql.exec<{ key: string; value: SqlStorageValue }>("SELECT key, value FROM meta")) this.cache.set(row.key, row.value);
+    sql.exec(STAGED_HB_TABLE); // added after the other work tables: objects made before it get it here
   }
 
   get<K extends keyof JobMeta>(key: K): JobMeta[K] | null {
@@ -84,6 +101,7 @@ export class ImportJobStore {
       CREATE TABLE groups (sent_at INTEGER NOT NULL, machine TEXT NOT NULL, rows INTEGER NOT NULL, first_line INTEGER NOT NULL, bad INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (sent_at, machine));
       CREATE TABLE problems (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, message TEXT NOT NULL);
       CREATE TABLE machine_ids (name TEXT PRIMARY KEY, id INTEGER NOT NULL);
+      ${STAGED_HB_TABLE};
     `);
     for (const [k, v] of Object.entries(meta)) this.set(k as keyof JobMeta, v as never);
     this.set("phase", "uploading");
@@ -133,7 +151,7 @@ export class ImportJobStore {
 
   /** Starts reading over (the parser's state was lost with the object): nothing staged survives. */
   resetStaging(): void {
-    for (const t of ["staged", "bad_pulses", "problems"]) this.sql.exec(`DELETE FROM ${t}`);
+    for (const t of ["staged", "staged_hb", "bad_pulses", "problems"]) this.sql.exec(`DELETE FROM ${t}`);
     for (const k of ["stage_chunk", "bytes_read", "rows_read", "problem_count", "max_buffered"] as const) this.set(k, 0);
   }
 
@@ -145,6 +163,49 @@ export class ImportJobStore {
       JSON.stringify(rows.map((r) => [r.sentAtMs, r.machine, r.at, r.utcOffset, r.language, r.amount])),
     );
     this.add("rows_read", rows.length);
+  }
+
+  stageHeartbeats(list: readonly ImportHeartbeat[]): void {
+    if (list.length === 0) return;
+    const rows = list.map((h) => {
+      const data = JSON.stringify(h.heartbeat);
+      return [h.at, h.machine, data.length, data];
+    });
+    this.sql.exec(
+      "INSERT INTO staged_hb (n, machine, size, data) SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3 FROM json_each(?) j",
+      JSON.stringify(rows),
+    );
+    this.add("rows_read", list.length);
+  }
+
+  /** Every staged heartbeat is written (one row of work each). */
+  countHeartbeats(): void {
+    const n = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM staged_hb").one().n;
+    this.set("heartbeats_total", n);
+    this.set("rows_to_write", n);
+  }
+
+  heartbeatMachines(): string[] {
+    return this.sql
+      .exec<{ machine: string }>("SELECT DISTINCT machine FROM staged_hb")
+      .toArray()
+      .map((r) => r.machine);
+  }
+
+  /** The next heartbeats after the cursor, in file order: at most `limit`, and at most `maxChars` of them (the first always). */
+  nextHeartbeats(limit: number, maxChars: number): StagedHeartbeat[] {
+    const out: StagedHeartbeat[] = [];
+    let chars = 0;
+    for (const r of this.sql.exec<{ n: number; machine: string; size: number; data: string }>(
+      "SELECT n, machine, size, data FROM staged_hb WHERE n > ? ORDER BY n LIMIT ?",
+      this.get("cursor_n") ?? 0,
+      limit,
+    )) {
+      chars += r.size;
+      if (out.length > 0 && chars > maxChars) break;
+      out.push({ n: r.n, machine: r.machine, heartbeat: JSON.parse(r.data) as Heartbeat });
+    }
+    return out;
   }
 
   recordProblem(p: ImportProblem): void {
@@ -240,6 +301,6 @@ export class ImportJobStore {
 
   /** The job is over: only its counters and problems are kept. */
   dropWork(): void {
-    for (const t of ["chunks", "staged", "bad_pulses", "groups", "machine_ids"]) this.sql.exec(`DELETE FROM ${t}`);
+    for (const t of ["chunks", "staged", "staged_hb", "bad_pulses", "groups", "machine_ids"]) this.sql.exec(`DELETE FROM ${t}`);
   }
 }

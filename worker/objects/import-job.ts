@@ -1,6 +1,7 @@
 // One object per user: the user's import. It takes the file in chunks (kept in its SQLite), then
 // works through it in bounded steps on its alarm: read and stage the rows, group them into pulses,
-// write those to D1 in batches, and finally have the user's live object rebuilt. Writes are
+// write those to D1 in batches (a WakaTime dump: stage its heartbeats and write them through the
+// live heartbeat path), and finally have the user's live object rebuilt. Writes are
 // idempotent, so the import is resumable: a failed step is retried from where it stopped, and the
 // job only reports "done" after every pulse is written.
 import { DurableObject } from "cloudflare:workers";
@@ -8,7 +9,10 @@ import type { Env } from "../env";
 import { ensureImportMachines, ensureLanguages, insertImportedPulses, type ImportedPulse } from "../db/imports";
 import { detectFormat, formatById } from "../domain/import/formats";
 import { IMPORT_CHUNK_BYTES, importPercent, MAX_IMPORT_BYTES, type ImportPhase, type ImportStatus } from "../domain/import/progress";
-import { ImportFileError, type ImportParser, type ImportRow } from "../domain/import/rows";
+import { ImportFileError, type ImportHeartbeat, type ImportParser, type ImportRow } from "../domain/import/rows";
+import { validZone } from "../domain/zoned-time";
+import { findSettings } from "../db/heartbeats";
+import { importHeartbeats, type ImportedHeartbeat } from "../services/heartbeat-import";
 import { languageKey } from "../domain/language";
 import { publishAccountEvent } from "../services/account-events";
 import { ImportJobStore } from "./import-job-store";
@@ -19,6 +23,9 @@ const CHUNKS_PER_STEP = 4;
 const PULSES_PER_STEP = 1_000;
 const ROWS_PER_STEP = 20_000;
 const STAGE_BATCH_ROWS = 1_000;
+/** Heartbeats per step, and at most this many characters of them (each D1 statement carries them as one JSON value). */
+const HEARTBEATS_PER_STEP = 1_000;
+const HEARTBEAT_CHARS_PER_STEP = 400_000;
 /** An upload not started within this time is dropped (its parts are the user's data). */
 export const UPLOAD_EXPIRY_MS = 24 * 3_600_000;
 /** Retry delays for a failing step; the last repeats (the import waits for D1 to come back). */
@@ -84,7 +91,7 @@ export class ImportJob extends DurableObject<Env> {
     if (missing.length > 0) return { ok: false, status: 409, message: `Chunks still missing: ${missing.join(", ")}.` };
     const format = detectFormat(new Uint8Array(this.store.chunk(0)!));
     if (!format) {
-      this.fail("This is neither a Code::Stats pulses.csv nor a Pulse Edge JSON export.");
+      this.fail("This is neither a Code::Stats pulses.csv, a WakaTime heartbeats data dump nor a Pulse Edge JSON export.");
       return { ok: true, status: this.statusNow() };
     }
     this.store.set("format", format.id);
@@ -165,10 +172,19 @@ export class ImportJob extends DurableObject<Env> {
     const parser = this.reader.parser;
     const total = this.store.get("chunks_total")!;
     const pending: ImportRow[] = [];
+    const pendingHeartbeats: ImportHeartbeat[] = [];
+    const flush = () => {
+      this.store.stageRows(pending.splice(0));
+      this.store.stageHeartbeats(pendingHeartbeats.splice(0));
+    };
     const sink = {
       row: (r: ImportRow) => {
         pending.push(r);
         if (pending.length >= STAGE_BATCH_ROWS) this.store.stageRows(pending.splice(0));
+      },
+      heartbeat: (h: ImportHeartbeat) => {
+        pendingHeartbeats.push(h);
+        if (pendingHeartbeats.length >= STAGE_BATCH_ROWS) this.store.stageHeartbeats(pendingHeartbeats.splice(0));
       },
       problem: (p: Parameters<ImportJobStore["recordProblem"]>[0]) => this.store.recordProblem(p),
     };
@@ -176,23 +192,37 @@ export class ImportJob extends DurableObject<Env> {
       const n = this.store.get("stage_chunk")!;
       const data = this.store.chunk(n)!;
       parser.feed(new Uint8Array(data), sink);
-      this.store.stageRows(pending.splice(0));
+      flush();
       this.store.set("max_buffered", Math.max(this.store.get("max_buffered") ?? 0, data.byteLength + parser.buffered()));
       this.store.set("stage_chunk", n + 1);
       this.store.add("bytes_read", data.byteLength);
     }
     if (this.store.get("stage_chunk")! < total) return;
     parser.finish(sink);
-    this.store.stageRows(pending.splice(0));
+    flush();
     this.reader = null;
+    if (this.heartbeats() && this.store.get("rows_read") === 0 && (this.store.get("problem_count") ?? 0) === 0)
+      throw new ImportFileError(
+        "This WakaTime export holds no heartbeats. Export the type “Heartbeats” (a daily summaries export has none to import).",
+      );
     this.store.dropChunks();
-    this.store.groupPulses();
+    if (this.heartbeats()) this.store.countHeartbeats();
+    else this.store.groupPulses();
     this.store.set("phase", "preparing");
   }
 
   /** Creates the languages and machines the pulses need (idempotent), then writing can start. */
   private async prepareStep(): Promise<void> {
     const userId = this.store.get("user_id")!;
+    if (this.heartbeats()) {
+      // Local days in the user's zone (preferences), else UTC, fixed for the whole import.
+      this.store.set("zone", validZone((await findSettings(this.env.DB, userId))?.timeZone) ?? "UTC");
+      const { ids, created } = await ensureImportMachines(this.env.DB, userId, this.store.heartbeatMachines(), Date.now());
+      this.store.setMachineIds(ids);
+      this.store.set("machines_created", created);
+      this.store.set("phase", "writing");
+      return;
+    }
     const names = this.store.namesToWrite();
     await ensureLanguages(this.env.DB, names.languages);
     const { ids, created } = await ensureImportMachines(this.env.DB, userId, names.machines, Date.now());
@@ -202,6 +232,7 @@ export class ImportJob extends DurableObject<Env> {
   }
 
   private async writeStep(): Promise<void> {
+    if (this.heartbeats()) return this.writeHeartbeatsStep();
     const groups = this.store.nextGroups(PULSES_PER_STEP);
     // Bounded by rows too, so a file of huge pulses cannot make one step hold too much.
     let rows = 0;
@@ -240,6 +271,33 @@ export class ImportJob extends DurableObject<Env> {
     this.store.set("cursor_machine", last.machine);
   }
 
+  /** The next heartbeats, through the live heartbeat write (dedupe by hash, coding time, XP slots). */
+  private async writeHeartbeatsStep(): Promise<void> {
+    const batch = this.store.nextHeartbeats(HEARTBEATS_PER_STEP, HEARTBEAT_CHARS_PER_STEP);
+    if (batch.length === 0) {
+      this.store.set("phase", "finishing");
+      return;
+    }
+    const ids = new Map<string, number | null>();
+    const items: ImportedHeartbeat[] = [];
+    let vanished = 0;
+    for (const h of batch) {
+      if (!ids.has(h.machine)) ids.set(h.machine, this.store.machineId(h.machine));
+      const machineId = ids.get(h.machine)!;
+      if (machineId === null) vanished++;
+      else items.push({ at: h.n, machineId, heartbeat: h.heartbeat });
+    }
+    const out = await importHeartbeats(this.env.DB, this.store.get("user_id")!, this.store.get("zone") ?? "UTC", items, Date.now());
+    const names = new Map([...ids].map(([name, id]) => [id, name]));
+    for (const r of out.refused)
+      this.store.recordProblem({ at: r.at, message: `machine ${JSON.stringify(names.get(r.machineId))} is being deleted: not imported` });
+    this.store.add("heartbeats_added", out.added);
+    this.store.add("heartbeats_present", out.present + vanished);
+    this.store.add("pulses_added", out.slotsAdded);
+    this.store.add("rows_done", batch.length);
+    this.store.set("cursor_n", batch.at(-1)!.n);
+  }
+
   private async finishStep(): Promise<void> {
     // The history changed under the live object: it is rebuilt from D1's rollups (no per-pulse replay,
     // so the front page gets no historical dots), and the front page's totals are reconciled.
@@ -255,6 +313,10 @@ export class ImportJob extends DurableObject<Env> {
     this.store.set("error", message);
     this.store.set("finished_at", Date.now());
     this.store.set("phase", "failed");
+  }
+
+  private heartbeats(): boolean {
+    return formatById(this.store.get("format") ?? "")?.kind === "heartbeats";
   }
 
   private busy(): boolean {
@@ -284,6 +346,10 @@ export class ImportJob extends DurableObject<Env> {
       missingChunks: phase === "uploading" ? this.store.missingChunks(total, 100) : [],
       format: format?.id ?? null,
       unit: format?.unit ?? "line",
+      kind: format?.kind ?? "pulses",
+      heartbeatsTotal: s.get("heartbeats_total") ?? 0,
+      heartbeatsAdded: s.get("heartbeats_added") ?? 0,
+      heartbeatsPresent: s.get("heartbeats_present") ?? 0,
       rowsRead: s.get("rows_read") ?? 0,
       percent: importPercent(counters),
       pulsesTotal: s.get("pulses_total") ?? 0,

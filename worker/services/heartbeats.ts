@@ -78,11 +78,7 @@ export async function ingestHeartbeats(db: D1Database, r: HeartbeatRequest): Pro
   if (valid.some((v) => hasPlaceholders(v.heartbeat))) valid = await withPlaceholdersResolved(db, r.tokenHash, valid);
 
   const toStore: (HeartbeatToStore & { index: number })[] = [];
-  for (const { index, heartbeat } of valid) {
-    const utcOffset = offsetMinutes(zone, heartbeat.timeMs);
-    const hash = (await sha256Hex(heartbeatIdentity(heartbeat))).slice(0, 32);
-    toStore.push({ ...heartbeat, index, utcOffset, localDate: dateAtOffset(heartbeat.timeMs, utcOffset), hash });
-  }
+  for (const { index, heartbeat } of valid) toStore.push({ ...(await storableHeartbeat(heartbeat, zone)), index });
   const slots = xpSlots(toStore);
   const keys = slots.map((s) => s.key);
   const outcome = await withKnownLanguages(keys, (languagesKnown) =>
@@ -95,6 +91,13 @@ export async function ingestHeartbeats(db: D1Database, r: HeartbeatRequest): Pro
   // A stored or already-known heartbeat is a success: the CLI then drops it from its queue.
   for (const h of toStore) results[h.index] = [{ data: heartbeatEcho(h, h.hash) }, 201];
   return { kind: "done", single, items: results, pulses: outcome.pulses };
+}
+
+/** A heartbeat with its local day in `zone` and its identity hash (the dedupe key, unique per user). */
+export async function storableHeartbeat(heartbeat: Heartbeat, zone: string): Promise<HeartbeatToStore> {
+  const utcOffset = offsetMinutes(zone, heartbeat.timeMs);
+  const hash = (await sha256Hex(heartbeatIdentity(heartbeat))).slice(0, 32);
+  return { ...heartbeat, utcOffset, localDate: dateAtOffset(heartbeat.timeMs, utcOffset), hash };
 }
 
 /** Resolves `<<LAST_*>>` in time order, from D1 and from the request's own earlier heartbeats. */

@@ -2,17 +2,7 @@
 // tolerated), header `sent_at;sent_at_local;tz_offset;language;machine;amount`, one row per XP row,
 // rows in any order, fields quoted when they contain `;`, `"` or a line break. Read incrementally:
 // between chunks only the unfinished record is kept.
-import {
-  checkAmount,
-  checkLanguage,
-  checkMachine,
-  checkOffset,
-  checkUtcInstant,
-  ImportFileError,
-  parseWallTime,
-  type ImportParser,
-  type ImportSink,
-} from "./rows";
+import { checkEntry, checkOffset, checkPulseKey, ImportFileError, parseWallTime, type ImportParser, type ImportSink } from "./rows";
 
 const COLUMNS = ["sent_at", "sent_at_local", "tz_offset", "language", "machine", "amount"] as const;
 type Column = (typeof COLUMNS)[number];
@@ -136,25 +126,17 @@ export class CodestatsCsvParser implements ImportParser {
       const i = this.columns!.get(c);
       return i === undefined ? undefined : fields[i];
     };
-    const machine = checkMachine(get("machine"));
-    const sentAt = checkUtcInstant(get("sent_at"), this.nowMs);
-    const pulse = machine.ok && sentAt.ok ? { machine: machine.value, sentAtMs: sentAt.value } : undefined;
-    const offset = this.offset(get("tz_offset"), get("sent_at_local"), sentAt.ok ? sentAt.value : null);
-    const language = checkLanguage(get("language"));
-    const amount = checkAmount(get("amount"));
-    const failed = [machine, sentAt, offset, language, amount].find((c) => !c.ok);
+    const key = checkPulseKey(get("machine"), get("sent_at"), this.nowMs);
+    const pulse = key.ok ? key.value : undefined;
+    const offset = this.offset(get("tz_offset"), get("sent_at_local"), pulse?.sentAtMs ?? null);
+    const entry = checkEntry(get("language"), get("amount"));
+    const failed = [key, offset, entry].find((c) => !c.ok);
     if (failed && !failed.ok) {
       sink.problem({ at: line, message: failed.message, ...(pulse ? { pulse } : {}) });
       return;
     }
-    sink.row({
-      at: line,
-      machine: pulse!.machine,
-      sentAtMs: pulse!.sentAtMs,
-      utcOffset: offset.ok ? offset.value : 0,
-      language: language.ok ? language.value : "",
-      amount: amount.ok ? amount.value : 0,
-    });
+    if (!pulse || !offset.ok || !entry.ok) return; // unreachable: every check passed
+    sink.row({ at: line, ...pulse, utcOffset: offset.value, ...entry.value });
   }
 
   /** `tz_offset` when given; for old rows without it, the difference of local and UTC time; else UTC. */

@@ -19,18 +19,25 @@ export interface ImportStatus {
   missingChunks: number[];
   bytesReceived: number;
   format: string | null;
-  /** What `problems[].at` counts: lines of a CSV, pulses of a JSON export. */
-  unit: "line" | "pulse";
+  /** What `problems[].at` counts: lines of a CSV, pulses of a JSON export, heartbeats of a WakaTime dump. */
+  unit: "line" | "pulse" | "heartbeat";
+  /** What the file holds: XP rows grouped into pulses, or heartbeats (a WakaTime dump). */
+  kind: "pulses" | "heartbeats";
   bytesRead: number;
   rowsRead: number;
   rowsToWrite: number;
   rowsDone: number;
   percent: number;
   pulsesTotal: number;
+  /** Pulses written; for a WakaTime dump, the 2-minute XP slots its new heartbeats claimed (60 XP each). */
   pulsesAdded: number;
   /** Pulses skipped because the account already has them (the same file imported before, or its live original). */
   pulsesPresent: number;
   machinesCreated: number;
+  /** Heartbeats (a WakaTime dump): read and valid, stored now, skipped because the account has them (imported or live). */
+  heartbeatsTotal: number;
+  heartbeatsAdded: number;
+  heartbeatsPresent: number;
   /** Rows that could not be read, with their place in the file (the first 200). */
   problems: { at: number; message: string }[];
   problemCount: number;

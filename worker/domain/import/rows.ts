@@ -1,7 +1,8 @@
 // What every import format turns a file into: XP rows (machine, instant, offset, language, amount),
-// problems with their place in the file, and the checks all formats share. A new format (e.g. a
-// WakaTime heartbeats dump) is one more `ImportFormat` in formats.ts producing the same rows.
+// problems with their place in the file, and the checks all formats share. A heartbeats format (the
+// WakaTime dump) produces heartbeats instead, which are stored as live ones are.
 import { machineNameProblem, normalizeMachineName } from "../account-fields";
+import type { Heartbeat } from "../heartbeat";
 import { MAX_OFFSET_MINUTES } from "../coded-at";
 import { normalizeLanguageName } from "../language";
 import { MAX_LANGUAGE_LENGTH, MAX_XP } from "../pulse";
@@ -27,8 +28,16 @@ export interface ImportProblem {
   pulse?: { machine: string; sentAtMs: number };
 }
 
+/** One heartbeat of a WakaTime dump, with the machine it is booked on and its number in the file. */
+export interface ImportHeartbeat {
+  at: number;
+  machine: string;
+  heartbeat: Heartbeat;
+}
+
 export interface ImportSink {
   row(row: ImportRow): void;
+  heartbeat(heartbeat: ImportHeartbeat): void;
   problem(problem: ImportProblem): void;
 }
 
@@ -91,6 +100,24 @@ export function parseWallTime(text: string): number | null {
   const back = new Date(ms);
   if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
   return ms;
+}
+
+/** The pulse an XP row belongs to (its machine and second), or the first reason it has none. */
+export function checkPulseKey(machineRaw: unknown, sentAtRaw: unknown, nowMs: number): Checked<{ machine: string; sentAtMs: number }> {
+  const machine = checkMachine(machineRaw);
+  if (!machine.ok) return machine;
+  const sentAt = checkUtcInstant(sentAtRaw, nowMs);
+  if (!sentAt.ok) return sentAt;
+  return { ok: true, value: { machine: machine.value, sentAtMs: sentAt.value } };
+}
+
+/** One XP entry: the language as sent and its whole, bounded amount. */
+export function checkEntry(languageRaw: unknown, amountRaw: unknown): Checked<{ language: string; amount: number }> {
+  const language = checkLanguage(languageRaw);
+  if (!language.ok) return language;
+  const amount = checkAmount(amountRaw);
+  if (!amount.ok) return amount;
+  return { ok: true, value: { language: language.value, amount: amount.value } };
 }
 
 /** The instant of a UTC timestamp as the original exports it (`2017-11-27 23:00:00Z`; the `Z` may be missing). */
