@@ -61,7 +61,8 @@ describe("statusbar/today", () => {
     expect(today.data.editors).toEqual([expect.objectContaining({ name: "vim", total_seconds: 9 * MIN })]);
     expect(today.data.machines).toEqual([expect.objectContaining({ name: "Laptop", total_seconds: 9 * MIN })]);
     expect(today.data.dependencies).toEqual([]);
-    expect(today.data.range.timezone).toBe(zone);
+    // The answer names the zone canonically (at 00:00-01:00 UTC the zone is Etc/GMT, which is UTC).
+    expect(today.data.range.timezone).toBe(new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone);
     expect(await cells(here.userId)).toContainEqual({
       local_date: new Date((M - MIN) * 1000 + offsetHours * 3_600_000).toISOString().slice(0, 10),
       dim: "total",
