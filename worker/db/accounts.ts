@@ -1,33 +1,31 @@
 // Accounts: creation, credentials, preferences and deletion of a user with everything they own.
+import { and, eq, inArray, isNotNull, ne, sql, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import { usernameKey } from "../domain/username";
 import { isConstraintError } from "./sql";
 import { deleteHeartbeatsInChunks } from "./heartbeats";
+import { machines, outbox, pulses, rateLimits, sessions, users } from "./schema";
 
-export interface Credentials {
-  id: number;
-  username: string;
-  passwordHash: string;
-}
+type User = typeof users.$inferSelect;
 
-export interface AccountRow {
-  id: number;
-  username: string;
-  email: string | null;
-  private: boolean;
-  createdAt: number;
-}
+export type Credentials = Pick<User, "id" | "username" | "passwordHash">;
+
+export type AccountRow = Pick<User, "id" | "username" | "email" | "private" | "createdAt">;
+
+const CREDENTIALS = { id: users.id, username: users.username, passwordHash: users.passwordHash };
 
 /** Creates a user without machines; `taken` when the name is in use in any letter case. */
 export async function insertUser(
   db: D1Database,
-  user: { username: string; email: string | null; passwordHash: string; createdAt: number },
+  user: Pick<User, "username" | "email" | "passwordHash" | "createdAt">,
 ): Promise<{ ok: true; userId: number } | { ok: false; reason: "taken" }> {
   try {
-    const id = await db
-      .prepare("INSERT INTO users (username, username_key, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id")
-      .bind(user.username, usernameKey(user.username), user.email, user.passwordHash, user.createdAt)
-      .first<number>("id");
-    return { ok: true, userId: id! };
+    const row = await drizzle(db)
+      .insert(users)
+      .values({ ...user, usernameKey: usernameKey(user.username) })
+      .returning({ id: users.id })
+      .get();
+    return { ok: true, userId: row!.id };
   } catch (error) {
     if (isConstraintError(error, "UNIQUE constraint failed: users.username_key")) return { ok: false, reason: "taken" };
     throw error;
@@ -35,63 +33,69 @@ export async function insertUser(
 }
 
 export async function findCredentialsByName(db: D1Database, name: string): Promise<Credentials | null> {
-  return db
-    .prepare("SELECT id, username, password_hash AS passwordHash FROM users WHERE username_key = ?")
-    .bind(usernameKey(name))
-    .first<Credentials>();
+  return (
+    (await drizzle(db)
+      .select(CREDENTIALS)
+      .from(users)
+      .where(eq(users.usernameKey, usernameKey(name)))
+      .get()) ?? null
+  );
 }
 
 export async function findCredentialsById(db: D1Database, userId: number): Promise<Credentials | null> {
-  return db.prepare("SELECT id, username, password_hash AS passwordHash FROM users WHERE id = ?").bind(userId).first<Credentials>();
+  return (await drizzle(db).select(CREDENTIALS).from(users).where(eq(users.id, userId)).get()) ?? null;
 }
 
 export async function findAccount(db: D1Database, userId: number): Promise<AccountRow | null> {
-  const row = await db
-    .prepare("SELECT id, username, email, private, created_at AS createdAt FROM users WHERE id = ?")
-    .bind(userId)
-    .first<Omit<AccountRow, "private"> & { private: number }>();
-  return row ? { ...row, private: row.private === 1 } : null;
+  const row = await drizzle(db)
+    .select({ id: users.id, username: users.username, email: users.email, private: users.private, createdAt: users.createdAt })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get();
+  return row ?? null;
 }
+
+/** The address in any letter case; SQLite's lower() (not in drizzle) matches the `users_email_lower` index. */
+const sameAddress = (column: typeof users.email | typeof outbox.toAddress, address: string): SQL =>
+  sql`lower(${column}) = lower(${address})`;
 
 /** Accounts with an e-mail address that a reset request names: by username (any case) or by address. */
 export async function findResetTargets(
   db: D1Database,
   login: string,
   limit: number,
-): Promise<{ id: number; username: string; email: string }[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT id, username, email FROM users WHERE username_key = ? AND email IS NOT NULL
-       UNION
-       SELECT id, username, email FROM users WHERE lower(email) = lower(?)
-       LIMIT ?`,
-    )
-    .bind(usernameKey(login), login, limit)
-    .all<{ id: number; username: string; email: string }>();
-  return results;
+): Promise<(Pick<User, "id" | "username"> & { email: NonNullable<User["email"]> })[]> {
+  const d = drizzle(db);
+  const target = { id: users.id, username: users.username, email: users.email };
+  const rows = await d
+    .select(target)
+    .from(users)
+    .where(and(eq(users.usernameKey, usernameKey(login)), isNotNull(users.email)))
+    .union(d.select(target).from(users).where(sameAddress(users.email, login)))
+    .limit(limit);
+  // Both halves only match rows with an address (lower(NULL) equals nothing).
+  return rows.map((r) => ({ ...r, email: r.email! }));
 }
 
 export async function updatePasswordHash(db: D1Database, userId: number, passwordHash: string): Promise<void> {
-  await db.prepare("UPDATE users SET password_hash = ? WHERE id = ?").bind(passwordHash, userId).run();
+  await drizzle(db).update(users).set({ passwordHash }).where(eq(users.id, userId));
 }
 
 /** Sets a new password hash and ends every session of the user except `keepSessionId`, in one transaction. */
 export async function replacePassword(db: D1Database, userId: number, passwordHash: string, keepSessionId: number | null): Promise<void> {
-  await db.batch([
-    db.prepare("UPDATE users SET password_hash = ? WHERE id = ?").bind(passwordHash, userId),
-    db.prepare("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?").bind(userId, keepSessionId),
+  const d = drizzle(db);
+  await d.batch([
+    d.update(users).set({ passwordHash }).where(eq(users.id, userId)),
+    d.delete(sessions).where(and(eq(sessions.userId, userId), keepSessionId === null ? undefined : ne(sessions.id, keepSessionId))),
   ]);
 }
 
 export async function updateEmail(db: D1Database, userId: number, email: string | null): Promise<void> {
-  await db.prepare("UPDATE users SET email = ? WHERE id = ?").bind(email, userId).run();
+  await drizzle(db).update(users).set({ email }).where(eq(users.id, userId));
 }
 
 export async function updatePrivacy(db: D1Database, userId: number, isPrivate: boolean): Promise<void> {
-  await db
-    .prepare("UPDATE users SET private = ? WHERE id = ?")
-    .bind(isPrivate ? 1 : 0, userId)
-    .run();
+  await drizzle(db).update(users).set({ private: isPrivate }).where(eq(users.id, userId));
 }
 
 /** Pulses deleted per statement when removing a machine or an account (each cascades to its XP rows). */
@@ -99,11 +103,13 @@ export const DELETE_CHUNK = 5_000;
 
 /** Deletes pulses matching `column = id` a chunk at a time, so no single statement runs into D1's time limit. */
 export async function deletePulsesInChunks(db: D1Database, column: "user_id" | "machine_id", id: number): Promise<void> {
+  const d = drizzle(db);
+  const owner = column === "user_id" ? pulses.userId : pulses.machineId;
+  const chunk = d
+    .delete(pulses)
+    .where(inArray(pulses.id, d.select({ id: pulses.id }).from(pulses).where(eq(owner, id)).limit(DELETE_CHUNK)));
   for (;;) {
-    const { meta } = await db
-      .prepare(`DELETE FROM pulses WHERE id IN (SELECT id FROM pulses WHERE ${column} = ? LIMIT ?)`)
-      .bind(id, DELETE_CHUNK)
-      .run();
+    const { meta } = await chunk.run();
     if (meta.changes < DELETE_CHUNK) return;
   }
 }
@@ -115,18 +121,19 @@ export async function deletePulsesInChunks(db: D1Database, column: "user_id" | "
  * and their per-account rate-limit counters.
  */
 export async function deleteAccount(db: D1Database, userId: number, rateLimitKeys: string[]): Promise<boolean> {
-  const [hidden] = await db.batch([
-    db.prepare("UPDATE users SET private = 1 WHERE id = ? RETURNING email").bind(userId),
-    db.prepare("UPDATE machines SET active = 0 WHERE user_id = ?").bind(userId),
+  const d = drizzle(db);
+  const [hidden] = await d.batch([
+    d.update(users).set({ private: true }).where(eq(users.id, userId)).returning({ email: users.email }),
+    d.update(machines).set({ active: false }).where(eq(machines.userId, userId)),
   ]);
-  const row = hidden!.results[0] as { email: string | null } | undefined;
+  const row = hidden[0];
   if (!row) return false;
   await deletePulsesInChunks(db, "user_id", userId);
   await deleteHeartbeatsInChunks(db, "user_id", userId);
-  await db.batch([
-    db.prepare("DELETE FROM outbox WHERE lower(to_address) = lower(?)").bind(row.email ?? ""),
-    ...rateLimitKeys.map((key) => db.prepare("DELETE FROM rate_limits WHERE key = ?").bind(key)),
-    db.prepare("DELETE FROM users WHERE id = ?").bind(userId),
+  await d.batch([
+    d.delete(outbox).where(sameAddress(outbox.toAddress, row.email ?? "")),
+    d.delete(rateLimits).where(inArray(rateLimits.key, rateLimitKeys)),
+    d.delete(users).where(eq(users.id, userId)),
   ]);
   return true;
 }

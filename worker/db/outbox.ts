@@ -1,22 +1,19 @@
 // The local mail outbox (used when no mailer binding is configured).
+import { desc } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import type { Mail } from "../domain/mail";
+import { outbox } from "./schema";
 
-export interface OutboxRow extends Mail {
-  id: number;
-  createdAt: number;
-}
+export type OutboxRow = Mail & Pick<typeof outbox.$inferSelect, "id" | "createdAt">;
 
 export async function insertOutbox(db: D1Database, mail: Mail, now: number): Promise<void> {
-  await db
-    .prepare("INSERT INTO outbox (created_at, to_address, subject, text) VALUES (?, ?, ?, ?)")
-    .bind(now, mail.to, mail.subject, mail.text)
-    .run();
+  await drizzle(db).insert(outbox).values({ createdAt: now, toAddress: mail.to, subject: mail.subject, text: mail.text });
 }
 
 export async function listOutbox(db: D1Database, limit: number): Promise<OutboxRow[]> {
-  const { results } = await db
-    .prepare('SELECT id, created_at AS createdAt, to_address AS "to", subject, text FROM outbox ORDER BY id DESC LIMIT ?')
-    .bind(limit)
-    .all<OutboxRow>();
-  return results;
+  return drizzle(db)
+    .select({ id: outbox.id, createdAt: outbox.createdAt, to: outbox.toAddress, subject: outbox.subject, text: outbox.text })
+    .from(outbox)
+    .orderBy(desc(outbox.id))
+    .limit(limit);
 }

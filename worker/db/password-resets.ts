@@ -1,27 +1,32 @@
 // Password-reset links: stored as SHA-256 hashes, valid while `created_at` is within the validity window.
+import { and, eq, gt, inArray, lte } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { passwordResets, sessions, users } from "./schema";
+
+/** A valid link's user. */
+export type ResetOwner = Pick<typeof passwordResets.$inferSelect, "userId"> & Pick<typeof users.$inferSelect, "username">;
 
 export async function insertReset(db: D1Database, userId: number, tokenHash: string, now: number, validityMs: number): Promise<void> {
-  await db.batch([
-    db
-      .prepare("DELETE FROM password_resets WHERE id IN (SELECT id FROM password_resets WHERE created_at <= ? LIMIT 100)")
-      .bind(now - validityMs),
-    db.prepare("INSERT INTO password_resets (user_id, token_hash, created_at) VALUES (?, ?, ?)").bind(userId, tokenHash, now),
+  const d = drizzle(db);
+  const expired = d
+    .select({ id: passwordResets.id })
+    .from(passwordResets)
+    .where(lte(passwordResets.createdAt, now - validityMs))
+    .limit(100);
+  await d.batch([
+    d.delete(passwordResets).where(inArray(passwordResets.id, expired)),
+    d.insert(passwordResets).values({ userId, tokenHash, createdAt: now }),
   ]);
 }
 
-export async function findValidReset(
-  db: D1Database,
-  tokenHash: string,
-  now: number,
-  validityMs: number,
-): Promise<{ userId: number; username: string } | null> {
-  return db
-    .prepare(
-      `SELECT r.user_id AS userId, u.username AS username FROM password_resets r JOIN users u ON u.id = r.user_id
-       WHERE r.token_hash = ? AND r.created_at > ?`,
-    )
-    .bind(tokenHash, now - validityMs)
-    .first();
+export async function findValidReset(db: D1Database, tokenHash: string, now: number, validityMs: number): Promise<ResetOwner | null> {
+  const row = await drizzle(db)
+    .select({ userId: passwordResets.userId, username: users.username })
+    .from(passwordResets)
+    .innerJoin(users, eq(users.id, passwordResets.userId))
+    .where(and(eq(passwordResets.tokenHash, tokenHash), gt(passwordResets.createdAt, now - validityMs)))
+    .get();
+  return row ?? null;
 }
 
 /**
@@ -36,12 +41,20 @@ export async function consumeReset(
   validityMs: number,
   passwordHash: string,
 ): Promise<number | null> {
-  const valid = "SELECT user_id FROM password_resets WHERE token_hash = ? AND created_at > ?";
-  const [updated] = await db.batch([
-    db.prepare(`UPDATE users SET password_hash = ? WHERE id = (${valid}) RETURNING id`).bind(passwordHash, tokenHash, now - validityMs),
-    db.prepare(`DELETE FROM sessions WHERE user_id = (${valid})`).bind(tokenHash, now - validityMs),
-    db.prepare("DELETE FROM password_resets WHERE user_id = (SELECT user_id FROM password_resets WHERE token_hash = ?)").bind(tokenHash),
+  const d = drizzle(db);
+  const owner = (validOnly: boolean) =>
+    d
+      .select({ userId: passwordResets.userId })
+      .from(passwordResets)
+      .where(and(eq(passwordResets.tokenHash, tokenHash), validOnly ? gt(passwordResets.createdAt, now - validityMs) : undefined));
+  const [updated] = await d.batch([
+    d
+      .update(users)
+      .set({ passwordHash })
+      .where(eq(users.id, owner(true)))
+      .returning({ id: users.id }),
+    d.delete(sessions).where(eq(sessions.userId, owner(true))),
+    d.delete(passwordResets).where(eq(passwordResets.userId, owner(false))),
   ]);
-  const row = updated!.results[0] as { id: number } | undefined;
-  return row?.id ?? null;
+  return updated[0]?.id ?? null;
 }

@@ -1,64 +1,79 @@
 // Browser sessions and their one-time reveals. Only hashes of session ids are stored.
+import { and, eq, gt, inArray, lte } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { sessionReveals, sessions, users } from "./schema";
 
-export interface SessionRow {
-  sessionId: number;
-  userId: number;
-  username: string;
-  persistent: boolean;
-  expiresAt: number;
-}
+type Session = typeof sessions.$inferSelect;
+
+/** A live session with its user's name; `sessionId` is `sessions.id`. */
+export type SessionRow = Pick<Session, "userId" | "persistent" | "expiresAt"> & { sessionId: Session["id"] } & Pick<
+    typeof users.$inferSelect,
+    "username"
+  >;
+
+export type Reveal = Pick<typeof sessionReveals.$inferSelect, "iv" | "ciphertext" | "createdAt">;
 
 export async function insertSession(
   db: D1Database,
   s: { userId: number; tokenHash: string; persistent: boolean; createdAt: number; expiresAt: number },
   replaceTokenHash: string | null,
 ): Promise<void> {
-  await db.batch([
+  const d = drizzle(db);
+  await d.batch([
     // Rotation: the session this browser had before (if any) ends with the new one's creation.
-    db.prepare("DELETE FROM sessions WHERE token_hash = ?").bind(replaceTokenHash ?? ""),
+    d.delete(sessions).where(eq(sessions.tokenHash, replaceTokenHash ?? "")),
     // Expired sessions of this user go at the same time.
-    db.prepare("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?").bind(s.userId, s.createdAt),
-    db
-      .prepare("INSERT INTO sessions (user_id, token_hash, persistent, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-      .bind(s.userId, s.tokenHash, s.persistent ? 1 : 0, s.createdAt, s.expiresAt),
+    d.delete(sessions).where(and(eq(sessions.userId, s.userId), lte(sessions.expiresAt, s.createdAt))),
+    d.insert(sessions).values(s),
   ]);
 }
 
 export async function findSession(db: D1Database, tokenHash: string, now: number): Promise<SessionRow | null> {
-  const row = await db
-    .prepare(
-      `SELECT s.id AS sessionId, s.user_id AS userId, u.username AS username, s.persistent AS persistent, s.expires_at AS expiresAt
-       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`,
-    )
-    .bind(tokenHash, now)
-    .first<Omit<SessionRow, "persistent"> & { persistent: number }>();
-  return row ? { ...row, persistent: row.persistent === 1 } : null;
+  const row = await drizzle(db)
+    .select({
+      sessionId: sessions.id,
+      userId: sessions.userId,
+      username: users.username,
+      persistent: sessions.persistent,
+      expiresAt: sessions.expiresAt,
+    })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now)))
+    .get();
+  return row ?? null;
 }
 
 export async function deleteSession(db: D1Database, sessionId: number): Promise<void> {
-  await db.prepare("DELETE FROM sessions WHERE id = ?").bind(sessionId).run();
+  await drizzle(db).delete(sessions).where(eq(sessions.id, sessionId));
 }
 
 export async function deleteSessionsOfUser(db: D1Database, userId: number): Promise<void> {
-  await db.prepare("DELETE FROM sessions WHERE user_id = ?").bind(userId).run();
+  await drizzle(db).delete(sessions).where(eq(sessions.userId, userId));
 }
 
 /** Bounded clean-up of expired sessions of all users (called now and then, on log-in). */
 export async function purgeExpiredSessions(db: D1Database, now: number, limit = 100): Promise<void> {
-  await db.prepare("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? LIMIT ?)").bind(now, limit).run();
+  const d = drizzle(db);
+  await d
+    .delete(sessions)
+    .where(inArray(sessions.id, d.select({ id: sessions.id }).from(sessions).where(lte(sessions.expiresAt, now)).limit(limit)));
 }
 
 export async function putReveal(db: D1Database, sessionId: number, iv: string, ciphertext: string, now: number): Promise<void> {
-  await db
-    .prepare("INSERT OR REPLACE INTO session_reveals (session_id, iv, ciphertext, created_at) VALUES (?, ?, ?, ?)")
-    .bind(sessionId, iv, ciphertext, now)
-    .run();
+  const reveal = { iv, ciphertext, createdAt: now };
+  await drizzle(db)
+    .insert(sessionReveals)
+    .values({ sessionId, ...reveal })
+    .onConflictDoUpdate({ target: sessionReveals.sessionId, set: reveal });
 }
 
 /** Reads and deletes the session's reveal in one statement: it can be shown only once. */
-export async function takeReveal(db: D1Database, sessionId: number): Promise<{ iv: string; ciphertext: string; createdAt: number } | null> {
-  return db
-    .prepare("DELETE FROM session_reveals WHERE session_id = ? RETURNING iv, ciphertext, created_at AS createdAt")
-    .bind(sessionId)
-    .first();
+export async function takeReveal(db: D1Database, sessionId: number): Promise<Reveal | null> {
+  const row = await drizzle(db)
+    .delete(sessionReveals)
+    .where(eq(sessionReveals.sessionId, sessionId))
+    .returning({ iv: sessionReveals.iv, ciphertext: sessionReveals.ciphertext, createdAt: sessionReveals.createdAt })
+    .get();
+  return row ?? null;
 }

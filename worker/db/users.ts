@@ -1,32 +1,34 @@
 // Users and machines: lookups by name and by token, and account creation.
+import { and, eq, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import { usernameKey } from "../domain/username";
+import { machines, users } from "./schema";
 
-export interface UserRow {
-  id: number;
-  username: string;
-  private: boolean;
-  pulseSeq: number;
-  createdAt: number;
-  /** Streak threshold: XP a local day needs to count. */
-  streakMinXp: number;
-  /** Changes with every pulse and when a machine's XP is deleted (streaks are cached by it). */
-  totalXp: number;
-}
+/** What the API and pages read of a user; `totalXp` changes with every pulse and machine deletion (streaks are cached by it). */
+export type UserRow = Pick<typeof users.$inferSelect, "id" | "username" | "private" | "pulseSeq" | "createdAt" | "streakMinXp" | "totalXp">;
 
-const USER_COLUMNS =
-  "id, username, private, pulse_seq AS pulseSeq, created_at AS createdAt, streak_min_xp AS streakMinXp, total_xp AS totalXp";
-
-type RawUser = Omit<UserRow, "private"> & { private: number };
-const toUser = (r: RawUser): UserRow => ({ ...r, private: r.private === 1 });
+const USER_COLUMNS = {
+  id: users.id,
+  username: users.username,
+  private: users.private,
+  pulseSeq: users.pulseSeq,
+  createdAt: users.createdAt,
+  streakMinXp: users.streakMinXp,
+  totalXp: users.totalXp,
+};
 
 export async function findUserById(db: D1Database, id: number): Promise<UserRow | null> {
-  const row = await db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).bind(id).first<RawUser>();
-  return row ? toUser(row) : null;
+  return (await drizzle(db).select(USER_COLUMNS).from(users).where(eq(users.id, id)).get()) ?? null;
 }
 
 export async function findUserByName(db: D1Database, name: string): Promise<UserRow | null> {
-  const row = await db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE username_key = ?`).bind(usernameKey(name)).first<RawUser>();
-  return row ? toUser(row) : null;
+  return (
+    (await drizzle(db)
+      .select(USER_COLUMNS)
+      .from(users)
+      .where(eq(users.usernameKey, usernameKey(name)))
+      .get()) ?? null
+  );
 }
 
 export interface MachineAuth {
@@ -36,16 +38,13 @@ export interface MachineAuth {
 
 /** The active machine (and its user) that a token hash belongs to. */
 export async function findActiveMachineByTokenHash(db: D1Database, tokenHash: string): Promise<MachineAuth | null> {
-  const row = await db
-    .prepare(
-      `SELECT m.id AS machineId, u.id, u.username, u.private, u.pulse_seq AS pulseSeq, u.created_at AS createdAt, u.streak_min_xp AS streakMinXp, u.total_xp AS totalXp
-       FROM machines m JOIN users u ON u.id = m.user_id WHERE m.token_hash = ? AND m.active = 1`,
-    )
-    .bind(tokenHash)
-    .first<RawUser & { machineId: number }>();
-  if (!row) return null;
-  const { machineId, ...user } = row;
-  return { machineId, user: toUser(user) };
+  const row = await drizzle(db)
+    .select({ machineId: machines.id, user: USER_COLUMNS })
+    .from(machines)
+    .innerJoin(users, eq(users.id, machines.userId))
+    .where(and(eq(machines.tokenHash, tokenHash), eq(machines.active, true)))
+    .get();
+  return row ?? null;
 }
 
 /** Creates a user with one machine in one transaction; returns their ids. */
@@ -54,16 +53,27 @@ export async function createUserWithMachine(
   user: { username: string; email?: string | null; passwordHash?: string; private?: boolean; createdAt: number },
   machine: { name: string; tokenHash: string },
 ): Promise<{ userId: number; machineId: number }> {
-  const [, , ids] = await db.batch([
-    db
-      .prepare("INSERT INTO users (username, username_key, email, password_hash, private, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-      .bind(user.username, usernameKey(user.username), user.email ?? null, user.passwordHash ?? "", user.private ? 1 : 0, user.createdAt),
-    db
-      .prepare(
-        "INSERT INTO machines (user_id, name, token_hash, created_at) VALUES ((SELECT id FROM users WHERE username_key = ?), ?, ?, ?)",
-      )
-      .bind(usernameKey(user.username), machine.name, machine.tokenHash, user.createdAt),
-    db.prepare("SELECT user_id AS userId, id AS machineId FROM machines WHERE token_hash = ?").bind(machine.tokenHash),
+  const d = drizzle(db);
+  const key = usernameKey(user.username);
+  const [, ids] = await d.batch([
+    d.insert(users).values({
+      username: user.username,
+      usernameKey: key,
+      email: user.email ?? null,
+      passwordHash: user.passwordHash ?? "",
+      private: user.private ?? false,
+      createdAt: user.createdAt,
+    }),
+    d
+      .insert(machines)
+      .values({
+        // The new user's id within the same batch; sql wraps the subquery because values take SQL, not a query builder.
+        userId: sql`${d.select({ id: users.id }).from(users).where(eq(users.usernameKey, key))}`,
+        name: machine.name,
+        tokenHash: machine.tokenHash,
+        createdAt: user.createdAt,
+      })
+      .returning({ userId: machines.userId, machineId: machines.id }),
   ]);
-  return ids!.results[0] as { userId: number; machineId: number };
+  return ids[0]!;
 }
