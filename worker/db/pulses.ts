@@ -12,9 +12,10 @@
 // - RETURNING also reports the user's watch lease and privacy (scalar subqueries on the user's row),
 //   so the Worker knows whom to tell about the pulse without another query.
 //
-// The statements are raw SQL through drizzle's `sql`: drizzle's builder cannot say an INSERT ... SELECT
-// with ON CONFLICT and a RETURNING of subqueries, nor the transient `xps_intake` column the trigger
-// consumes. The fixed ones are rendered once, at load; a pulse only fills in its parameters.
+// The statements are raw SQL through drizzle's `sql` over the schema's tables: drizzle's INSERT ... SELECT
+// builder fills every column of the table (the id too) and its statements cannot join group commit's
+// shared batch (see group-commit.ts). The fixed ones are rendered once, at load; a pulse only fills in
+// its parameters.
 import { and, eq, exists, fillPlaceholders, sql, type Placeholder } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { alias, QueryBuilder } from "drizzle-orm/sqlite-core";
