@@ -44,6 +44,7 @@ export async function findUserAliasesOf(db: D1Database, userId: number): Promise
  * The first local date whose raw pulses are still kept (retention, worker/db/retention.ts). Rollups of
  * earlier days are all that is left of them: they are summed by booked language only, so they cannot be
  * split by the name the XP was sent as, and keep the booking they had when their pulses were deleted.
+ * '' (before every date) when none is set: a coalesce(), which drizzle has no function for.
  */
 const KEPT_FROM = sql<string>`coalesce(${new QueryBuilder().select({ date: retention.rawKeptFrom }).from(retention)}, '')`;
 

@@ -129,6 +129,7 @@ export async function loadBookedNames(d1: D1Database, userId: number, keys: read
   const names = new Map<string, string>();
   for (const part of chunk(keys, 90)) {
     const rows = await db
+      // The first name that is set; drizzle has no coalesce().
       .select({ key: languages.nameKey, booked: sql<string>`coalesce(${userTarget.name}, ${globalTarget.name}, ${languages.name})` })
       .from(languages)
       .leftJoin(globalTarget, eq(globalTarget.id, languages.aliasOf))

@@ -16,7 +16,7 @@ export type MachineWrite = "ok" | "missing" | "name-taken";
 
 const NAME_TAKEN = "UNIQUE constraint failed: machines.user_id, machines.name";
 
-/** A machine's total XP from its hourly rollups (a scalar subquery on the machine's row; 0 without XP). */
+/** A machine's total XP from its hourly rollups (a scalar subquery on the machine's row; 0 without XP: drizzle has no coalesce()). */
 export const machineXp = sql<number>`coalesce(${new QueryBuilder()
   .select({ xp: sum(machineHourlyXp.xp) })
   .from(machineHourlyXp)
@@ -112,6 +112,7 @@ export async function deleteMachine(db: D1Database, userId: number, machineId: n
     orm.delete(machines).where(owned(userId, machineId)),
     orm
       .update(users)
+      // The remaining rollups' sum, 0 when none are left (drizzle has no coalesce()).
       .set({ totalXp: sql`coalesce(${remaining}, 0)` })
       .where(eq(users.id, userId)),
   ]);
