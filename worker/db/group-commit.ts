@@ -17,15 +17,18 @@
 // - No wait is unbounded: a writer that has waited `maxWaitMs` (a lost hand-over, a stuck batch)
 //   stops waiting, reopens the pipe and sends its statements alone. That is why the statements must
 //   be idempotent: they may then run twice, and the second run must change nothing.
+//
+// The batches are D1's own `batch` of prepared statements, not drizzle's: the members' statements are
+// raw SQL with parameters (drizzle `sql` rendered by their modules, see raw-sql.ts), which drizzle's
+// D1 batch cannot bind, and each member gets back its own slice of the raw results.
+import type { Query } from "drizzle-orm";
 import { log } from "../observability/log";
 
 /** Keeps the calling request alive until `work` settles (its `waitUntil`). */
 export type KeepAlive = (work: Promise<unknown>) => void;
 
-export interface Statement {
-  sql: string;
-  params: readonly unknown[];
-}
+/** One statement as drizzle renders it: SQL text with `?` parameters and their values. */
+export type Statement = Query;
 
 type Turn =
   | { kind: "done"; results: D1Result[] } // committed as part of a shared batch

@@ -4,8 +4,11 @@
 // already has one in the same second (the resolution of both export formats), live or imported.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { alias } from "drizzle-orm/sqlite-core";
 import { languageKey } from "../domain/language";
-import { heartbeats, machines } from "./schema";
+import { PULSE_COLUMNS } from "./pulses";
+import { columnNames, prepare } from "./raw-sql";
+import { heartbeats, languages, machines, pulses, users } from "./schema";
 
 /** One pulse to write: its XP entries as `[language key, amount]`. */
 export interface ImportedPulse {
@@ -22,11 +25,11 @@ const MAX_PARAM_CHARS = 512 * 1024;
 export async function ensureLanguages(db: D1Database, names: readonly string[]): Promise<void> {
   const statements = packJson(names.map((n) => [n, languageKey(n)])).map((json) =>
     // Raw SQL: drizzle has no insert-from-json_each; one JSON parameter carries any number of names.
-    db
-      .prepare(
-        `INSERT INTO languages (name, name_key) SELECT j.value ->> 0, j.value ->> 1 FROM json_each(?) j WHERE true ON CONFLICT (name_key) DO NOTHING`,
-      )
-      .bind(json),
+    prepare(
+      db,
+      sql`INSERT INTO ${languages} (${columnNames(languages.name, languages.nameKey)}) SELECT j.value ->> 0, j.value ->> 1 FROM json_each(${json}) j
+        WHERE true ON CONFLICT (${columnNames(languages.nameKey)}) DO NOTHING`,
+    ),
   );
   if (statements.length > 0) await db.batch(statements);
 }
@@ -71,8 +74,8 @@ export async function ensureImportMachines(
  * `pulse_seq`), the intake and rollup triggers do the rest, exactly as for a live pulse. Returns how
  * many were new.
  */
-export async function insertImportedPulses(db: D1Database, userId: number, pulses: readonly ImportedPulse[], now: number): Promise<number> {
-  const rows = pulses.map((p) => [
+export async function insertImportedPulses(db: D1Database, userId: number, batch: readonly ImportedPulse[], now: number): Promise<number> {
+  const rows = batch.map((p) => [
     p.machineId,
     p.sentAtMs,
     p.utcOffset,
@@ -80,24 +83,24 @@ export async function insertImportedPulses(db: D1Database, userId: number, pulse
     `import:${p.sentAtMs / 1000}`,
     p.entries,
   ]);
+  const known = alias(pulses, "p");
   const statements = packJson(rows).map((json) =>
     // Raw SQL: a multi-row insert from one JSON parameter, with window numbering and a correlated de-duplication.
-    db
-      .prepare(
-        `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
-         SELECT ?1, c.machine_id, (SELECT pulse_seq FROM users WHERE id = ?1) + row_number() OVER (ORDER BY c.k),
-                c.coded_at, c.utc_offset, ?2, c.xp, c.fingerprint, c.intake
-         FROM (SELECT j.key AS k, j.value ->> 0 AS machine_id, j.value ->> 1 AS coded_at, j.value ->> 2 AS utc_offset,
-                      j.value ->> 3 AS xp, j.value ->> 4 AS fingerprint, j.value -> 5 AS intake
-               FROM json_each(?3) j) c
-         WHERE EXISTS (SELECT 1 FROM machines m WHERE m.id = c.machine_id AND m.user_id = ?1)
-           AND NOT EXISTS (SELECT 1 FROM pulses p WHERE p.user_id = ?1 AND p.machine_id = c.machine_id
-                           AND p.coded_at >= c.coded_at AND p.coded_at < c.coded_at + 1000)
-         ORDER BY c.k
-         ON CONFLICT DO NOTHING
-         RETURNING seq`,
-      )
-      .bind(userId, now, json),
+    prepare(
+      db,
+      sql`INSERT INTO ${pulses} (${PULSE_COLUMNS})
+        SELECT ${userId}, c.machine_id, (SELECT ${users.pulseSeq} FROM ${users} WHERE ${users.id} = ${userId}) + row_number() OVER (ORDER BY c.k),
+               c.coded_at, c.utc_offset, ${now}, c.xp, c.fingerprint, c.intake
+        FROM (SELECT j.key AS k, j.value ->> 0 AS machine_id, j.value ->> 1 AS coded_at, j.value ->> 2 AS utc_offset,
+                     j.value ->> 3 AS xp, j.value ->> 4 AS fingerprint, j.value -> 5 AS intake
+              FROM json_each(${json}) j) c
+        WHERE EXISTS (SELECT 1 FROM ${machines} WHERE ${machines.id} = c.machine_id AND ${machines.userId} = ${userId})
+          AND NOT EXISTS (SELECT 1 FROM ${pulses} AS ${known} WHERE ${known.userId} = ${userId} AND ${known.machineId} = c.machine_id
+                          AND ${known.codedAt} >= c.coded_at AND ${known.codedAt} < c.coded_at + 1000)
+        ORDER BY c.k
+        ON CONFLICT DO NOTHING
+        RETURNING ${pulses.seq}`,
+    ),
   );
   if (statements.length === 0) return 0;
   const results = await db.batch(statements);

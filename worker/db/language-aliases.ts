@@ -2,11 +2,11 @@
 // sent under the language get the new booked language, and the per-day rollups of every language
 // involved are summed again from those rows, in one transaction. (Hourly rollups have no language.)
 // Any further rollup keyed by booked language must be re-pointed here too.
-import { and, eq } from "drizzle-orm";
-import { alias } from "drizzle-orm/sqlite-core";
+import { and, eq, gte, inArray, ne, sql, sum } from "drizzle-orm";
+import { alias, QueryBuilder } from "drizzle-orm/sqlite-core";
 import { drizzle } from "drizzle-orm/d1";
 import { languageKey } from "../domain/language";
-import { languages, userLanguageAliases } from "./schema";
+import { languages, machineDailyXp, pulses, retention, userLanguageAliases, xps } from "./schema";
 
 export type LanguageRow = typeof languages.$inferSelect;
 export type UserAliasRow = typeof userLanguageAliases.$inferSelect;
@@ -41,16 +41,20 @@ export async function findUserAliasesOf(db: D1Database, userId: number): Promise
 }
 
 /**
- * Sets (target) or removes (null) the user's alias of `source` and re-points the user's XP sent under
- * it: to the target's booked language, or back to the global booking.
- */
-/**
  * The first local date whose raw pulses are still kept (retention, worker/db/retention.ts). Rollups of
  * earlier days are all that is left of them: they are summed by booked language only, so they cannot be
  * split by the name the XP was sent as, and keep the booking they had when their pulses were deleted.
+ * '' (before every date) when none is set: a coalesce(), which drizzle has no function for.
  */
-const KEPT_FROM = "coalesce((SELECT raw_kept_from FROM retention), '')";
+const KEPT_FROM = sql<string>`coalesce(${new QueryBuilder().select({ date: retention.rawKeptFrom }).from(retention)}, '')`;
 
+/** The local date of a pulse, computed by SQLite exactly as the rollup triggers do (drizzle has no date functions). */
+const LOCAL_DATE = sql<string>`date((${pulses.codedAt} + ${pulses.utcOffset} * 60000) / 1000, 'unixepoch')`;
+
+/**
+ * Sets (target) or removes (null) the user's alias of `source` and re-points the user's XP sent under
+ * it: to the target's booked language, or back to the global booking.
+ */
 export async function repointUserAlias(
   db: D1Database,
   userId: number,
@@ -61,19 +65,19 @@ export async function repointUserAlias(
   const orm = drizzle(db);
   const globalBooked = source.aliasOf ?? source.id;
   const booked = target ? (target.aliasOf ?? target.id) : globalBooked;
+  const usersPulses = orm.select({ id: pulses.id }).from(pulses).where(eq(pulses.userId, userId));
   const previous = await orm
     .select({ targetId: userLanguageAliases.targetId })
     .from(userLanguageAliases)
     .where(and(eq(userLanguageAliases.userId, userId), eq(userLanguageAliases.languageId, source.id)));
   // Every language the XP sent under `source` is or could be booked on: their rollups are summed again.
-  const current = await db
-    .prepare(
-      // Raw SQL: a DISTINCT over a join with the user's pulses, read the same way as the statements below.
-      "SELECT DISTINCT x.language_id AS id FROM xps x WHERE x.original_language_id = ? AND x.pulse_id IN (SELECT id FROM pulses WHERE user_id = ?)",
-    )
-    .bind(source.id, userId)
-    .all<{ id: number }>();
-  const affected = [...new Set([booked, globalBooked, ...previous.map((p) => p.targetId), ...current.results.map((r) => r.id)])];
+  const current = await orm
+    .selectDistinct({ id: xps.languageId })
+    .from(xps)
+    .where(and(eq(xps.originalLanguageId, source.id), inArray(xps.pulseId, usersPulses)));
+  const affected = [...new Set([booked, globalBooked, ...previous.map((p) => p.targetId), ...current.map((r) => r.id)])];
+  // Integers read from D1 above, inlined: the list has no bound, D1 binds at most 100 parameters.
+  const affectedIds = sql.raw(affected.join(", "));
 
   const setAlias = target
     ? orm
@@ -84,29 +88,29 @@ export async function repointUserAlias(
           set: { targetId: booked, createdAt: now },
         })
     : orm.delete(userLanguageAliases).where(and(eq(userLanguageAliases.userId, userId), eq(userLanguageAliases.languageId, source.id)));
-  const ids = affected.join(", "); // integers read from D1 above
-  const toD1 = (q: { toSQL(): { sql: string; params: unknown[] } }) => {
-    const { sql: text, params } = q.toSQL();
-    return db.prepare(text).bind(...params);
-  };
-  // One transaction. Raw SQL for the rollups: drizzle cannot express the re-summing insert, and the
-  // local date must be computed by SQLite exactly as the rollup triggers do.
-  await db.batch([
-    toD1(setAlias),
-    db.prepare(`DELETE FROM machine_daily_xp WHERE user_id = ? AND language_id IN (${ids}) AND local_date >= ${KEPT_FROM}`).bind(userId),
-    db
-      .prepare(
-        "UPDATE xps SET language_id = ? WHERE original_language_id = ? AND language_id != ? AND pulse_id IN (SELECT id FROM pulses WHERE user_id = ?)",
-      )
-      .bind(booked, source.id, booked, userId),
-    db
-      .prepare(
-        `INSERT INTO machine_daily_xp (machine_id, user_id, local_date, language_id, xp)
-         SELECT p.machine_id, p.user_id, date((p.coded_at + p.utc_offset * 60000) / 1000, 'unixepoch') AS d, x.language_id, SUM(x.amount)
-         FROM pulses p JOIN xps x ON x.pulse_id = p.id
-         WHERE p.user_id = ? AND x.language_id IN (${ids}) AND d >= ${KEPT_FROM}
-         GROUP BY p.machine_id, d, x.language_id`,
-      )
-      .bind(userId),
+  const d = machineDailyXp;
+  // One transaction: the alias, the rollups of the kept days taken out, the XP rows re-pointed, the rollups summed again from them.
+  await orm.batch([
+    setAlias,
+    orm.delete(d).where(and(eq(d.userId, userId), sql`${d.languageId} IN (${affectedIds})`, gte(d.localDate, KEPT_FROM))),
+    orm
+      .update(xps)
+      .set({ languageId: booked })
+      .where(and(eq(xps.originalLanguageId, source.id), ne(xps.languageId, booked), inArray(xps.pulseId, usersPulses))),
+    orm.insert(d).select(
+      orm
+        // In the rollup's column order: an INSERT ... SELECT fills every column of the table in order.
+        .select({
+          machineId: pulses.machineId,
+          userId: pulses.userId,
+          localDate: LOCAL_DATE.as("local_date"),
+          languageId: xps.languageId,
+          xp: sum(xps.amount).as("xp"),
+        })
+        .from(pulses)
+        .innerJoin(xps, eq(xps.pulseId, pulses.id))
+        .where(and(eq(pulses.userId, userId), sql`${xps.languageId} IN (${affectedIds})`, gte(LOCAL_DATE, KEPT_FROM)))
+        .groupBy(pulses.machineId, LOCAL_DATE, xps.languageId),
+    ),
   ]);
 }

@@ -1,44 +1,56 @@
 // A user's machines. Every statement is scoped by user id: a machine id from another account matches nothing.
+import { and, desc, eq, sql, sum } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { deletePulsesInChunks } from "./accounts";
 import { deleteHeartbeatsInChunks } from "./heartbeats";
+import { machineHourlyXp, machines, users } from "./schema";
 import { isConstraintError } from "./sql";
 
-export interface MachineRow {
-  id: number;
-  name: string;
-  active: boolean;
-  createdAt: number;
-  xp: number;
-  /** When the machine's latest pulse arrived (epoch ms), null before the first. */
-  lastPulseAt: number | null;
-}
+type Machine = typeof machines.$inferSelect;
+
+/** A machine on its owner's list; `lastPulseAt` is when its latest pulse arrived (epoch ms), null before the first. */
+export type MachineRow = Pick<Machine, "id" | "name" | "active" | "createdAt" | "lastPulseAt"> & { xp: number };
 
 export type MachineWrite = "ok" | "missing" | "name-taken";
 
 const NAME_TAKEN = "UNIQUE constraint failed: machines.user_id, machines.name";
 
+/** A machine's total XP from its hourly rollups (a scalar subquery on the machine's row; 0 without XP: drizzle has no coalesce()). */
+export const machineXp = sql<number>`coalesce(${new QueryBuilder()
+  .select({ xp: sum(machineHourlyXp.xp) })
+  .from(machineHourlyXp)
+  .where(eq(machineHourlyXp.machineId, machines.id))}, 0)`;
+
+/** One of the user's machines by id (no other user's). */
+const owned = (userId: number, machineId: number) => and(eq(machines.id, machineId), eq(machines.userId, userId));
+
 export async function listMachines(db: D1Database, userId: number): Promise<MachineRow[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT m.id, m.name, m.active, m.created_at AS createdAt, m.last_pulse_at AS lastPulseAt,
-              coalesce((SELECT SUM(h.xp) FROM machine_hourly_xp h WHERE h.machine_id = m.id), 0) AS xp
-       FROM machines m WHERE m.user_id = ? ORDER BY m.created_at DESC, m.id DESC`,
-    )
-    .bind(userId)
-    .all<Omit<MachineRow, "active"> & { active: number }>();
-  return results.map((r) => ({ ...r, active: r.active === 1 }));
+  return drizzle(db)
+    .select({
+      id: machines.id,
+      name: machines.name,
+      active: machines.active,
+      createdAt: machines.createdAt,
+      lastPulseAt: machines.lastPulseAt,
+      xp: machineXp,
+    })
+    .from(machines)
+    .where(eq(machines.userId, userId))
+    .orderBy(desc(machines.createdAt), desc(machines.id));
 }
 
 export async function findMachine(
   db: D1Database,
   userId: number,
   machineId: number,
-): Promise<{ id: number; name: string; active: boolean } | null> {
-  const row = await db
-    .prepare("SELECT id, name, active FROM machines WHERE id = ? AND user_id = ?")
-    .bind(machineId, userId)
-    .first<{ id: number; name: string; active: number }>();
-  return row ? { ...row, active: row.active === 1 } : null;
+): Promise<Pick<Machine, "id" | "name" | "active"> | null> {
+  const row = await drizzle(db)
+    .select({ id: machines.id, name: machines.name, active: machines.active })
+    .from(machines)
+    .where(owned(userId, machineId))
+    .get();
+  return row ?? null;
 }
 
 export async function insertMachine(
@@ -49,24 +61,23 @@ export async function insertMachine(
   now: number,
 ): Promise<{ ok: true; machineId: number } | { ok: false; reason: "name-taken" }> {
   try {
-    const id = await db
-      .prepare("INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id")
-      .bind(userId, name, tokenHash, now)
-      .first<number>("id");
-    return { ok: true, machineId: id! };
+    const row = await drizzle(db).insert(machines).values({ userId, name, tokenHash, createdAt: now }).returning({ id: machines.id }).get();
+    return { ok: true, machineId: row!.id };
   } catch (error) {
     if (isConstraintError(error, NAME_TAKEN)) return { ok: false, reason: "name-taken" };
     throw error;
   }
 }
 
+/** Sets columns of one of the user's machines; "missing" when it is not theirs or gone. */
+async function updateMachine(db: D1Database, userId: number, machineId: number, set: Partial<Machine>): Promise<MachineWrite> {
+  const rows = await drizzle(db).update(machines).set(set).where(owned(userId, machineId)).returning({ id: machines.id });
+  return rows.length > 0 ? "ok" : "missing";
+}
+
 export async function renameMachine(db: D1Database, userId: number, machineId: number, name: string): Promise<MachineWrite> {
   try {
-    const row = await db
-      .prepare("UPDATE machines SET name = ? WHERE id = ? AND user_id = ? RETURNING id")
-      .bind(name, machineId, userId)
-      .first();
-    return row ? "ok" : "missing";
+    return await updateMachine(db, userId, machineId, { name });
   } catch (error) {
     if (isConstraintError(error, NAME_TAKEN)) return "name-taken";
     throw error;
@@ -74,20 +85,12 @@ export async function renameMachine(db: D1Database, userId: number, machineId: n
 }
 
 export async function setMachineActive(db: D1Database, userId: number, machineId: number, active: boolean): Promise<MachineWrite> {
-  const row = await db
-    .prepare("UPDATE machines SET active = ? WHERE id = ? AND user_id = ? RETURNING id")
-    .bind(active ? 1 : 0, machineId, userId)
-    .first();
-  return row ? "ok" : "missing";
+  return updateMachine(db, userId, machineId, { active });
 }
 
 /** Swaps the token hash: the old token stops working with this statement's commit. */
 export async function replaceMachineToken(db: D1Database, userId: number, machineId: number, tokenHash: string): Promise<MachineWrite> {
-  const row = await db
-    .prepare("UPDATE machines SET token_hash = ? WHERE id = ? AND user_id = ? RETURNING id")
-    .bind(tokenHash, machineId, userId)
-    .first();
-  return row ? "ok" : "missing";
+  return updateMachine(db, userId, machineId, { tokenHash });
 }
 
 /**
@@ -100,11 +103,18 @@ export async function deleteMachine(db: D1Database, userId: number, machineId: n
   if ((await setMachineActive(db, userId, machineId, false)) === "missing") return "missing";
   await deletePulsesInChunks(db, "machine_id", machineId);
   await deleteHeartbeatsInChunks(db, "machine_id", machineId);
-  await db.batch([
-    db.prepare("DELETE FROM machines WHERE id = ? AND user_id = ?").bind(machineId, userId),
-    db
-      .prepare("UPDATE users SET total_xp = (SELECT coalesce(SUM(xp), 0) FROM machine_hourly_xp WHERE user_id = ?1) WHERE id = ?1")
-      .bind(userId),
+  const orm = drizzle(db);
+  const remaining = orm
+    .select({ xp: sum(machineHourlyXp.xp) })
+    .from(machineHourlyXp)
+    .where(eq(machineHourlyXp.userId, userId));
+  await orm.batch([
+    orm.delete(machines).where(owned(userId, machineId)),
+    orm
+      .update(users)
+      // The remaining rollups' sum, 0 when none are left (drizzle has no coalesce()).
+      .set({ totalXp: sql`coalesce(${remaining}, 0)` })
+      .where(eq(users.id, userId)),
   ]);
   return "ok";
 }

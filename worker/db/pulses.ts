@@ -11,9 +11,22 @@
 //   row was written.
 // - RETURNING also reports the user's watch lease and privacy (scalar subqueries on the user's row),
 //   so the Worker knows whom to tell about the pulse without another query.
+//
+// The statements are raw SQL through drizzle's `sql` over the schema's tables: drizzle's INSERT ... SELECT
+// builder fills every column of the table (the id too) and its statements cannot join group commit's
+// shared batch (see group-commit.ts). The fixed ones are rendered once, at load; a pulse only fills in
+// its parameters.
+import { and, eq, exists, fillPlaceholders, sql, type Placeholder } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { alias, QueryBuilder } from "drizzle-orm/sqlite-core";
 import { pulseXp, type ValidPulse } from "../domain/pulse";
 import { GroupCommit, runInOneTransaction, type KeepAlive, type Statement } from "./group-commit";
+import { columnNames, render } from "./raw-sql";
+import { languages, machines, pulses, users } from "./schema";
 import { chunk } from "./sql";
+
+type PulseRow = typeof pulses.$inferSelect;
+type UserRow = typeof users.$inferSelect;
 
 export interface PulseWrite {
   tokenHash: string;
@@ -26,15 +39,12 @@ export interface PulseWrite {
   share?: { keepAlive: KeepAlive };
 }
 
-export interface StoredPulseRef {
-  pulseId: number;
-  seq: number;
-  userId: number;
-  machineId: number;
+export interface StoredPulseRef extends Pick<PulseRow, "seq" | "userId" | "machineId"> {
+  pulseId: PulseRow["id"];
   /** The user's watch lease as of the insert (epoch ms; see `users.watched_until`). */
-  watchedUntil: number;
+  watchedUntil: UserRow["watchedUntil"];
   /** Whether the profile was private as of the insert (its pulses stay off the front page). */
-  private: boolean;
+  private: UserRow["private"];
 }
 
 export type RecordOutcome = { status: "stored"; ref: StoredPulseRef } | { status: "duplicate" } | { status: "unauthenticated" };
@@ -42,11 +52,47 @@ export type RecordOutcome = { status: "stored"; ref: StoredPulseRef } | { status
 // Language upserts bind two parameters per row, leaving room for their own (D1 binds at most 100).
 const ROWS_PER_STATEMENT = 45;
 
-const ACTIVE_MACHINE = "EXISTS (SELECT 1 FROM machines WHERE token_hash = ? AND active = 1)";
+/** The machine a token authenticates: active, with this token's hash. */
+const activeMachine = (tokenHash: string | Placeholder) => and(eq(machines.tokenHash, tokenHash), eq(machines.active, true))!;
 
-// The user's watch lease and privacy as of the insert, in RETURNING (which sees only the inserted row).
-const RETURNED_USER_STATE = `(SELECT u.watched_until FROM users u WHERE u.id = pulses.user_id) AS watchedUntil,
-           (SELECT u.private FROM users u WHERE u.id = pulses.user_id) AS private`;
+/** The columns a pulse insert writes (every path that stores pulses: live, heartbeats, imports). */
+export const PULSE_COLUMNS = columnNames(
+  pulses.userId,
+  pulses.machineId,
+  pulses.seq,
+  pulses.codedAt,
+  pulses.utcOffset,
+  pulses.receivedAt,
+  pulses.xp,
+  pulses.fingerprint,
+  pulses.xpsIntake,
+);
+
+// The stored row's ref, and the user's watch lease and privacy as of the insert (scalar subqueries:
+// RETURNING sees only the inserted row).
+const RETURNED_REF = sql`${pulses.id} AS "pulseId", ${pulses.seq} AS "seq", ${pulses.userId} AS "userId", ${pulses.machineId} AS "machineId",
+  (SELECT ${users.watchedUntil} FROM ${users} WHERE ${users.id} = ${pulses.userId}) AS "watchedUntil",
+  (SELECT ${users.private} FROM ${users} WHERE ${users.id} = ${pulses.userId}) AS "private"`;
+
+/** The pulse row selected from the authenticating machine and its user (`seq` continues the user's). */
+const PULSE_INSERT = render(sql`INSERT INTO ${pulses} (${PULSE_COLUMNS})
+  SELECT ${machines.userId}, ${machines.id}, ${users.pulseSeq} + 1, ${sql.placeholder("codedAt")}, ${sql.placeholder("utcOffset")},
+    ${sql.placeholder("receivedAt")}, ${sql.placeholder("xp")}, ${sql.placeholder("fingerprint")}, ${sql.placeholder("intake")}
+  FROM ${machines} JOIN ${users} ON ${users.id} = ${machines.userId}
+  WHERE ${activeMachine(sql.placeholder("tokenHash"))}
+  ON CONFLICT DO NOTHING
+  RETURNING ${RETURNED_REF}`);
+
+// Several pulses of one machine from one JSON parameter: `[coded_at, utc_offset, xp, fingerprint, intake]` each.
+const stored = alias(pulses, "p");
+const PULSES_INSERT = render(sql`INSERT INTO ${pulses} (${PULSE_COLUMNS})
+  SELECT ${machines.userId}, ${machines.id}, ${users.pulseSeq} + row_number() OVER (ORDER BY s.key), s.value ->> 0, s.value ->> 1,
+    ${sql.placeholder("receivedAt")}, s.value ->> 2, s.value ->> 3, s.value ->> 4
+  FROM ${machines} JOIN ${users} ON ${users.id} = ${machines.userId} JOIN json_each(${sql.placeholder("rows")}) s
+  WHERE ${activeMachine(sql.placeholder("tokenHash"))}
+    AND NOT EXISTS (SELECT 1 FROM ${pulses} AS ${stored} WHERE ${stored.machineId} = ${machines.id} AND ${stored.fingerprint} = s.value ->> 3)
+  ON CONFLICT DO NOTHING
+  RETURNING ${RETURNED_REF}, ${pulses.fingerprint} AS "fingerprint"`);
 
 /** A RETURNING row as D1 gives it (SQLite has no booleans) turned into a StoredPulseRef. */
 export function storedPulseRef<T extends object>(row: T & { private: number }): Omit<T, "private"> & { private: boolean } {
@@ -80,14 +126,18 @@ export function languageUpserts(tokenHash: string, entries: readonly { key: stri
   const statements: Statement[] = [];
   const names = new Map<string, string>();
   for (const e of entries) if (!names.has(e.key)) names.set(e.key, e.language); // the first spelling wins
+  const authenticated = exists(new QueryBuilder().select({ id: machines.id }).from(machines).where(activeMachine(tokenHash)));
   for (const rows of chunk([...names], ROWS_PER_STATEMENT)) {
-    statements.push({
-      sql: `INSERT INTO languages (name, name_key)
-           SELECT v.column2, v.column1 FROM (VALUES ${rows.map(() => "(?, ?)").join(", ")}) AS v
-           WHERE ${ACTIVE_MACHINE}
-           ON CONFLICT (name_key) DO NOTHING`,
-      params: [...rows.flat(), tokenHash],
-    });
+    const values = sql.join(
+      rows.map(([key, name]) => sql`(${key}, ${name})`),
+      sql`, `,
+    );
+    statements.push(
+      render(sql`INSERT INTO ${languages} (${columnNames(languages.name, languages.nameKey)})
+        SELECT v.column2, v.column1 FROM (VALUES ${values}) AS v
+        WHERE ${authenticated}
+        ON CONFLICT (${columnNames(languages.nameKey)}) DO NOTHING`),
+    );
   }
   return statements;
 }
@@ -98,21 +148,16 @@ export function languageUpserts(tokenHash: string, entries: readonly { key: stri
  */
 export function pulseInsert(tokenHash: string, pulse: ValidPulse, fingerprint: string, receivedAt: number): Statement {
   return {
-    sql: `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
-         SELECT m.user_id, m.id, u.pulse_seq + 1, ?, ?, ?, ?, ?, ?
-         FROM machines m JOIN users u ON u.id = m.user_id
-         WHERE m.token_hash = ? AND m.active = 1
-         ON CONFLICT DO NOTHING
-         RETURNING id AS pulseId, seq, user_id AS userId, machine_id AS machineId, ${RETURNED_USER_STATE}`,
-    params: [
-      pulse.instantMs,
-      pulse.utcOffset,
+    sql: PULSE_INSERT.sql,
+    params: fillPlaceholders(PULSE_INSERT.params, {
+      codedAt: pulse.instantMs,
+      utcOffset: pulse.utcOffset,
       receivedAt,
-      pulseXp(pulse.entries),
+      xp: pulseXp(pulse.entries),
       fingerprint,
-      JSON.stringify(pulse.entries.map((e) => [e.key, e.xp])),
+      intake: JSON.stringify(pulse.entries.map((e) => [e.key, e.xp])),
       tokenHash,
-    ],
+    }),
   };
 }
 
@@ -134,21 +179,13 @@ export function pulsesInsert(
     fingerprint,
     JSON.stringify(pulse.entries.map((e) => [e.key, e.xp])),
   ]);
-  return {
-    sql: `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
-         SELECT m.user_id, m.id, u.pulse_seq + row_number() OVER (ORDER BY s.key), s.value ->> 0, s.value ->> 1, ?, s.value ->> 2, s.value ->> 3, s.value ->> 4
-         FROM machines m JOIN users u ON u.id = m.user_id JOIN json_each(?) s
-         WHERE m.token_hash = ? AND m.active = 1
-           AND NOT EXISTS (SELECT 1 FROM pulses p WHERE p.machine_id = m.id AND p.fingerprint = s.value ->> 3)
-         ON CONFLICT DO NOTHING
-         RETURNING id AS pulseId, seq, user_id AS userId, machine_id AS machineId, fingerprint, ${RETURNED_USER_STATE}`,
-    params: [receivedAt, JSON.stringify(rows), tokenHash],
-  };
+  return { sql: PULSES_INSERT.sql, params: fillPlaceholders(PULSES_INSERT.params, { receivedAt, rows: JSON.stringify(rows), tokenHash }) };
 }
 
 /** Whether a token belongs to an active machine (to tell a write that changed nothing from a refused one). */
-export async function isActiveToken(db: D1Database, tokenHash: string): Promise<boolean> {
-  return (await db.prepare(`SELECT ${ACTIVE_MACHINE} AS active`).bind(tokenHash).first<number>("active")) === 1;
+export async function isActiveToken(d1: D1Database, tokenHash: string): Promise<boolean> {
+  const row = await drizzle(d1).select({ id: machines.id }).from(machines).where(activeMachine(tokenHash)).get();
+  return row !== undefined;
 }
 
 /** Runs idempotent statements as one transaction, sharing the round trip with concurrent pulses when `share` is given. */

@@ -1,8 +1,11 @@
 // Loading a dump (worker/services/backup.ts) into a fresh D1 database: tables, then rows (parents
 // first), then AUTOINCREMENT counters, then indexes, triggers and views, so triggers do not fire on
 // restored rows. Used by `npm run restore` (scripts/restore.mjs, under Node) and the tests (workerd),
-// so it imports only types. The statements come from the dump (its SQL, its table and column names),
-// which drizzle's typed builder cannot express and its batch cannot carry as raw SQL: D1's API it is.
+// so it imports only types of its own modules. The statements come from the dump (its SQL, its table
+// and column names), which drizzle's typed builder cannot express and its batch cannot carry as raw
+// SQL with parameters: D1's API it is, except for the one read of sqlite_master (drizzle `sql`).
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import type { DumpValue } from "./dump";
 import type { DumpManifest } from "../services/backup";
 
@@ -23,9 +26,10 @@ const ROWS_PER_BATCH = 50;
 
 export async function restoreDump(db: D1Database, source: DumpSource): Promise<RestoreReport> {
   const manifest = await source.manifest();
-  const { results: existing } = await db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'sqlite_*' AND name NOT GLOB '_cf_*'")
-    .all<{ name: string }>();
+  // sqlite_master is not in the schema, and the names it lists are only known at run time.
+  const existing = await drizzle(db).all<{ name: string }>(
+    sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'sqlite_*' AND name NOT GLOB '_cf_*'`,
+  );
   if (existing.length > 0) throw new Error(`the target database is not empty (it has ${existing.map((t) => t.name).join(", ")})`);
 
   if (manifest.tables.length > 0) await db.batch(manifest.tables.map((t) => db.prepare(t.sql)));
