@@ -170,12 +170,12 @@ describe("password resets", () => {
     await insertReset(env.DB, userId, "old-link", now - 5 * HOUR, 4 * HOUR);
     await insertReset(env.DB, userId, "new-link", now, 4 * HOUR);
     await newSession(userId);
-    expect(await findValidReset(env.DB, "old-link", now, 4 * HOUR)).toBeNull();
-    expect(await consumeReset(env.DB, "old-link", now, 4 * HOUR, "from-old")).toBeNull();
+    expect(await findValidReset(env.DB, "old-link", now - 4 * HOUR)).toBeNull();
+    expect(await consumeReset(env.DB, "old-link", now - 4 * HOUR, "from-old")).toBeNull();
     expect(await count("sessions", "user_id = ?", userId)).toBe(1);
-    expect(await findValidReset(env.DB, "new-link", now, 4 * HOUR)).toEqual({ userId, username });
-    expect(await consumeReset(env.DB, "new-link", now, 4 * HOUR, "from-new")).toBe(userId);
-    expect(await consumeReset(env.DB, "new-link", now, 4 * HOUR, "again")).toBeNull();
+    expect(await findValidReset(env.DB, "new-link", now - 4 * HOUR)).toEqual({ userId, username });
+    expect(await consumeReset(env.DB, "new-link", now - 4 * HOUR, "from-new")).toBe(userId);
+    expect(await consumeReset(env.DB, "new-link", now - 4 * HOUR, "again")).toBeNull();
     expect((await findCredentialsByName(env.DB, username))!.passwordHash).toBe("from-new");
     expect(await count("sessions", "user_id = ?", userId)).toBe(0);
     expect(await count("password_resets", "user_id = ?", userId)).toBe(0);

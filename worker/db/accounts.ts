@@ -3,6 +3,7 @@ import { and, eq, inArray, isNotNull, ne, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { usernameKey } from "../domain/username";
 import { isConstraintError } from "./sql";
+import { hasUsername } from "./users";
 import { deleteHeartbeatsInChunks } from "./heartbeats";
 import { machines, outbox, pulses, rateLimits, sessions, users } from "./schema";
 
@@ -33,13 +34,7 @@ export async function insertUser(
 }
 
 export async function findCredentialsByName(db: D1Database, name: string): Promise<Credentials | null> {
-  return (
-    (await drizzle(db)
-      .select(CREDENTIALS)
-      .from(users)
-      .where(eq(users.usernameKey, usernameKey(name)))
-      .get()) ?? null
-  );
+  return (await drizzle(db).select(CREDENTIALS).from(users).where(hasUsername(name)).get()) ?? null;
 }
 
 export async function findCredentialsById(db: D1Database, userId: number): Promise<Credentials | null> {

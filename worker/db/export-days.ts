@@ -14,6 +14,9 @@ export interface DayCursor {
   languageId: number;
 }
 
+/** The keyset: a page ends at a (date, machine, language) position and the next starts after it. */
+const KEY = { date: machineDailyXp.localDate, machineId: machineDailyXp.machineId, languageId: machineDailyXp.languageId };
+
 /** Rows dated before `before` after `cursor` (null: from the start); empty at the end. */
 export async function exportDaysPage(
   db: D1Database,
@@ -24,14 +27,7 @@ export async function exportDaysPage(
 ): Promise<(ExportDayRow & { cursor: DayCursor })[]> {
   const d = machineDailyXp;
   const rows = await drizzle(db)
-    .select({
-      date: d.localDate,
-      machineId: d.machineId,
-      languageId: d.languageId,
-      machine: machines.name,
-      language: languages.name,
-      amount: d.xp,
-    })
+    .select({ ...KEY, machine: machines.name, language: languages.name, amount: d.xp })
     .from(d)
     .innerJoin(machines, eq(machines.id, d.machineId))
     .innerJoin(languages, eq(languages.id, d.languageId))
@@ -41,11 +37,11 @@ export async function exportDaysPage(
         lt(d.localDate, before),
         // A row-value comparison is the keyset condition; drizzle has no operator for tuples.
         cursor
-          ? sql`(${d.localDate}, ${d.machineId}, ${d.languageId}) > (${cursor.date}, ${cursor.machineId}, ${cursor.languageId})`
+          ? sql`(${KEY.date}, ${KEY.machineId}, ${KEY.languageId}) > (${cursor.date}, ${cursor.machineId}, ${cursor.languageId})`
           : undefined,
       ),
     )
-    .orderBy(asc(d.localDate), asc(d.machineId), asc(d.languageId))
+    .orderBy(asc(KEY.date), asc(KEY.machineId), asc(KEY.languageId))
     .limit(limit)
     .all();
   return rows.map((r) => ({

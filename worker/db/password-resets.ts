@@ -19,12 +19,13 @@ export async function insertReset(db: D1Database, userId: number, tokenHash: str
   ]);
 }
 
-export async function findValidReset(db: D1Database, tokenHash: string, now: number, validityMs: number): Promise<ResetOwner | null> {
+/** The owner of a reset link issued after `issuedAfter`, if it exists. */
+export async function findValidReset(db: D1Database, tokenHash: string, issuedAfter: number): Promise<ResetOwner | null> {
   const row = await drizzle(db)
     .select({ userId: passwordResets.userId, username: users.username })
     .from(passwordResets)
     .innerJoin(users, eq(users.id, passwordResets.userId))
-    .where(and(eq(passwordResets.tokenHash, tokenHash), gt(passwordResets.createdAt, now - validityMs)))
+    .where(and(eq(passwordResets.tokenHash, tokenHash), gt(passwordResets.createdAt, issuedAfter)))
     .get();
   return row ?? null;
 }
@@ -32,21 +33,15 @@ export async function findValidReset(db: D1Database, tokenHash: string, now: num
 /**
  * Uses a reset link, in one transaction: sets the new password hash, ends all sessions of the user and
  * deletes every reset link of the user. Concurrent uses of one link are serialized by D1, and only the
- * first finds the link; the result tells whether this call was it.
+ * first finds the link; the result tells whether this call was it. A link is valid if issued after `issuedAfter`.
  */
-export async function consumeReset(
-  db: D1Database,
-  tokenHash: string,
-  now: number,
-  validityMs: number,
-  passwordHash: string,
-): Promise<number | null> {
+export async function consumeReset(db: D1Database, tokenHash: string, issuedAfter: number, passwordHash: string): Promise<number | null> {
   const d = drizzle(db);
   const owner = (validOnly: boolean) =>
     d
       .select({ userId: passwordResets.userId })
       .from(passwordResets)
-      .where(and(eq(passwordResets.tokenHash, tokenHash), validOnly ? gt(passwordResets.createdAt, now - validityMs) : undefined));
+      .where(and(eq(passwordResets.tokenHash, tokenHash), validOnly ? gt(passwordResets.createdAt, issuedAfter) : undefined));
   const [updated] = await d.batch([
     d
       .update(users)

@@ -21,14 +21,11 @@ export async function findUserById(db: D1Database, id: number): Promise<UserRow 
   return (await drizzle(db).select(USER_COLUMNS).from(users).where(eq(users.id, id)).get()) ?? null;
 }
 
+/** The condition that finds a user by name: names are unique case-insensitively. */
+export const hasUsername = (name: string) => eq(users.usernameKey, usernameKey(name));
+
 export async function findUserByName(db: D1Database, name: string): Promise<UserRow | null> {
-  return (
-    (await drizzle(db)
-      .select(USER_COLUMNS)
-      .from(users)
-      .where(eq(users.usernameKey, usernameKey(name)))
-      .get()) ?? null
-  );
+  return (await drizzle(db).select(USER_COLUMNS).from(users).where(hasUsername(name)).get()) ?? null;
 }
 
 export interface MachineAuth {

@@ -74,7 +74,7 @@ async function sendResetLinks(env: Env, login: string, origin: string, now: numb
 /** The account a reset link is for, while it is valid. */
 export async function validResetLink(db: D1Database, token: string, now: number): Promise<{ username: string } | null> {
   if (!plausibleToken(token)) return null;
-  const found = await findValidReset(db, await resetTokenHash(token), now, RESET_VALIDITY_MS);
+  const found = await findValidReset(db, await resetTokenHash(token), now - RESET_VALIDITY_MS);
   return found ? { username: found.username } : null;
 }
 
@@ -88,11 +88,11 @@ export async function completePasswordReset(
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
   if (!plausibleToken(input.token)) return { kind: "invalid-link" };
   const tokenHash = await resetTokenHash(input.token);
-  const found = await findValidReset(env.DB, tokenHash, now, RESET_VALIDITY_MS);
+  const found = await findValidReset(env.DB, tokenHash, now - RESET_VALIDITY_MS);
   if (!found) return { kind: "invalid-link" };
   const problem = passwordProblem(input.password, found.username);
   if (problem) return { kind: "invalid", message: problem };
-  const userId = await consumeReset(env.DB, tokenHash, now, RESET_VALIDITY_MS, await hashPassword(input.password));
+  const userId = await consumeReset(env.DB, tokenHash, now - RESET_VALIDITY_MS, await hashPassword(input.password));
   if (userId === null) return { kind: "invalid-link" };
   await publishAccountEvent(env, { type: "password-changed", userId });
   return { kind: "done" };
