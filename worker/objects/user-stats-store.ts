@@ -290,27 +290,22 @@ export class UserStatsStore {
     return json;
   }
 
+  /** XP of the last 12 hours' pulses per language or per machine. */
+  private recentXpBy<K extends string | number>(column: "language" | "machine_id", now: number): Map<K, number> {
+    const rows = this.sql
+      .exec<{ k: K; xp: number }>(
+        `SELECT ${column} AS k, SUM(xp) AS xp FROM recent WHERE coded_at >= ? GROUP BY ${column}`,
+        now - RECENT_WINDOW_MS,
+      )
+      .toArray();
+    return new Map(rows.map((r) => [r.k, r.xp]));
+  }
+
   /** A pure read: every query filters by its window, so stale rows (pruned by the alarm) never count. */
   view(now: number, recentDays: number): ProfileView {
     const id = this.identity()!;
-    const recentByLanguage = new Map(
-      this.sql
-        .exec<{ language: string; xp: number }>(
-          "SELECT language, SUM(xp) AS xp FROM recent WHERE coded_at >= ? GROUP BY language",
-          now - RECENT_WINDOW_MS,
-        )
-        .toArray()
-        .map((r) => [r.language, r.xp]),
-    );
-    const recentByMachine = new Map(
-      this.sql
-        .exec<{ machine_id: number; xp: number }>(
-          "SELECT machine_id, SUM(xp) AS xp FROM recent WHERE coded_at >= ? GROUP BY machine_id",
-          now - RECENT_WINDOW_MS,
-        )
-        .toArray()
-        .map((r) => [r.machine_id, r.xp]),
-    );
+    const recentByLanguage = this.recentXpBy<string>("language", now);
+    const recentByMachine = this.recentXpBy<number>("machine_id", now);
     const languages = this.sql
       .exec<{ name: string; xp: number }>("SELECT name, xp FROM languages ORDER BY xp DESC, name")
       .toArray()
