@@ -1,7 +1,7 @@
 // Who holds a profile socket: the tags and attachment a viewer's socket gets from its role and
 // session (so privacy changes and log-outs find the sockets to close), and the count by role.
 import type { ViewerOf, ViewerRole } from "./live-contract";
-import { acceptViewer, attachmentOf, openViewers } from "./sockets";
+import { attachmentOf, type ViewerSockets } from "./sockets";
 
 /** Per-socket state kept in the socket's attachment (with the shared socket fields), across hibernation. */
 interface ViewerAttachment {
@@ -17,24 +17,19 @@ export const OWNER_TAG = "owner";
 export const sessionTag = (sessionId: number) => `session:${sessionId}`;
 
 /** Accepts a profile viewer's socket, tagged and attached by role and session. */
-export function acceptProfileViewer(ctx: DurableObjectState, viewer: ViewerOf): { client: WebSocket; server: WebSocket } {
-  if (viewer.role === "public") return acceptViewer<ViewerAttachment>(ctx, [PUBLIC_TAG], { role: "public", sessionId: null });
-  return acceptViewer<ViewerAttachment>(ctx, [OWNER_TAG, sessionTag(viewer.sessionId)], { role: "owner", sessionId: viewer.sessionId });
+export function acceptProfileViewer(sockets: ViewerSockets, viewer: ViewerOf): { client: WebSocket; server: WebSocket } {
+  if (viewer.role === "public") return sockets.accept<ViewerAttachment>([PUBLIC_TAG], { role: "public", sessionId: null });
+  return sockets.accept<ViewerAttachment>([OWNER_TAG, sessionTag(viewer.sessionId)], { role: "owner", sessionId: viewer.sessionId });
 }
 
 /** Connected viewers by role, from the sockets' attachments. */
-export function countViewers(ctx: DurableObjectState): { owner: number; public: number; oldestOpenedAt: number | null } {
+export function countViewers(sockets: ViewerSockets): { owner: number; public: number; oldestOpenedAt: number | null } {
   const counts = { owner: 0, public: 0, oldestOpenedAt: null as number | null };
-  for (const ws of openViewers(ctx)) {
+  for (const ws of sockets.list()) {
     const a = attachmentOf<ViewerAttachment>(ws);
     if (!a) continue;
     counts[a.role]++;
     counts.oldestOpenedAt = Math.min(counts.oldestOpenedAt ?? a.openedAt, a.openedAt);
   }
   return counts;
-}
-
-/** Closes the tagged sockets with `code` (every socket when no tag is given). */
-export function closeViewers(ctx: DurableObjectState, tag: string | undefined, code: number, reason: string): void {
-  for (const ws of ctx.getWebSockets(tag)) ws.close(code, reason);
 }

@@ -13,8 +13,8 @@ import { AlarmSchedule } from "./alarm-schedule";
 import { WatchLease } from "./watch-lease";
 import { PROFILE_CHART_DAYS, ProfileBroadcaster } from "./profile-broadcast";
 import { USER_REF_HEADER, VIEWER_HEADER, type PulseNotice, type UserRef, type ViewerOf } from "./live-contract";
-import { acceptProfileViewer, closeViewers, countViewers, OWNER_TAG, PUBLIC_TAG, sessionTag } from "./profile-viewers";
-import { answerPings, echoClose, openViewers, owedResyncs, readClientMessage, refuseNonUpgrade, sendToAll, takeResync } from "./sockets";
+import { acceptProfileViewer, countViewers, OWNER_TAG, PUBLIC_TAG, sessionTag } from "./profile-viewers";
+import { answerPings, owedResyncs, readClientMessage, refuseNonUpgrade, sendToAll, takeResync, ViewerSockets } from "./sockets";
 
 export class UserStats extends DurableObject<Env> {
   private store: UserStatsStore;
@@ -24,14 +24,16 @@ export class UserStats extends DurableObject<Env> {
   private readonly broadcaster: ProfileBroadcaster;
   private readonly sync: AggregateSync;
   private readonly lease: WatchLease;
+  private readonly sockets: ViewerSockets;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new UserStatsStore(ctx.storage.sql);
     this.alarms = new AlarmSchedule(ctx.storage);
+    this.sockets = new ViewerSockets(ctx);
     const store = () => this.store;
     // The helpers reach the object only through these narrow hosts (kept off the RPC surface).
-    this.broadcaster = new ProfileBroadcaster({ sockets: () => openViewers(ctx), wakeBy: (at) => this.alarms.wakeBy(at) }, store);
+    this.broadcaster = new ProfileBroadcaster({ sockets: () => this.sockets.list(), wakeBy: (at) => this.alarms.wakeBy(at) }, store);
     this.sync = new AggregateSync(env.DB, {
       store,
       watched: () => this.watchers() > 0,
@@ -86,24 +88,24 @@ export class UserStats extends DurableObject<Env> {
     await this.serialized(async () => {
       const id = this.store.identity();
       if (id) this.store.setIdentity({ ...id, private: isPrivate });
-      if (isPrivate) closeViewers(this.ctx, PUBLIC_TAG, 4404, "User not found or private.");
+      if (isPrivate) this.sockets.close(PUBLIC_TAG, 4404, "User not found or private.");
     });
   }
 
   /** Sessions changed (password, log out everywhere): owners reconnect with a session that is still valid. */
   async closeOwnerSockets(): Promise<void> {
-    closeViewers(this.ctx, OWNER_TAG, 4401, "Session ended.");
+    this.sockets.close(OWNER_TAG, 4401, "Session ended.");
   }
 
   /** One session ended (log out): the sockets its owner opened with it close. */
   async closeSessionSockets(sessionId: number): Promise<void> {
-    closeViewers(this.ctx, sessionTag(sessionId), 4401, "Session ended.");
+    this.sockets.close(sessionTag(sessionId), 4401, "Session ended.");
   }
 
   /** The account is gone: close every socket and forget everything. */
   async erase(): Promise<void> {
     await this.serialized(async () => {
-      closeViewers(this.ctx, undefined, 4404, "User not found or private.");
+      this.sockets.close(undefined, 4404, "User not found or private.");
       await this.alarms.clear();
       await this.ctx.storage.deleteAll();
       this.store = new UserStatsStore(this.ctx.storage.sql); // empty again: nothing cached survives
@@ -127,7 +129,7 @@ export class UserStats extends DurableObject<Env> {
 
   /** Connected viewers by role, from the sockets' attachments (diagnostics). */
   async viewers(): Promise<{ owner: number; public: number; oldestOpenedAt: number | null }> {
-    return countViewers(this.ctx);
+    return countViewers(this.sockets);
   }
 
   // ---- WebSocket viewers ----
@@ -145,7 +147,7 @@ export class UserStats extends DurableObject<Env> {
       await this.sync.syncTo({ ...ref, pulseSeq: Math.max(ref.pulseSeq, leaseSeq ?? 0) });
       // Viewers already here get what is pending first, so the newcomer's snapshot is where deltas resume.
       this.broadcaster.sendPending(Date.now());
-      const { client, server } = acceptProfileViewer(this.ctx, viewer);
+      const { client, server } = acceptProfileViewer(this.sockets, viewer);
       server.send(this.broadcaster.snapshotMessage());
       await this.rearm(Date.now());
       return client;
@@ -161,7 +163,11 @@ export class UserStats extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    echoClose(ws, code, reason);
+    this.sockets.closed(ws, code, reason);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.sockets.closed(ws);
   }
 
   // ---- alarm: coalesced broadcasts, owed resyncs, and the lease with its D1 check ----
@@ -177,7 +183,7 @@ export class UserStats extends DurableObject<Env> {
         if (seq === null) return; // the account is gone; erase() follows
         if (seq > this.store.lastSeq()) await this.sync.catchUp(userId, seq);
       }
-      const owed = owedResyncs(this.ctx, Date.now());
+      const owed = owedResyncs(this.sockets.list(), Date.now());
       if (owed.due.length > 0) sendToAll(owed.due, this.broadcaster.snapshotMessage());
       this.broadcaster.sendPending(Date.now());
       this.store.prune(Date.now()); // housekeeping here, so reads stay pure reads
@@ -188,7 +194,7 @@ export class UserStats extends DurableObject<Env> {
   // ---- internals ----
 
   private watchers(): number {
-    return openViewers(this.ctx).length;
+    return this.sockets.list().length;
   }
 
   /**
