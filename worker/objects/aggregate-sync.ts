@@ -4,8 +4,8 @@
 import { utcDate } from "../domain/coded-at";
 import { RECENT_WINDOW_MS } from "../domain/profile";
 import { loadBookedNames, loadMachines, loadPulsesAfter, loadUserAggregates } from "../db/live";
-import type { PulseNotice, UserRef } from "./live-contract";
-import { RECENT_DAYS_KEPT, type AppliedPulse, type UserIdentity, type UserStatsStore } from "./user-stats-store";
+import type { PulseNotice, UserIdentity, UserRef } from "./live-contract";
+import { RECENT_DAYS_KEPT, type AppliedPulse, type UserStatsStore } from "./user-stats-store";
 
 /**
  * A larger gap is cheaper to rebuild from the rollups (O(languages + machines + days)) than to replay

@@ -4,6 +4,7 @@ import { localDateAndHour, utcDate } from "../domain/coded-at";
 import { buildProfileDocument, RECENT_WINDOW_MS } from "../domain/profile";
 import { CALENDAR_DAYS_SENT, type ProfileView } from "../protocol";
 import type { LoggedPulse, UserAggregates } from "../db/live";
+import type { UserIdentity } from "./live-contract";
 import { MetaTable } from "./meta-table";
 
 /** Bump when the stored aggregates change shape: the object then rebuilds itself from D1. */
@@ -15,13 +16,6 @@ const LOG_RETENTION_MS = 10 * 60_000;
 
 /** A pulse as the object applies it: the same shape D1 catch-up reads (booked language names). */
 export type AppliedPulse = LoggedPulse;
-
-export interface UserIdentity {
-  userId: number;
-  username: string;
-  private: boolean;
-  createdAt: number;
-}
 
 type Meta = {
   format: number;
