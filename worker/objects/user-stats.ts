@@ -174,15 +174,12 @@ export class UserStats extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.alarms.fired();
+    // The D1 check runs beside the queue of applies, not in it: a pulse told meanwhile is not held
+    // behind a D1 round trip (a catch-up it calls for is queued like any apply).
+    const seq = await this.checkWithD1(Date.now());
     await this.serialized(async () => {
-      if (!this.store.isBuilt()) return;
-      const now = Date.now();
-      if (this.watchers() > 0 && this.lease.checkDue() <= now) {
-        const userId = this.store.identity()!.userId;
-        const seq = await this.lease.check(userId, now);
-        if (seq === null) return; // the account is gone; erase() follows
-        if (seq > this.store.lastSeq()) await this.sync.catchUp(userId, seq);
-      }
+      if (!this.store.isBuilt() || seq === null) return; // null: the account is gone; erase() follows
+      if (seq !== undefined && seq > this.store.lastSeq()) await this.sync.catchUp(this.store.identity()!.userId, seq);
       const owed = owedResyncs(this.sockets.list(), Date.now());
       if (owed.due.length > 0) sendToAll(owed.due, this.broadcaster.snapshotMessage());
       this.broadcaster.sendPending(Date.now());
@@ -192,6 +189,13 @@ export class UserStats extends DurableObject<Env> {
   }
 
   // ---- internals ----
+
+  /** While watched and due: D1's pulse sequence (the lease renewed when half of it is gone); else undefined. */
+  private async checkWithD1(now: number): Promise<number | null | undefined> {
+    const id = this.store.identity();
+    if (!id || this.watchers() === 0 || this.lease.checkDue() > now) return undefined;
+    return this.lease.check(id.userId, now);
+  }
 
   private watchers(): number {
     return this.sockets.list().length;

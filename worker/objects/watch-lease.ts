@@ -35,11 +35,13 @@ export class WatchLease {
     return (this.store().meta.get("checked_at") ?? 0) + WATCHED_CHECK_INTERVAL_MS;
   }
 
-  /** The periodic check: renews the lease when due; returns D1's pulse sequence (null: the user is gone). */
+  /**
+   * The periodic check: renews the lease when due; returns D1's pulse sequence (null: the user is
+   * gone). It counts as done from its start, so an alarm set meanwhile does not start a second one.
+   */
   async check(userId: number, now: number): Promise<number | null> {
-    const renewed = await this.hold(userId, now);
-    const seq = renewed === undefined ? await loadPulseSeq(this.db, userId) : renewed;
     this.store().meta.set("checked_at", now);
-    return seq;
+    const renewed = await this.hold(userId, now);
+    return renewed === undefined ? loadPulseSeq(this.db, userId) : renewed;
   }
 }
