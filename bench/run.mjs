@@ -104,6 +104,7 @@ const SINGLE = {
     reset: true,
   },
   leaderboard: { run: () => leaderboardSuite(ctx) },
+  liveLatency: { run: () => withServer(() => liveLatencySuite(ctx, [1, 100, 1000], options.livePulses)), reset: true },
   pages: { run: () => withServer(() => pagesSuite(ctx)), reset: true },
   import: { run: () => withServer(() => importSuite(ctx)), reset: true },
   // The heartbeat suite with live notifications on a server of its own, then the heartbeat path alone.

@@ -1,7 +1,11 @@
 // Live latency: from sending POST /api/my/pulses to the message on every viewer's socket of that
 // profile, with 1, 100 and 1,000 viewers. Pulses are spaced wider than the coalescing interval, so
-// the figure is the path's latency, not the coalescing delay.
+// the figure is the path's latency, not the coalescing delay. The viewers are raw sockets that stamp
+// each message when its bytes arrive (bench/raw-socket.mjs), and the same client's own share is
+// measured beside it (bench/client-floor.mjs): one thread reading a thousand sockets is not free.
 import { seedUsers } from "../fixtures.mjs";
+import { clientFloor } from "../client-floor.mjs";
+import { openRawSocket } from "../raw-socket.mjs";
 
 const SPACING_MS = 400;
 
@@ -18,15 +22,10 @@ async function openViewers(url, username, count) {
       { length: Math.min(50, count - i) },
       () =>
         new Promise((resolve, reject) => {
-          const ws = new WebSocket(wsUrl);
-          ws.onmessage = (e) => {
-            const m = JSON.parse(e.data);
-            if (m.type === "profile.snapshot") {
-              ws.onmessage = null;
-              resolve(ws);
-            }
-          };
-          ws.onerror = () => reject(new Error("viewer socket failed"));
+          const opening = openRawSocket(wsUrl, (text) => {
+            if (JSON.parse(text).type === "profile.snapshot") opening.then(resolve);
+          });
+          opening.catch(reject);
         }),
     );
     sockets.push(...(await Promise.all(batch)));
@@ -41,17 +40,20 @@ export async function liveLatencySuite(ctx, viewerCounts = [1, 100, 1000], pulse
     const sockets = await openViewers(ctx.url, user.username, viewers);
     const latencies = [];
     let missing = 0;
+    let lastMessage = null;
+    const cpuBefore = ctx.cpu?.() ?? null;
     for (let i = 0; i < pulses; i++) {
       const marker = 1000 + i; // a distinct XP amount identifies the pulse on the socket
       const arrived = sockets.map(
         (ws) =>
           new Promise((resolve) => {
             const timer = setTimeout(() => resolve(null), 10_000);
-            ws.onmessage = (e) => {
-              const m = JSON.parse(e.data);
+            ws.onText = (text, receivedAt) => {
+              const m = JSON.parse(text);
               if (m.type === "profile.pulses" && m.pulses.some((p) => p.xps.some((x) => x.amount === marker))) {
                 clearTimeout(timer);
-                resolve(performance.now());
+                lastMessage = text;
+                resolve(receivedAt);
               }
             };
           }),
@@ -70,8 +72,11 @@ export async function liveLatencySuite(ctx, viewerCounts = [1, 100, 1000], pulse
       }
       await new Promise((r) => setTimeout(r, SPACING_MS));
     }
-    for (const ws of sockets) ws.close(1000);
+    const cpuAfter = ctx.cpu?.() ?? null;
+    for (const ws of sockets) ws.close();
     latencies.sort((a, b) => a - b);
+    // The client alone: the same message to as many sockets from a trivial server, as often.
+    const floor = lastMessage ? (await clientFloor(viewers, lastMessage, pulses)).sort((a, b) => a - b) : [];
     results.push({
       viewers,
       pulses,
@@ -79,6 +84,10 @@ export async function liveLatencySuite(ctx, viewerCounts = [1, 100, 1000], pulse
       missing,
       p50: Math.round(percentile(latencies, 50)),
       p99: Math.round(percentile(latencies, 99)),
+      clientP50: Math.round(percentile(floor, 50)),
+      clientP99: Math.round(percentile(floor, 99)),
+      // CPU of the serving workerd processes per pulse, its request and its fan-out included.
+      serverCpuMsPerPulse: cpuBefore === null || cpuAfter === null ? null : Number(((cpuAfter - cpuBefore) / pulses).toFixed(1)),
     });
   }
   return results;

@@ -144,6 +144,30 @@ describe("profile viewers", () => {
     socket!.ws.close(1000);
   });
 
+  it("stop counting a viewer whose socket closed, count a new one at once, and get the next pulse only on open sockets", async () => {
+    const u = await createUser();
+    await postPulse(u.token, pulse([{ language: "Go", xp: 1 }]));
+    const path = `/live/users/${u.username}`;
+    const isSnapshot = (m: { type: string }) => m.type === "profile.snapshot";
+    const [a, b] = await Promise.all([openSocket(path), openSocket(path)]).then((r) => r.map((o) => o.socket!));
+    await Promise.all([a!.next(isSnapshot), b!.next(isSnapshot)]);
+    expect((await userObject(u.userId).status()).viewers).toBe(2);
+    a!.ws.close(1000);
+    await a!.closed;
+    await waitFor(async () => (await userObject(u.userId).status()).viewers === 1, "the closed socket to stop counting");
+    const c = (await openSocket(path)).socket!;
+    await c.next(isSnapshot);
+    expect(await userObject(u.userId).viewers()).toMatchObject({ public: 2 });
+    await postPulse(u.token, pulse([{ language: "Go", xp: 5 }], Date.now() - 10_000));
+    for (const s of [b!, c]) {
+      const delta = await s.next((m) => m.type === "profile.pulses");
+      expect(delta.pulses.map((p: { xps: unknown }) => p.xps)).toEqual([[{ language: "Go", amount: 5 }]]);
+    }
+    expect(a!.messages.filter((m) => m.type === "profile.pulses")).toEqual([]);
+    b!.ws.close(1000);
+    c.ws.close(1000);
+  });
+
   it("see the socket closed when the object is evicted with its sockets, and reconnect to a fresh snapshot", async () => {
     const u = await createUser();
     await postPulse(u.token, pulse([{ language: "Go", xp: 4 }]));

@@ -7,16 +7,14 @@ import { PROTOCOL_VERSION, type FeedServerMessage, type FeedView } from "../prot
 import type { FeedUpdate } from "./global-feed";
 import { globalFeed } from "./stubs";
 import {
-  acceptViewer,
   answerPings,
-  echoClose,
-  openViewers,
   owedResyncs,
   readClientMessage,
   refuseNonUpgrade,
   RESYNC_INTERVAL_MS,
   sendToAll,
   takeResync,
+  ViewerSockets,
 } from "./sockets";
 
 export class FeedRelay extends DurableObject<Env> {
@@ -24,9 +22,11 @@ export class FeedRelay extends DurableObject<Env> {
   private resyncView: { at: number; view: FeedView } | null = null;
   /** Viewers between subscribing and being accepted: they count, so the feed does not drop this relay. */
   private joining = 0;
+  private readonly sockets: ViewerSockets;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.sockets = new ViewerSockets(ctx);
     answerPings(ctx);
   }
 
@@ -42,18 +42,18 @@ export class FeedRelay extends DurableObject<Env> {
     this.joining++;
     let feed: FeedView;
     try {
-      feed = (await globalFeed(this.env).subscribe(name, openViewers(this.ctx).length + this.joining)) as FeedView;
+      feed = (await globalFeed(this.env).subscribe(name, this.sockets.list().length + this.joining)) as FeedView;
     } finally {
       this.joining--;
     }
-    const { client, server } = acceptViewer(this.ctx, [], {});
+    const { client, server } = this.sockets.accept([], {});
     server.send(snapshotMessage(feed));
     return new Response(null, { status: 101, webSocket: client });
   }
 
   /** From the feed: one update for every viewer here. Returns the number of viewers. */
   async publish(update: FeedUpdate): Promise<number> {
-    const sockets = openViewers(this.ctx);
+    const sockets = this.sockets.list();
     sendToAll(sockets, JSON.stringify(update));
     return sockets.length + this.joining;
   }
@@ -66,23 +66,24 @@ export class FeedRelay extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const owed = owedResyncs(this.ctx, Date.now());
+    const owed = owedResyncs(this.sockets.list(), Date.now());
     if (owed.due.length > 0) sendToAll(owed.due, snapshotMessage(await this.viewForResync()));
     if (owed.next !== null) await this.ctx.storage.setAlarm(owed.next);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    echoClose(ws, code, reason);
+    this.sockets.closed(ws, code, reason);
     await this.reportViewers(ws);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
+    this.sockets.closed(ws);
     await this.reportViewers(ws);
   }
 
   private async reportViewers(leaving: WebSocket): Promise<void> {
     const name = await this.ctx.storage.get<string>("name");
-    if (name) await globalFeed(this.env).setViewers(name, openViewers(this.ctx, leaving).length);
+    if (name) await globalFeed(this.env).setViewers(name, this.sockets.list().filter((ws) => ws !== leaving).length);
   }
 
   private async viewForResync(): Promise<FeedView> {

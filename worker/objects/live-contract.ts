@@ -1,6 +1,5 @@
 // The contract the Worker and the live objects share: what a pulse notice carries, how the Worker
 // names a user to its object, and the roles and sessions of profile viewers.
-import type { UserIdentity } from "./user-stats-store";
 
 /** What the Worker tells a watched user's object after an accepted pulse. */
 export interface PulseNotice {
@@ -13,6 +12,14 @@ export interface PulseNotice {
   /** Languages as sent: `key` is the case-insensitive identity; the object books them by alias. */
   entries: { key: string; amount: number }[];
   coords: { lat: number; lon: number } | null;
+}
+
+/** Who the user is, as D1 says (a user object keeps the last identity it was given). */
+export interface UserIdentity {
+  userId: number;
+  username: string;
+  private: boolean;
+  createdAt: number;
 }
 
 /** What the Worker knows of the user from D1 when it asks for the profile or opens a socket. */

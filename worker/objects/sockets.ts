@@ -1,6 +1,6 @@
 // Hibernatable viewer sockets, shared by UserStats and FeedRelay: the upgrade check, accepting with
-// tags and an attachment (kept across hibernation), reading client messages, the close-code fix, and
-// the per-socket throttle on `resync`.
+// tags and an attachment (kept across hibernation), the list of open sockets, reading client
+// messages, the close-code fix, and the per-socket throttle on `resync`.
 import { PING, PONG, type ClientMessage } from "../protocol";
 
 /** Every viewer socket carries this tag (objects may add their own). */
@@ -31,25 +31,46 @@ export function answerPings(ctx: DurableObjectState): void {
   ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
 }
 
-/** Accepts the server end as a hibernatable socket with the viewer tag and `extra` attachment fields. */
-export function acceptViewer<A extends object>(
-  ctx: DurableObjectState,
-  tags: string[],
-  extra: A,
-): { client: WebSocket; server: WebSocket } {
-  const { 0: client, 1: server } = new WebSocketPair();
-  ctx.acceptWebSocket(server, [VIEWER_TAG, ...tags]);
-  server.serializeAttachment({ ...extra, openedAt: Date.now(), resyncedAt: 0, resyncOwed: false } satisfies SocketAttachment & A);
-  return { client, server };
+/**
+ * An object's open viewer sockets. Listing them (`getWebSockets` and a state check per socket) costs
+ * time in proportion to the viewers, and one applied pulse needs the list several times, so it is
+ * listed once and kept until a socket is accepted, closed by the object, or reported closed.
+ */
+export class ViewerSockets {
+  private listed: WebSocket[] | null = null;
+
+  constructor(private readonly ctx: DurableObjectState) {}
+
+  /** The open viewer sockets. */
+  list(): WebSocket[] {
+    this.listed ??= this.ctx.getWebSockets(VIEWER_TAG).filter((ws) => ws.readyState === WebSocket.OPEN);
+    return this.listed;
+  }
+
+  /** Accepts the server end as a hibernatable socket with the viewer tag and `extra` attachment fields. */
+  accept<A extends object>(tags: string[], extra: A): { client: WebSocket; server: WebSocket } {
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server, [VIEWER_TAG, ...tags]);
+    server.serializeAttachment({ ...extra, openedAt: Date.now(), resyncedAt: 0, resyncOwed: false } satisfies SocketAttachment & A);
+    this.listed = null;
+    return { client, server };
+  }
+
+  /** Closes the sockets carrying `tag` (every viewer socket without one). */
+  close(tag: string | undefined, code: number, reason: string): void {
+    for (const ws of this.ctx.getWebSockets(tag ?? VIEWER_TAG)) ws.close(code, reason);
+    this.listed = null;
+  }
+
+  /** The runtime reported `ws` closed (or failed): completes the close handshake. */
+  closed(ws: WebSocket, code = 1000, reason = ""): void {
+    echoClose(ws, code, reason);
+    this.listed = null;
+  }
 }
 
 export function attachmentOf<A extends object = object>(ws: WebSocket): (SocketAttachment & A) | null {
   return ws.deserializeAttachment() as (SocketAttachment & A) | null;
-}
-
-/** Open viewer sockets (optionally leaving one out: the one closing right now). */
-export function openViewers(ctx: DurableObjectState, leaving?: WebSocket): WebSocket[] {
-  return ctx.getWebSockets(VIEWER_TAG).filter((ws) => ws !== leaving && ws.readyState === WebSocket.OPEN);
 }
 
 /** A client message, or null for anything that is not one (binary, too large, not JSON). */
@@ -64,8 +85,12 @@ export function readClientMessage(message: string | ArrayBuffer): ClientMessage 
 }
 
 /** Completes the close handshake; 1005/1006 are not valid close codes to send back. */
-export function echoClose(ws: WebSocket, code: number, reason: string): void {
-  ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+function echoClose(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+  } catch {
+    // already closed
+  }
 }
 
 /** Sends to every socket; one closing right now is skipped (its close handler follows). */
@@ -95,10 +120,10 @@ export function takeResync(ws: WebSocket, now: number): { now: true } | { now: f
 }
 
 /** Sockets whose deferred snapshot is due by `now` (each is marked as served), and the next due time. */
-export function owedResyncs(ctx: DurableObjectState, now: number): { due: WebSocket[]; next: number | null } {
+export function owedResyncs(sockets: readonly WebSocket[], now: number): { due: WebSocket[]; next: number | null } {
   const due: WebSocket[] = [];
   let next: number | null = null;
-  for (const ws of openViewers(ctx)) {
+  for (const ws of sockets) {
     const a = attachmentOf(ws);
     if (!a?.resyncOwed) continue;
     const at = a.resyncedAt + RESYNC_INTERVAL_MS;

@@ -4,6 +4,7 @@ import { localDateAndHour, utcDate } from "../domain/coded-at";
 import { buildProfileDocument, RECENT_WINDOW_MS } from "../domain/profile";
 import { CALENDAR_DAYS_SENT, type ProfileView } from "../protocol";
 import type { LoggedPulse, UserAggregates } from "../db/live";
+import type { UserIdentity } from "./live-contract";
 import { MetaTable } from "./meta-table";
 
 /** Bump when the stored aggregates change shape: the object then rebuilds itself from D1. */
@@ -15,13 +16,6 @@ const LOG_RETENTION_MS = 10 * 60_000;
 
 /** A pulse as the object applies it: the same shape D1 catch-up reads (booked language names). */
 export type AppliedPulse = LoggedPulse;
-
-export interface UserIdentity {
-  userId: number;
-  username: string;
-  private: boolean;
-  createdAt: number;
-}
 
 type Meta = {
   format: number;
@@ -290,27 +284,22 @@ export class UserStatsStore {
     return json;
   }
 
+  /** XP of the last 12 hours' pulses per language or per machine. */
+  private recentXpBy<K extends string | number>(column: "language" | "machine_id", now: number): Map<K, number> {
+    const rows = this.sql
+      .exec<{ k: K; xp: number }>(
+        `SELECT ${column} AS k, SUM(xp) AS xp FROM recent WHERE coded_at >= ? GROUP BY ${column}`,
+        now - RECENT_WINDOW_MS,
+      )
+      .toArray();
+    return new Map(rows.map((r) => [r.k, r.xp]));
+  }
+
   /** A pure read: every query filters by its window, so stale rows (pruned by the alarm) never count. */
   view(now: number, recentDays: number): ProfileView {
     const id = this.identity()!;
-    const recentByLanguage = new Map(
-      this.sql
-        .exec<{ language: string; xp: number }>(
-          "SELECT language, SUM(xp) AS xp FROM recent WHERE coded_at >= ? GROUP BY language",
-          now - RECENT_WINDOW_MS,
-        )
-        .toArray()
-        .map((r) => [r.language, r.xp]),
-    );
-    const recentByMachine = new Map(
-      this.sql
-        .exec<{ machine_id: number; xp: number }>(
-          "SELECT machine_id, SUM(xp) AS xp FROM recent WHERE coded_at >= ? GROUP BY machine_id",
-          now - RECENT_WINDOW_MS,
-        )
-        .toArray()
-        .map((r) => [r.machine_id, r.xp]),
-    );
+    const recentByLanguage = this.recentXpBy<string>("language", now);
+    const recentByMachine = this.recentXpBy<number>("machine_id", now);
     const languages = this.sql
       .exec<{ name: string; xp: number }>("SELECT name, xp FROM languages ORDER BY xp DESC, name")
       .toArray()
