@@ -8,6 +8,7 @@ import type { FeedPulse } from "../domain/feed";
 import type { KeepAlive } from "../db/group-commit";
 import { loadBookedNames } from "../db/live";
 import { feedShardFor } from "../objects/stubs";
+import type { PulseNotice } from "../objects/live-contract";
 import { callWithRetries } from "./retry";
 
 export const FEED_BATCH_INTERVAL_MS = 500;
@@ -26,15 +27,11 @@ const NAME_TTL_MS = 10 * 60_000;
 /** Booked names remembered per (user, language) at most; beyond, the memory starts again. */
 const MAX_NAMES = 50_000;
 
-/** A public pulse as the ingest request knows it: languages by key, not yet by booked name. */
-export interface IntakePulse {
-  pulseId: number;
-  /** Whose pulse: booked names follow the user's own aliases first. */
-  userId: number;
-  codedAt: number;
-  entries: { key: string; amount: number }[];
-  coords: { lat: number; lon: number } | null;
-}
+/**
+ * A public pulse as the ingest request knows it: languages by key, not yet by booked name (booked
+ * names follow the user's own aliases first).
+ */
+export type IntakePulse = Pick<PulseNotice, "pulseId" | "userId" | "codedAt" | "entries" | "coords">;
 
 export class FeedBatcher {
   #queued: IntakePulse[] = [];
