@@ -1,6 +1,6 @@
 // Reconnect delays for the live sockets: exponential from 1 s, capped at 60 s, with jitter over the
 // upper half so that many pages losing the same server do not come back in step.
-export const FIRST_RETRY_MS = 1_000;
+const FIRST_RETRY_MS = 1_000;
 export const MAX_RETRY_MS = 60_000;
 
 /** Delay before reconnect attempt `attempt` (0-based); `random` returns [0, 1). */

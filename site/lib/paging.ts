@@ -1,6 +1,6 @@
 // Page numbers from a query string, shared by the paged pages (aliases, user search, leaderboards).
 
-export const MAX_PAGE = 10_000;
+const MAX_PAGE = 10_000;
 
 /** "?page=" as a page number: absent means 1; anything but a whole number from 1 to MAX_PAGE is null. */
 export function parsePageNumber(raw: string | null): number | null {

@@ -23,7 +23,7 @@ export interface PluginGuide {
 }
 
 /** The placeholder the plugins page shows where a token goes. */
-export const TOKEN_PLACEHOLDER = "<your API token>";
+const TOKEN_PLACEHOLDER = "<your API token>";
 
 export function pluginGuides(origin: string, token: string = TOKEN_PLACEHOLDER): PluginGuide[] {
   const root = `${origin}/`;

@@ -11,8 +11,8 @@ export const TOP_LANGUAGES = 10;
 /** Items of the rest list shown before "Show more". */
 export const OTHER_LANGUAGES_SHOWN = 10;
 /** Days in the stacked chart (today included) and languages of their own in it. */
-export const CHART_DAYS = 14;
-export const CHART_LANGUAGES = 8;
+const CHART_DAYS = 14;
+const CHART_LANGUAGES = 8;
 export const OTHERS = "Others";
 
 /** Result of offering a `profile.pulses` message to the state. */

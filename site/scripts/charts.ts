@@ -38,7 +38,7 @@ export const charts: Record<string, Chart> = {};
 let probe: HTMLElement | null = null;
 
 /** The resolved colour of a custom property (they use light-dark(), which canvas cannot parse). */
-export function cssColor(property: string): string {
+function cssColor(property: string): string {
   return resolveColor(`var(${property})`);
 }
 

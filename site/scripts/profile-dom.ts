@@ -39,7 +39,7 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
-export function levelBarElement(xp: number, recentXp: number, name: string, large = false): HTMLDivElement {
+function levelBarElement(xp: number, recentXp: number, name: string, large = false): HTMLDivElement {
   const bar = levelBar(xp, recentXp);
   const div = el("div", { className: large ? "level-bar large" : "level-bar" });
   div.setAttribute("role", "progressbar");

@@ -7,7 +7,7 @@ export const THEME_CHANGE = "pe:themechange";
 
 const dark = window.matchMedia("(prefers-color-scheme: dark)");
 
-export function currentTheme(): Theme {
+function currentTheme(): Theme {
   const chosen = document.documentElement.dataset.theme;
   if (chosen === "light" || chosen === "dark") return chosen;
   return dark.matches ? "dark" : "light";

@@ -5,7 +5,7 @@ import { drizzle } from "drizzle-orm/d1";
 import type { ExportDayRow } from "../domain/export";
 import { languages, machineDailyXp, machines } from "./schema";
 
-export const EXPORT_DAYS_PER_PAGE = 1_000;
+const EXPORT_DAYS_PER_PAGE = 1_000;
 
 /** The position after the last row of a page. */
 export interface DayCursor {

@@ -146,7 +146,7 @@ export function languageUpserts(tokenHash: string, entries: readonly { key: stri
  * The pulse row, selected from the active machine whose token hash matches; RETURNING gives its
  * StoredPulseRef, or nothing for a retry (same machine and fingerprint) or an unknown token.
  */
-export function pulseInsert(tokenHash: string, pulse: ValidPulse, fingerprint: string, receivedAt: number): Statement {
+function pulseInsert(tokenHash: string, pulse: ValidPulse, fingerprint: string, receivedAt: number): Statement {
   return {
     sql: PULSE_INSERT.sql,
     params: fillPlaceholders(PULSE_INSERT.params, {

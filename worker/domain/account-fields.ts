@@ -1,6 +1,6 @@
 // Validation of the other fields a person types: e-mail address and machine name.
 
-export const MAX_EMAIL_LENGTH = 255;
+const MAX_EMAIL_LENGTH = 255;
 export const MAX_MACHINE_NAME_LENGTH = 64;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 

@@ -36,7 +36,7 @@ export function parseBadgeQuery(params: { range?: string | null; language?: stri
 const RANGE_TEXT: Record<Exclude<LeaderboardRange, "all">, string> = { week: "7 days", month: "30 days", year: "365 days" };
 
 /** 1234567 → "1,234,567" (no locale data needed). */
-export function groupThousands(n: number): string {
+function groupThousands(n: number): string {
   return String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 

@@ -87,10 +87,6 @@ function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19);
 }
 
-function pad(n: number): string {
-  return String(n).padStart(2, "0");
-}
-
 /**
  * XP of one local date, machine and (booked) language, from the rollups: what the export gives for
  * days whose raw pulses are past retention.

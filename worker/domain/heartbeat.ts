@@ -6,13 +6,13 @@ import { parseUserAgent } from "./user-agent";
 export const MAX_HEARTBEATS_PER_REQUEST = 100;
 export const MAX_HEARTBEAT_BODY_BYTES = 512 * 1024;
 /** Oldest accepted heartbeat: a year, so an offline queue or a year's import is never stuck. */
-export const MAX_HEARTBEAT_AGE_MS = 366 * 86_400_000;
+const MAX_HEARTBEAT_AGE_MS = 366 * 86_400_000;
 /** Newest accepted heartbeat: clocks drift, editors do not code in the future. */
 export const MAX_FUTURE_SKEW_MS = 3_600_000;
 const MAX_TEXT = 255;
 const MAX_ENTITY = 2_048;
 
-export const ENTITY_TYPES = ["file", "domain", "app", "url"] as const;
+const ENTITY_TYPES = ["file", "domain", "app", "url"] as const;
 export const PLACEHOLDER = { project: "<<LAST_PROJECT>>", branch: "<<LAST_BRANCH>>", language: "<<LAST_LANGUAGE>>" } as const;
 
 export interface Heartbeat {
@@ -46,7 +46,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** A heartbeat's instant in ms: seconds (float), numeric strings, ISO strings; ms/µs/ns epochs scaled back. */
-export function heartbeatTimeMs(value: unknown): number | null {
+function heartbeatTimeMs(value: unknown): number | null {
   let n: number;
   if (typeof value === "number") n = value;
   else if (typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value)) n = Number(value);

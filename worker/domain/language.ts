@@ -1,6 +1,6 @@
 // Language names: what is stored, and how two spellings are recognised as the same language.
 
-export const DEFAULT_LANGUAGE = "Plain text";
+const DEFAULT_LANGUAGE = "Plain text";
 
 // C0/C1 control characters (a tab or newline inside a name is a plugin bug, not a language).
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;

@@ -23,7 +23,7 @@ export interface RankedPage {
   updatedAt: number;
 }
 
-export const totalPages = (total: number) => Math.max(1, Math.ceil(total / LEADERBOARD_PAGE_SIZE));
+const totalPages = (total: number) => Math.max(1, Math.ceil(total / LEADERBOARD_PAGE_SIZE));
 
 export function leaderboardDocument(p: RankedPage) {
   return {

@@ -8,7 +8,7 @@ export const RANGE_DAYS: Record<LeaderboardRange, number | null> = { week: 7, mo
 /** Longest windowed range: daily XP older than this is not needed for ranking. */
 export const LONGEST_WINDOW_DAYS = 365;
 export const LEADERBOARD_PAGE_SIZE = 50;
-export const MAX_LEADERBOARD_PAGE = 10_000;
+const MAX_LEADERBOARD_PAGE = 10_000;
 
 const DAY_MS = 86_400_000;
 

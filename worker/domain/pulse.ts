@@ -32,7 +32,7 @@ export interface ValidPulse extends CodedAt {
 export type PulseValidation = { ok: true; pulse: ValidPulse } | { ok: false; message: string };
 
 /** Marks a JSON number written with a fraction or exponent: the original only takes integer literals. */
-export const NOT_AN_INTEGER_LITERAL: unique symbol = Symbol("not an integer literal");
+const NOT_AN_INTEGER_LITERAL: unique symbol = Symbol("not an integer literal");
 
 /**
  * JSON.parse that keeps the integer/float distinction of the source text (`15.0` is not an integer

@@ -3,7 +3,7 @@
 import { MAX_AGE_MS, MAX_OFFSET_MINUTES } from "./coded-at";
 
 /** Raw pulses are kept this many months unless `RAW_RETENTION_MONTHS` says otherwise. */
-export const DEFAULT_RETENTION_MONTHS = 13;
+const DEFAULT_RETENTION_MONTHS = 13;
 export const MAX_OFFSET_MS = MAX_OFFSET_MINUTES * 60_000;
 const DAY_MS = 86_400_000;
 

@@ -1,7 +1,7 @@
 // Reading an HTML form post (application/x-www-form-urlencoded) with a small size limit.
 import { readTextBody } from "./body";
 
-export const MAX_FORM_BYTES = 16 * 1024;
+const MAX_FORM_BYTES = 16 * 1024;
 
 export type FormRead = { ok: true; form: URLSearchParams } | { ok: false; status: 400 | 413 | 415 };
 

@@ -5,7 +5,7 @@ import { FLASH_COOKIE, parseCookies, SESSION_COOKIE } from "../domain/cookies";
 import { lookupProfileUser } from "../services/profiles";
 
 /** How long a copy is served: changes that do not move the pulse sequence (machines, the 12-hour window) show within this time, and an open page's socket snapshot brings it up to date at once. */
-export const PAGE_CACHE_TTL_MS = 10_000;
+const PAGE_CACHE_TTL_MS = 10_000;
 /** About 60-80 KB of HTML each: a few MB of the isolate's 128 MB at most. */
 const MAX_ENTRIES = 100;
 

@@ -13,7 +13,7 @@ const REQUIRED_DIRECTIVES: [name: string, value: string][] = [
   ["form-action", "'self'"],
 ];
 
-export const STATIC_SECURITY_HEADERS: Record<string, string> = {
+const STATIC_SECURITY_HEADERS: Record<string, string> = {
   "referrer-policy": "strict-origin-when-cross-origin",
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",

@@ -7,7 +7,7 @@ import type { FeedPulse } from "../domain/feed";
 import { globalFeed } from "./stubs";
 import { errorMessage, log } from "../observability/log";
 
-export const SHARD_FLUSH_INTERVAL_MS = 500;
+const SHARD_FLUSH_INTERVAL_MS = 500;
 const MAX_BATCH = 1_000;
 const MAX_PENDING = 100_000;
 

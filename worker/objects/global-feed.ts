@@ -32,10 +32,10 @@ type FeedMeta = Record<
   number
 >;
 
-export const FEED_FLUSH_INTERVAL_MS = 500;
+const FEED_FLUSH_INTERVAL_MS = 500;
 export const RECONCILE_INTERVAL_MS = 10 * 60_000;
 /** After an announced change, reconcile again this much later: batches in flight then are covered too. */
-export const RECONCILE_FOLLOW_UP_MS = 5_000;
+const RECONCILE_FOLLOW_UP_MS = 5_000;
 const FORMAT = 1;
 const MAX_DOTS_PER_UPDATE = 200;
 /** Updates repeat the latest minutes, so a relay that missed one converges on the next. */

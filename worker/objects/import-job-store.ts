@@ -6,7 +6,7 @@ import type { ImportHeartbeat, ImportProblem, ImportRow } from "../domain/import
 import { MAX_ROWS_PER_PULSE } from "../domain/import/rows";
 
 /** Problems kept for the summary (all are counted). */
-export const MAX_PROBLEMS_KEPT = 200;
+const MAX_PROBLEMS_KEPT = 200;
 
 export interface JobMeta {
   job_id: string;

@@ -6,7 +6,7 @@ import type { BoardSnapshot, XpRow } from "../db/leaderboard-source";
 import { usernameKey } from "../domain/username";
 
 /** Bump when the stored shape changes: the object then rebuilds from D1. */
-export const BOARD_FORMAT = 1;
+const BOARD_FORMAT = 1;
 /** Score rows of all languages together use this language id. */
 export const ALL_LANGUAGES = 0;
 /** Sorts before every date: the first pulse applied sets the user's today. */

@@ -8,7 +8,7 @@ import { sendToAll } from "./sockets";
 import type { AppliedPulse, UserStatsStore } from "./user-stats-store";
 
 /** At most one message per viewer per this interval; pulses in between are coalesced. */
-export const BROADCAST_INTERVAL_MS = 250;
+const BROADCAST_INTERVAL_MS = 250;
 /** The profile charts show this many recent days. */
 export const PROFILE_CHART_DAYS = 14;
 

@@ -4,7 +4,7 @@
 import { PING, PONG, type ClientMessage } from "../protocol";
 
 /** Every viewer socket carries this tag (objects may add their own). */
-export const VIEWER_TAG = "viewer";
+const VIEWER_TAG = "viewer";
 /** A socket gets at most one snapshot per this interval on `resync`; one asked in between is deferred. */
 export const RESYNC_INTERVAL_MS = 1_000;
 /** Larger client messages are ignored (the protocol's messages are tiny). */

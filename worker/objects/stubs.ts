@@ -3,8 +3,8 @@
 // FEED_RELAYS in wrangler.toml), so a deployment scales them without code changes.
 import type { Env } from "../env";
 
-export const GLOBAL_FEED_NAME = "global";
-export const LEADERBOARD_NAME = "global";
+const GLOBAL_FEED_NAME = "global";
+const LEADERBOARD_NAME = "global";
 
 function configured(value: string | undefined, fallback: number): number {
   const n = Number.parseInt(value ?? "", 10);
@@ -12,7 +12,7 @@ function configured(value: string | undefined, fallback: number): number {
 }
 
 export const shardCount = (env: Env) => configured(env.FEED_SHARDS, 2);
-export const relayCount = (env: Env) => configured(env.FEED_RELAYS, 2);
+const relayCount = (env: Env) => configured(env.FEED_RELAYS, 2);
 
 /** The user's live object (named by user id). */
 export function userObject(env: Env, userId: number) {

@@ -8,7 +8,7 @@ import type { UserIdentity } from "./live-contract";
 import { MetaTable } from "./meta-table";
 
 /** Bump when the stored aggregates change shape: the object then rebuilds itself from D1. */
-export const AGGREGATE_FORMAT = 2;
+const AGGREGATE_FORMAT = 2;
 /** Per-day-and-language XP is kept for this many days (the profile chart shows 14). */
 export const RECENT_DAYS_KEPT = 35;
 /** Applied pulses are kept this long for coalesced broadcasts and late viewers. */

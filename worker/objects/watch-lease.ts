@@ -7,9 +7,9 @@ import type { UserStatsStore } from "./user-stats-store";
  * A watch lease lasts this long; the object renews it (a D1 write) once half of it is gone while
  * viewers stay, and lets it lapse after the last one leaves.
  */
-export const WATCH_LEASE_MS = 60_000;
+const WATCH_LEASE_MS = 60_000;
 /** While viewers are connected, D1's sequence is checked this often (a read, or the renewal's write). */
-export const WATCHED_CHECK_INTERVAL_MS = 10_000;
+const WATCHED_CHECK_INTERVAL_MS = 10_000;
 
 export class WatchLease {
   constructor(

@@ -8,8 +8,8 @@ import { listSchemaObjects, listSequences, listTables, readRows, type DumpTable,
 import { R2LineWriter } from "./r2-lines";
 
 /** The D1 bindings that are dumped (each database of the Worker). */
-export const BACKUP_DATABASES = ["DB"] as const;
-export const DEFAULT_BACKUP_KEEP_DAYS = 30;
+const BACKUP_DATABASES = ["DB"] as const;
+const DEFAULT_BACKUP_KEEP_DAYS = 30;
 /** Rows read per query: D1 answers stay small, and a 10-million-row table takes 1,000 queries. */
 const ROWS_PER_PAGE = 10_000;
 export const DUMP_FORMAT = 1;

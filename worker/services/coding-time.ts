@@ -78,7 +78,7 @@ export type StatusbarResult = { kind: "ok"; json: string } | { kind: "unauthenti
  * status bar that long). Writes never use it.
  */
 const statusbarCache = new Map<string, { zone: string; date: string; expires: number; data: string }>();
-export const STATUSBAR_CACHE_MS = 2_000;
+const STATUSBAR_CACHE_MS = 2_000;
 const MAX_CACHED_STATUSBARS = 10_000;
 
 export function forgetStatusbar(tokenHash: string): void {
@@ -126,11 +126,11 @@ function statusbarJson(data: string, now: number): string {
   return `{"cached_at":"${new Date(now).toISOString()}","data":${data},"has_team_features":false}`;
 }
 
-export function userZone(settings: CodingTimeSettingsRow | null, requested: string | null): string {
+function userZone(settings: CodingTimeSettingsRow | null, requested: string | null): string {
   return validZone(requested) ?? validZone(settings?.timeZone) ?? "UTC";
 }
 
-export const NAMED_RANGES = [
+const NAMED_RANGES = [
   "today",
   "yesterday",
   "last_7_days",
@@ -141,10 +141,10 @@ export const NAMED_RANGES = [
   "last_6_months",
   "last_year",
 ] as const;
-export const MAX_SUMMARY_DAYS = 366;
+const MAX_SUMMARY_DAYS = 366;
 
 /** A named range's first and last local date (today included). */
-export function namedRange(name: string, today: string): { from: string; to: string } | null {
+function namedRange(name: string, today: string): { from: string; to: string } | null {
   switch (name) {
     case "today":
       return { from: today, to: today };
@@ -237,7 +237,7 @@ export async function summaries(
   };
 }
 
-export const STATS_RANGES = ["last_7_days", "last_30_days", "last_6_months", "last_year", "all_time"] as const;
+const STATS_RANGES = ["last_7_days", "last_30_days", "last_6_months", "last_year", "all_time"] as const;
 
 /** `GET /users/{user}/stats/{range}`; `showProjects` is the owner's view or the user's opt-in. */
 export async function stats(

@@ -11,7 +11,7 @@ import { feedShardFor } from "../objects/stubs";
 import type { PulseNotice } from "../objects/live-contract";
 import { callWithRetries } from "./retry";
 
-export const FEED_BATCH_INTERVAL_MS = 500;
+const FEED_BATCH_INTERVAL_MS = 500;
 /** A shard takes at most this many pulses per call; more wait for the next slot. */
 const MAX_BATCH = 1_000;
 /** Queued pulses beyond this are dropped (the feed's reconcile repairs the total). */

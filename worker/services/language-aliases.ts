@@ -6,7 +6,7 @@ import { languageKey, normalizeLanguageName } from "../domain/language";
 import { MAX_LANGUAGE_LENGTH } from "../domain/pulse";
 import { publishAccountEvent } from "./account-events";
 
-export const MAX_USER_ALIASES = 100;
+const MAX_USER_ALIASES = 100;
 
 export type AliasResult = { kind: "ok"; source: string; target: string } | { kind: "invalid"; message: string };
 

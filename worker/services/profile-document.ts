@@ -21,7 +21,7 @@ export async function profileDocument(env: Env, user: UserRow, viewerIsOwner: bo
 }
 
 /** `fields` appended to a JSON object's text, without re-serialising what it holds (clients ignore unknown fields). */
-export function withFields(documentJson: string, fields: Record<string, unknown>): string {
+function withFields(documentJson: string, fields: Record<string, unknown>): string {
   const extra = Object.entries(fields).map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value)}`);
   if (extra.length === 0) return documentJson;
   const end = documentJson.lastIndexOf("}");

@@ -1,6 +1,6 @@
 // Writing a large text object to R2 line by line in bounded memory: one put when it stays small,
 // otherwise a multipart upload whose parts (all but the last) are at least R2's 5 MiB minimum.
-export const PART_BYTES = 8 * 1024 * 1024;
+const PART_BYTES = 8 * 1024 * 1024;
 
 export class R2LineWriter {
   private chunks: Uint8Array[] = [];

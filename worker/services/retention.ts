@@ -12,7 +12,7 @@ export interface RetentionLimits {
 }
 
 /** About 2,000 rows with the XP rows per statement, 50 statements: 50,000 pulses per hourly run. */
-export const RETENTION_LIMITS: RetentionLimits = { rowsPerBatch: 1_000, batchesPerRun: 50 };
+const RETENTION_LIMITS: RetentionLimits = { rowsPerBatch: 1_000, batchesPerRun: 50 };
 
 export interface RetentionReport {
   /** The local date from which raw rows are kept (null: nothing is ever deleted). */

@@ -4,7 +4,7 @@ import type { Env } from "../env";
 import { backupDatabases } from "./backup";
 import { runRetention } from "./retention";
 
-export const RETENTION_CRON = "17 * * * *";
+/** The nightly schedule; the other one (hourly, "17 * * * *") and any unknown schedule sweep only. */
 export const BACKUP_CRON = "41 3 * * *";
 
 export async function runScheduled(controller: Pick<ScheduledController, "cron" | "scheduledTime">, env: Env): Promise<void> {

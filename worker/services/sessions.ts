@@ -37,7 +37,7 @@ function plausibleSecret(value: string | undefined): value is string {
   return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value);
 }
 
-export async function sessionTokenHash(secret: string): Promise<string> {
+async function sessionTokenHash(secret: string): Promise<string> {
   return sha256Hex(secret);
 }
 

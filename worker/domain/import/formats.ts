@@ -19,14 +19,14 @@ export interface ImportFormat {
 }
 
 /** How much of the file the formats look at: a WakaTime dump opens with its user record (a few KB). */
-export const SNIFF_BYTES = 64 * 1024;
+const SNIFF_BYTES = 64 * 1024;
 
 /** The key that opens the records, whichever comes first: WakaTime's `"days": [` or this service's `"pulses": [`. */
 function firstListKey(head: string): string | null {
   return /"(days|pulses)"\s*:\s*\[/.exec(head)?.[1] ?? null;
 }
 
-export const IMPORT_FORMATS: readonly ImportFormat[] = [
+const IMPORT_FORMATS: readonly ImportFormat[] = [
   {
     id: "wakatime-dump",
     label: "WakaTime heartbeats data dump",

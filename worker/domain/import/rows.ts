@@ -53,7 +53,7 @@ export interface ImportParser {
 export class ImportFileError extends Error {}
 
 /** Latest instant an import accepts: a little ahead of the clock (clock skew), never the future beyond. */
-export const FUTURE_SLACK_MS = 86_400_000;
+const FUTURE_SLACK_MS = 86_400_000;
 
 /** A group of rows larger than this is not one pulse of any real editor (the pulse API allows 100 entries). */
 export const MAX_ROWS_PER_PULSE = 1_000;
@@ -67,7 +67,7 @@ export function checkMachine(raw: unknown): Checked<string> {
   return problem ? { ok: false, message: problem.replace(/\.$/, "").replace(/^Machine name/, "machine name") } : { ok: true, value: name };
 }
 
-export function checkLanguage(raw: unknown): Checked<string> {
+function checkLanguage(raw: unknown): Checked<string> {
   if (typeof raw !== "string") return { ok: false, message: "language is missing" };
   const name = normalizeLanguageName(raw);
   if (name === null) return { ok: false, message: "language must be plain text" };
@@ -75,7 +75,7 @@ export function checkLanguage(raw: unknown): Checked<string> {
   return { ok: true, value: name };
 }
 
-export function checkAmount(raw: unknown): Checked<number> {
+function checkAmount(raw: unknown): Checked<number> {
   const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\d{1,10}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
   if (!Number.isInteger(n) || n < 0) return { ok: false, message: `amount ${JSON.stringify(raw)} is not a whole number of XP` };
   if (n > MAX_XP) return { ok: false, message: `amount is larger than ${MAX_XP}` };
@@ -121,7 +121,7 @@ export function checkEntry(languageRaw: unknown, amountRaw: unknown): Checked<{ 
 }
 
 /** The instant of a UTC timestamp as the original exports it (`2017-11-27 23:00:00Z`; the `Z` may be missing). */
-export function checkUtcInstant(raw: unknown, nowMs: number): Checked<number> {
+function checkUtcInstant(raw: unknown, nowMs: number): Checked<number> {
   if (typeof raw !== "string") return { ok: false, message: "sent_at is missing" };
   const text = raw.trim().replace(/[zZ]$/, "");
   const ms = parseWallTime(text);

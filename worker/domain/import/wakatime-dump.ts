@@ -8,7 +8,7 @@ import { JsonRecordParser } from "./json-stream";
 import { checkMachine, type Checked, type ImportSink } from "./rows";
 
 /** Machine of a heartbeat that names none (neither a machine name nor a machine id). */
-export const DUMP_DEFAULT_MACHINE = "WakaTime";
+const DUMP_DEFAULT_MACHINE = "WakaTime";
 
 /**
  * The machine a dump heartbeat is booked on: its machine name when the dump carries one
