@@ -77,12 +77,11 @@ export async function ingestHeartbeats(db: D1Database, r: HeartbeatRequest): Pro
 
   if (valid.some((v) => hasPlaceholders(v.heartbeat))) valid = await withPlaceholdersResolved(db, r.tokenHash, valid);
 
-  const toStore: (HeartbeatToStore & { index: number })[] = [];
-  for (const { index, heartbeat } of valid) {
+  const hashes = await Promise.all(valid.map(({ heartbeat }) => sha256Hex(heartbeatIdentity(heartbeat))));
+  const toStore: (HeartbeatToStore & { index: number })[] = valid.map(({ index, heartbeat }, i) => {
     const utcOffset = offsetMinutes(zone, heartbeat.timeMs);
-    const hash = (await sha256Hex(heartbeatIdentity(heartbeat))).slice(0, 32);
-    toStore.push({ ...heartbeat, index, utcOffset, localDate: dateAtOffset(heartbeat.timeMs, utcOffset), hash });
-  }
+    return { ...heartbeat, index, utcOffset, localDate: dateAtOffset(heartbeat.timeMs, utcOffset), hash: hashes[i]!.slice(0, 32) };
+  });
   const slots = xpSlots(toStore);
   const keys = slots.map((s) => s.key);
   const outcome = await withKnownLanguages(keys, (languagesKnown) =>
