@@ -364,6 +364,12 @@ export function renderReport(results) {
       "",
       `With live notifications (the service as deployed: the XP slots each request booked go to the user's live object in one call, off the`,
       `response path), a bulk request of 10 reaches **${pct(b.requestsToHealth)}** of health's throughput; target at least ${pct(b.target)}: ${b.requestsToHealth >= b.target ? "**met**" : "**not met**"}.`,
+      ...(b.cpuMsPerRequest?.bulk
+        ? [
+            `CPU of the serving workerd (Worker, objects and local D1) per request in the median round: health ${b.cpuMsPerRequest.health} ms, a bulk request of 10 ${b.cpuMsPerRequest.bulk} ms`,
+            `(health's share: ${pct(b.cpuMsPerRequest.health / b.cpuMsPerRequest.bulk)}; less sensitive than rates to other load on the machine).`,
+          ]
+        : []),
       "",
       ...(results.heartbeatsQuiet
         ? [

@@ -7,7 +7,7 @@ import { codingTimeByDay, dayTotalMs, durationFields, humanDuration } from "../.
 import { rebuildCodingTime, saveSettings, timed } from "../../worker/db/heartbeats";
 import { deleteMachine } from "../../worker/db/machines";
 import type { HeartbeatRow } from "../../worker/db/schema";
-import { hb, postHeartbeats, statusbar } from "./wk-helpers";
+import { codingTimeCells as cells, hb, postHeartbeats, statusbar } from "./wk-helpers";
 
 const MIN = 60;
 
@@ -16,22 +16,14 @@ function zoneJustPastMidnight(): { zone: string; offsetHours: number; midnightSe
   const now = new Date();
   let n = (24 - now.getUTCHours()) % 24;
   if (n > 14) n -= 24;
-  const zone = n === 0 ? "Etc/GMT" : n > 0 ? `Etc/GMT-${n}` : `Etc/GMT+${-n}`;
+  const zone = zoneName(n);
   const midnightSec = Math.floor(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), now.getUTCHours()) / 1000);
   return { zone, offsetHours: n, midnightSec };
 }
 
 function zoneName(n: number): string {
-  return n === 0 ? "Etc/GMT" : n > 0 ? `Etc/GMT-${n}` : `Etc/GMT+${-n}`;
-}
-
-async function cells(userId: number) {
-  const { results } = await env.DB.prepare(
-    "SELECT local_date, dim, name, ms FROM coding_time_daily WHERE user_id = ? AND ms != 0 ORDER BY local_date, dim, name",
-  )
-    .bind(userId)
-    .all();
-  return results;
+  // UTC, not Etc/GMT, for offset 0: the answer names a zone by its canonical name.
+  return n === 0 ? "UTC" : n > 0 ? `Etc/GMT-${n}` : `Etc/GMT+${-n}`;
 }
 
 async function rows(userId: number): Promise<HeartbeatRow[]> {

@@ -1,4 +1,5 @@
 // Test helpers for the WakaTime API: heartbeats, auth headers, and reading coding time back.
+import { env } from "cloudflare:workers";
 import { api } from "../helpers";
 
 export function basic(token: string): string {
@@ -40,4 +41,14 @@ export async function statusbar(token: string, zone = "UTC"): Promise<any> {
 /** Seconds since the epoch of "now minus `minutesAgo`", aligned to the start of a minute. */
 export function secondsAgo(seconds: number): number {
   return Math.floor(Date.now() / 1000) - seconds;
+}
+
+/** A user's non-zero coding-time rows, ordered by date, dimension and name. */
+export async function codingTimeCells(userId: number) {
+  const { results } = await env.DB.prepare(
+    "SELECT local_date, dim, name, ms FROM coding_time_daily WHERE user_id = ? AND ms != 0 ORDER BY local_date, dim, name",
+  )
+    .bind(userId)
+    .all();
+  return results;
 }

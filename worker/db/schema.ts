@@ -273,7 +273,8 @@ export const retention = sqliteTable(
 );
 
 // WakaTime heartbeats and coding time (migrations/0005_heartbeats.sql). Raw heartbeats are the source
-// of truth; `coding_time_daily` is kept exact by triggers on every inserted or deleted heartbeat.
+// of truth; `coding_time_daily` is kept exact by triggers on every inserted or deleted heartbeat
+// (inserts set-wise, through `heartbeat_intake`, since migrations/0013_heartbeat_intake.sql).
 
 /** One WakaTime heartbeat, booked on the machine whose key sent it; `hash` makes a retry count once. */
 export const heartbeats = sqliteTable(
@@ -335,6 +336,23 @@ export const codingTimeSettings = sqliteTable("coding_time_settings", {
   timeZone: text("time_zone"),
   /** Show project names on the public profile and stats (off: only the owner sees them). */
   showProjects: integer("show_projects", { mode: "boolean" }).notNull().default(false),
+});
+
+/**
+ * One request's heartbeats on their way in (migrations/0013_heartbeat_intake.sql): its trigger stores
+ * them, books the coding time they change in one grouped upsert and deletes the row, inside the insert.
+ */
+export const heartbeatIntake = sqliteTable("heartbeat_intake", {
+  id: integer("id").primaryKey(),
+  userId: integer("user_id").notNull(),
+  machineId: integer("machine_id").notNull(),
+  /** The highest heartbeat id before the request: the new heartbeats are those above it. */
+  afterId: integer("after_id").notNull(),
+  /** The user's keystroke timeout in milliseconds. */
+  timeoutMs: integer("timeout_ms").notNull(),
+  receivedAt: integer("received_at").notNull(),
+  /** The heartbeats as a JSON array of rows, in the column order the trigger reads. */
+  rows: text("rows").notNull(),
 });
 
 export type HeartbeatRow = typeof heartbeats.$inferSelect;

@@ -30,8 +30,18 @@ function titleCase(name: string): string {
   return EDITOR_NAMES[name.toLowerCase()] ?? name;
 }
 
+// The last user agent parsed: a request's heartbeats usually share the header's.
+let lastParsed: { ua: string; info: UserAgentInfo } | null = null;
+
 export function parseUserAgent(ua: string | null | undefined): UserAgentInfo {
   if (!ua) return { editor: null, os: null };
+  if (lastParsed?.ua === ua) return { ...lastParsed.info };
+  const info = parseUncached(ua);
+  lastParsed = { ua, info: { ...info } };
+  return info;
+}
+
+function parseUncached(ua: string): UserAgentInfo {
   let os: string | null = null;
   const platform = /\(([^)]*)\)/.exec(ua);
   if (platform) {

@@ -22,18 +22,46 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
+// Canonical names by the name asked for (null: not a zone), so a request's Timezone header costs no Intl call.
+const canonicalZones = new Map<string, string | null>();
+
 /** The zone's canonical name, or null when it is not a zone Intl knows (or not a string). */
 export function validZone(name: unknown): string | null {
   if (typeof name !== "string" || name.length === 0 || name.length > 64) return null;
+  const known = canonicalZones.get(name);
+  if (known !== undefined) return known;
+  let canonical: string | null;
   try {
-    return formatter(name).resolvedOptions().timeZone;
+    canonical = formatter(name).resolvedOptions().timeZone;
   } catch {
-    return null;
+    canonical = null;
   }
+  if (canonicalZones.size >= MAX_CACHED_ZONES) canonicalZones.clear();
+  canonicalZones.set(name, canonical);
+  return canonical;
 }
+
+const HOUR_MS = 3_600_000;
+const MAX_CACHED_HOURS = 10_000;
+// Per zone and UTC hour: the offset when it is the same at the hour's first and last millisecond (no
+// zone changes its offset twice within an hour), or null when it changes within the hour.
+const hourOffsets = new Map<string, number | null>();
 
 /** Minutes east of UTC in `zone` at `instantMs` (the zone must be valid). */
 export function offsetMinutes(zone: string, instantMs: number): number {
+  const hour = Math.floor(instantMs / HOUR_MS);
+  const key = `${zone}\u0000${hour}`;
+  let steady = hourOffsets.get(key);
+  if (steady === undefined) {
+    const first = exactOffsetMinutes(zone, hour * HOUR_MS);
+    steady = first === exactOffsetMinutes(zone, (hour + 1) * HOUR_MS - 1) ? first : null;
+    if (hourOffsets.size >= MAX_CACHED_HOURS) hourOffsets.clear();
+    hourOffsets.set(key, steady);
+  }
+  return steady ?? exactOffsetMinutes(zone, instantMs);
+}
+
+function exactOffsetMinutes(zone: string, instantMs: number): number {
   const parts: Record<string, number> = {};
   for (const p of formatter(zone).formatToParts(new Date(instantMs))) if (p.type !== "literal") parts[p.type] = Number(p.value);
   const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);

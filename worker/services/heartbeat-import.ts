@@ -60,7 +60,9 @@ export async function importHeartbeats(
       for (const l of list) outcome.refused.push({ at: l.at, machineId });
       continue;
     }
-    outcome.added += written.insertedHashes.size;
+    // Known hashes were filtered out above, so every row is new (a live copy that raced in between is
+    // still stored once, by the unique hash; only this summary would count it).
+    outcome.added += rows.length;
     outcome.slotsAdded += written.pulses.length;
   }
   outcome.present = items.length - outcome.added - outcome.refused.length;

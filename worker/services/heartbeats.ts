@@ -77,8 +77,10 @@ export async function ingestHeartbeats(db: D1Database, r: HeartbeatRequest): Pro
 
   if (valid.some((v) => hasPlaceholders(v.heartbeat))) valid = await withPlaceholdersResolved(db, r.tokenHash, valid);
 
-  const toStore: (HeartbeatToStore & { index: number })[] = [];
-  for (const { index, heartbeat } of valid) toStore.push({ ...(await storableHeartbeat(heartbeat, zone)), index });
+  // The hashes are computed together (one digest per heartbeat, not one await after another).
+  const toStore: (HeartbeatToStore & { index: number })[] = await Promise.all(
+    valid.map(async ({ index, heartbeat }) => ({ ...(await storableHeartbeat(heartbeat, zone)), index })),
+  );
   const slots = xpSlots(toStore);
   const keys = slots.map((s) => s.key);
   const outcome = await withKnownLanguages(keys, (languagesKnown) =>
