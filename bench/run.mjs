@@ -96,13 +96,7 @@ const SINGLE = {
     reset: true,
   },
   // Ingest with live notifications (20 of the seeded users watched), on a server of its own.
-  ingest: {
-    run: () => {
-      ctx.ingestUsers = seedUsers(persistTo, options.users);
-      return withServer(() => ingestSuite(ctx));
-    },
-    reset: true,
-  },
+  ingest: { run: () => withServer(() => ingestSuite(ctx)), reset: true },
   leaderboard: { run: () => leaderboardSuite(ctx) },
   liveLatency: { run: () => withServer(() => liveLatencySuite(ctx, [1, 100, 1000], options.livePulses)), reset: true },
   pages: { run: () => withServer(() => pagesSuite(ctx)), reset: true },
