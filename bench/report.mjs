@@ -40,6 +40,11 @@ function heavyVsLight(m) {
   ];
 }
 
+/** One page's row of the pages table: its rates against the health baseline of its rounds. */
+function pageRow(label, m) {
+  return row([label, m.page.rps, m.page.p50, m.page.p99, m.page.non2xx, m.health.rps, pct(m.ratio)]);
+}
+
 export function renderReport(results) {
   const m = results.machine;
   const lines = [
@@ -246,24 +251,8 @@ export function renderReport(results) {
       "",
       row(["page", "req/s", "p50 ms", "p99 ms", "non-2xx", "health req/s", "share of baseline"]),
       row(["---", "---:", "---:", "---:", "---:", "---:", "---:"]),
-      row([
-        "`GET /users/light` (profile)",
-        pages.profile.page.rps,
-        pages.profile.page.p50,
-        pages.profile.page.p99,
-        pages.profile.page.non2xx,
-        pages.profile.health.rps,
-        pct(pages.profile.ratio),
-      ]),
-      row([
-        "`GET /` (front page)",
-        pages.front.page.rps,
-        pages.front.page.p50,
-        pages.front.page.p99,
-        pages.front.page.non2xx,
-        pages.front.health.rps,
-        pct(pages.front.ratio),
-      ]),
+      pageRow("`GET /users/light` (profile)", pages.profile),
+      pageRow("`GET /` (front page)", pages.front),
       "",
       `The profile page for a user with 100 pulses and one with ${h.heavyPulses.toLocaleString("en")} pulses:`,
       "",
