@@ -2,10 +2,11 @@
 // worker/db/group-commit.ts; the vitest runtime cannot run it, so it is checked here, over HTTP).
 import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
+import { watch } from "../../bench/suites/ingest.mjs";
 
 const PULSES_PER_USER = 20;
 
-function send(base, token, codedAt, xp) {
+function send(base, token, codedAt, xp, signal) {
   return fetch(`${base}/api/my/pulses`, {
     method: "POST",
     headers: { "x-api-token": token, "content-type": "application/json" },
@@ -16,6 +17,7 @@ function send(base, token, codedAt, xp) {
         { language: "Plain text", xp: 1 },
       ],
     }),
+    signal,
   });
 }
 
@@ -72,4 +74,86 @@ async function concurrentPulses(check, { base, seeded, serverLogPath }) {
   );
 }
 
-export const ingestChecks = [["concurrent pulses and retries from many users: each answered, each counted once", concurrentPulses]];
+/** Ten heartbeats 30 s apart, `minutesBack` minutes ago, as the CLI's bulk request sends them. */
+function sendHeartbeats(base, token, minutesBack, language, signal) {
+  const start = Date.now() / 1000 - minutesBack * 60;
+  const heartbeats = Array.from({ length: 10 }, (_, i) => ({
+    entity: `/src/load${i}.ts`,
+    type: "file",
+    time: start + i * 30,
+    language,
+    project: "load",
+    category: "coding",
+  }));
+  return fetch(`${base}/api/v1/users/current/heartbeats.bulk`, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${Buffer.from(`waka_${token}`).toString("base64")}`,
+      "content-type": "application/json",
+      timezone: "UTC",
+    },
+    body: JSON.stringify(heartbeats),
+    signal,
+  });
+}
+
+const SUSTAINED_MS = 15_000;
+const CONNECTIONS = 48;
+
+/**
+ * Load rather than one burst: pulses and heartbeat batches from many users, half of them watched
+ * (so live notifications run beside the writes), 48 requests in flight at all times for 15 s, so that
+ * the shared writes of the two paths interleave for thousands of batches. Every request must be
+ * answered 201 and none may wait out the group commit, also when clients hang up mid-request.
+ */
+async function sustainedMixedLoad(check, { base, seeded, serverLogPath }) {
+  const users = seeded.load;
+  const logBefore = readFileSync(serverLogPath, "utf8").length;
+  const statuses = new Map();
+  const slowest = { ms: 0 };
+  let sent = 0;
+  const unwatch = await watch(base, users.slice(0, users.length / 2));
+  const until = Date.now() + SUSTAINED_MS;
+  let hungUp = 0;
+  const worker = async (w) => {
+    for (let i = 0; Date.now() < until; i++) {
+      const n = sent++;
+      const user = users[n % users.length];
+      // Every 10th client hangs up mid-request, as a plugin whose request timed out does.
+      const hangUp = n % 10 === 9;
+      const signal = hangUp ? AbortSignal.timeout(1 + (n % 5)) : undefined;
+      const started = Date.now();
+      // Each heartbeat batch covers 5 minutes further back, so every batch is new work.
+      const request =
+        (w + i) % 2 === 0
+          ? send(base, user.token, new Date(Date.now() - 7_200_000 - n * 1000).toISOString(), 3, signal)
+          : sendHeartbeats(base, user.token, 120 + 5 * n, "Elixir", signal);
+      try {
+        const res = await request;
+        await res.arrayBuffer();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      } catch (error) {
+        if (!hangUp) throw error;
+        hungUp++;
+        continue;
+      }
+      slowest.ms = Math.max(slowest.ms, Date.now() - started);
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, (_, w) => worker(w))).finally(unwatch);
+  const summary = [...statuses].map(([s, n]) => `${n}x ${s}`).join(", ");
+  check.expect(
+    statuses.size === 1 && statuses.has(201),
+    `all ${sent - hungUp} pulses and heartbeat batches whose clients waited answered 201 (${summary}; ${hungUp} hung up)`,
+  );
+  const log = readFileSync(serverLogPath, "utf8").slice(logBefore);
+  check.expect(
+    !/different request|never generate a response|never complete|gave up waiting/i.test(log),
+    `no cross-request errors, hung requests or abandoned waits in the server log (slowest request ${slowest.ms} ms)`,
+  );
+}
+
+export const ingestChecks = [
+  ["concurrent pulses and retries from many users: each answered, each counted once", concurrentPulses],
+  ["sustained pulses and heartbeats from many users: no shared write is lost or waited out", sustainedMixedLoad],
+];

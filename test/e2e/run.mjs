@@ -32,6 +32,7 @@ wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistT
 const history = seedUserWithHistory(persistTo, { username: "history", pulses: 3_000 });
 const [feeder, live] = seedUsers(persistTo, 2, "e2e");
 const burst = seedUsers(persistTo, 12, "burst");
+const load = seedUsers(persistTo, 40, "load"); // the sustained-load check's, each well under its rate limit
 const [waka] = seedUsers(persistTo, 1, "waka");
 
 const serverLogPath = ".wrangler/e2e-server.log";
@@ -78,7 +79,7 @@ try {
   }
 
   browser = await launchBrowser();
-  const ctx = { base: server.url, browser, seeded: { history, feeder, live, burst, waka }, resultsDir, restartServer, serverLogPath };
+  const ctx = { base: server.url, browser, seeded: { history, feeder, live, burst, waka, load }, resultsDir, restartServer, serverLogPath };
   // E2E_ONLY: a pattern that picks checks by name (and skips the account flow), for a quick rerun.
   const only = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY, "i") : null;
   result = await runChecks(

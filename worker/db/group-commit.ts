@@ -3,20 +3,27 @@
 // A D1 call costs far more than a small statement it carries (a network hop to the database's primary
 // in production; a serialized call into the database object locally, about 1 ms of CPU against
 // tenths for the SQL), and D1 runs one query at a time anyway. So while one batch is in flight,
-// writers that arrive queue up, and when it lands the queue goes out as the next batch, sent by its
-// first member. A lone writer goes out at once: no writer is held back to wait for company, and
-// batches only form under load, where they pay off.
+// writers that arrive queue up, and when it lands the queue goes out as the next batch. A lone writer
+// goes out at once: no writer is held back to wait for company, and batches only form under load,
+// where they pay off.
 //
 // - Each writer's statements stay all-or-nothing: a batch is one transaction, and if it fails, every
 //   member runs its own statements again alone (nothing of the failed batch was committed), so one
 //   bad write cannot fail its neighbours and each caller sees its own error.
-// - Each request sends at most one batch, its own writes included. The waits and the hand-over are
-//   promises settled from another request's context, which the runtime supports (the default
-//   `handle_cross_request_promise_resolution` behaviour). Callers pass `keepAlive` (their
-//   `waitUntil`) so that a member whose client hung up still sends the batch it is handed.
-// - No wait is unbounded: a writer that has waited `maxWaitMs` (a lost hand-over, a stuck batch)
-//   stops waiting, reopens the pipe and sends its statements alone. That is why the statements must
-//   be idempotent: they may then run twice, and the second run must change nothing.
+// - No promise crosses requests. The writers are different requests, and a continuation that another
+//   request settles is at the runtime's mercy: under sustained load workerd ran some in the wrong
+//   request's context ("Cannot perform I/O on behalf of a different request") or judged the waiting
+//   request hung and cancelled it, and a cancelled member that had been handed the lead held the pipe
+//   shut for everyone. So the sender only writes each member's outcome into the member's record, and
+//   every waiter looks at its own record on its own timer, in its own request: a result it finds is
+//   its own, and when it finds the pipe idle it takes the queue (itself first) and sends it. No
+//   member depends on any other member being alive.
+// - Each request sends at most one batch, its own writes included, with its own D1 binding. Callers
+//   pass `keepAlive` (their `waitUntil`) so that a member whose client hung up still sends the batch
+//   it took.
+// - No wait is unbounded: a writer that has waited `maxWaitMs` (a stuck batch) leaves the queue and
+//   sends its statements alone. That is why the statements must be idempotent: a batch that was
+//   slow, not lost, may then have written them too, and the second run must change nothing.
 //
 // The batches are D1's own `batch` of prepared statements, not drizzle's: the members' statements are
 // raw SQL with parameters (drizzle `sql` rendered by their modules, see raw-sql.ts), which drizzle's
@@ -30,19 +37,23 @@ export type KeepAlive = (work: Promise<unknown>) => void;
 /** One statement as drizzle renders it: SQL text with `?` parameters and their values. */
 export type Statement = Query;
 
-type Turn =
+type Outcome =
   | { kind: "done"; results: D1Result[] } // committed as part of a shared batch
-  | { kind: "lead"; group: Member[] } // the batch before finished: send this group (you are its first)
-  | { kind: "alone" }; // the shared batch failed, or the wait timed out: run your statements by themselves
+  | { kind: "alone" }; // the shared batch failed: run your statements by themselves
 
 interface Member {
-  statements: readonly Statement[];
-  settle(turn: Turn): void;
+  readonly statements: readonly Statement[];
+  /** Written by the sender of the batch the member went out in; read only by the member itself. */
+  outcome: Outcome | null;
 }
+
+/** How often a waiting writer looks at its record and at the pipe. */
+const POLL_MS = 1;
 
 export class GroupCommit {
   #waiting: Member[] = [];
-  #inFlight = false;
+  /** The batch in flight (when it left), or null when the pipe is idle. */
+  #inFlight: { since: number } | null = null;
   #batchesSent = 0;
   #statementsSent = 0;
 
@@ -70,50 +81,57 @@ export class GroupCommit {
    * writers; returns their results.
    */
   run(db: D1Database, statements: readonly Statement[], keepAlive?: KeepAlive): Promise<D1Result[]> {
-    const work = this.#run(db, statements);
+    const work = this.#run(db, { statements, outcome: null });
     keepAlive?.(work.catch(() => undefined));
     return work;
   }
 
-  async #run(db: D1Database, statements: readonly Statement[]): Promise<D1Result[]> {
-    if (!this.#inFlight) {
-      this.#inFlight = true;
-      return this.#lead(db, [{ statements, settle: () => undefined }]);
-    }
-    const turn = await this.#wait(statements);
-    switch (turn.kind) {
-      case "done":
-        return turn.results;
-      case "alone":
-        return this.#send(db, statements);
-      case "lead":
-        return this.#lead(db, turn.group);
-    }
-  }
-
-  #wait(statements: readonly Statement[]): Promise<Turn> {
-    return new Promise<Turn>((resolve) => {
-      const member: Member = {
-        statements,
-        settle: (turn) => {
-          clearTimeout(timer);
-          resolve(turn);
-        },
-      };
-      const timer = setTimeout(() => {
-        const queued = this.#waiting.indexOf(member);
-        if (queued >= 0) this.#waiting.splice(queued, 1);
-        // Whatever held the pipe did not come back in time: let the next writer lead again.
+  async #run(db: D1Database, self: Member): Promise<D1Result[]> {
+    // An idle pipe: go at once, taking along whoever is still queued from the batch before.
+    if (!this.#pipeBusy()) return this.#lead(db, this.#groupOf(self));
+    this.#waiting.push(self);
+    const deadline = Date.now() + this.maxWaitMs;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      const outcome = self.outcome;
+      if (outcome?.kind === "done") return outcome.results;
+      if (outcome?.kind === "alone") return this.#send(db, self.statements);
+      if (!this.#pipeBusy()) return this.#lead(db, this.#groupOf(self));
+      if (Date.now() >= deadline) {
+        this.#waiting.splice(this.#waiting.indexOf(self), 1);
         log("warn", `group commit: gave up waiting after ${this.maxWaitMs} ms; writing alone`);
-        this.#inFlight = false;
-        resolve({ kind: "alone" });
-      }, this.maxWaitMs);
-      this.#waiting.push(member);
-    });
+        return this.#send(db, self.statements);
+      }
+    }
   }
 
-  /** Sends `group` (whose first member is the caller) as one batch, then hands the queue on. */
+  /** Whether a batch is in flight; one out for longer than `maxWaitMs` counts as lost and frees the pipe. */
+  #pipeBusy(): boolean {
+    return this.#inFlight !== null && Date.now() - this.#inFlight.since < this.maxWaitMs;
+  }
+
+  /** `self` first, then queued writers in arrival order, within `maxStatements`; all leave the queue. */
+  #groupOf(self: Member): Member[] {
+    const queued = this.#waiting.indexOf(self);
+    if (queued >= 0) this.#waiting.splice(queued, 1);
+    const group = [self];
+    let size = self.statements.length;
+    while (this.#waiting.length > 0 && size + this.#waiting[0]!.statements.length <= this.maxStatements) {
+      const next = this.#waiting.shift()!;
+      size += next.statements.length;
+      group.push(next);
+    }
+    return group;
+  }
+
+  /** Sends `group` (whose first member is the caller) as one batch and records each member's outcome. */
   async #lead(db: D1Database, group: Member[]): Promise<D1Result[]> {
+    const batch = { since: Date.now() };
+    this.#inFlight = batch;
+    // A batch given up for lost that lands after all must not free the pipe of the one after it.
+    const landed = () => {
+      if (this.#inFlight === batch) this.#inFlight = null;
+    };
     let results: D1Result[];
     try {
       results = await this.#send(
@@ -121,36 +139,19 @@ export class GroupCommit {
         group.flatMap((m) => m.statements),
       );
     } catch (error) {
-      this.#handOver();
+      landed();
       if (group.length === 1) throw error;
-      for (const member of group.slice(1)) member.settle({ kind: "alone" });
+      for (const member of group.slice(1)) member.outcome = { kind: "alone" };
       return this.#send(db, group[0]!.statements);
     }
-    this.#handOver();
+    landed();
     let offset = group[0]!.statements.length;
     for (const member of group.slice(1)) {
       const end = offset + member.statements.length;
-      member.settle({ kind: "done", results: results.slice(offset, end) });
+      member.outcome = { kind: "done", results: results.slice(offset, end) };
       offset = end;
     }
     return results.slice(0, group[0]!.statements.length);
-  }
-
-  /** Makes the next queued group's first member its sender, or marks the pipe idle. */
-  #handOver(): void {
-    if (this.#waiting.length === 0) {
-      this.#inFlight = false;
-      return;
-    }
-    const group = [this.#waiting.shift()!];
-    let size = group[0]!.statements.length;
-    while (this.#waiting.length > 0 && size + this.#waiting[0]!.statements.length <= this.maxStatements) {
-      const next = this.#waiting.shift()!;
-      size += next.statements.length;
-      group.push(next);
-    }
-    this.#inFlight = true;
-    group[0]!.settle({ kind: "lead", group });
   }
 
   #send(db: D1Database, statements: readonly Statement[]): Promise<D1Result[]> {
