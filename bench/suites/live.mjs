@@ -8,6 +8,7 @@ import { clientFloor } from "../client-floor.mjs";
 import { openRawSocket } from "../raw-socket.mjs";
 
 const SPACING_MS = 400;
+const SETTLE_MS = 3_000;
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return null;
@@ -33,61 +34,86 @@ async function openViewers(url, username, count) {
   return sockets;
 }
 
+/** Latencies of `pulses` pulses to `viewers` sockets of a new user, all through `url`. */
+async function measureLatency(ctx, url, viewers, pulses, prefix) {
+  const [user] = seedUsers(ctx.persistTo, 1, prefix);
+  const sockets = await openViewers(url, user.username, viewers);
+  const latencies = [];
+  let missing = 0;
+  let lastMessage = null;
+  const cpuBefore = ctx.cpu?.() ?? null;
+  for (let i = 0; i < pulses; i++) {
+    const marker = 1000 + i; // a distinct XP amount identifies the pulse on the socket
+    const arrived = sockets.map(
+      (ws) =>
+        new Promise((resolve) => {
+          const timer = setTimeout(() => resolve(null), 10_000);
+          ws.onText = (text, receivedAt) => {
+            const m = JSON.parse(text);
+            if (m.type === "profile.pulses" && m.pulses.some((p) => p.xps.some((x) => x.amount === marker))) {
+              clearTimeout(timer);
+              lastMessage = text;
+              resolve(receivedAt);
+            }
+          };
+        }),
+    );
+    const sent = performance.now();
+    const codedAt = new Date(Date.now() - 60_000 - i * 1000).toISOString().slice(0, 19) + "Z";
+    const res = await fetch(`${url}/api/my/pulses`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-token": user.token },
+      body: JSON.stringify({ coded_at: codedAt, xps: [{ language: "Go", xp: marker }] }),
+    });
+    if (res.status !== 201) throw new Error(`pulse answered ${res.status}`);
+    for (const t of await Promise.all(arrived)) {
+      if (t === null) missing++;
+      else latencies.push(t - sent);
+    }
+    await new Promise((r) => setTimeout(r, SPACING_MS));
+  }
+  const cpuAfter = ctx.cpu?.() ?? null;
+  for (const ws of sockets) ws.close();
+  // The object handles every close; the next measurement must not run beside that.
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  latencies.sort((a, b) => a - b);
+  return {
+    deliveries: latencies.length,
+    missing,
+    p50: Math.round(percentile(latencies, 50)),
+    p99: Math.round(percentile(latencies, 99)),
+    lastMessage,
+    // CPU of the serving workerd processes per pulse, its request and its fan-out included.
+    serverCpuMsPerPulse: cpuBefore === null || cpuAfter === null ? null : Number(((cpuAfter - cpuBefore) / pulses).toFixed(1)),
+  };
+}
+
+/**
+ * Each viewer count twice: through `wrangler dev`'s port, as every other suite, and straight to the
+ * runtime behind its proxy process (`ctx.runtimeUrl`, when known), which is what a deployment has.
+ */
 export async function liveLatencySuite(ctx, viewerCounts = [1, 100, 1000], pulses = 30) {
   const results = [];
   for (const viewers of viewerCounts) {
-    const [user] = seedUsers(ctx.persistTo, 1, `live${viewers}v`);
-    const sockets = await openViewers(ctx.url, user.username, viewers);
-    const latencies = [];
-    let missing = 0;
-    let lastMessage = null;
-    const cpuBefore = ctx.cpu?.() ?? null;
-    for (let i = 0; i < pulses; i++) {
-      const marker = 1000 + i; // a distinct XP amount identifies the pulse on the socket
-      const arrived = sockets.map(
-        (ws) =>
-          new Promise((resolve) => {
-            const timer = setTimeout(() => resolve(null), 10_000);
-            ws.onText = (text, receivedAt) => {
-              const m = JSON.parse(text);
-              if (m.type === "profile.pulses" && m.pulses.some((p) => p.xps.some((x) => x.amount === marker))) {
-                clearTimeout(timer);
-                lastMessage = text;
-                resolve(receivedAt);
-              }
-            };
-          }),
-      );
-      const sent = performance.now();
-      const codedAt = new Date(Date.now() - 60_000 - i * 1000).toISOString().slice(0, 19) + "Z";
-      const res = await fetch(`${ctx.url}/api/my/pulses`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-api-token": user.token },
-        body: JSON.stringify({ coded_at: codedAt, xps: [{ language: "Go", xp: marker }] }),
-      });
-      if (res.status !== 201) throw new Error(`pulse answered ${res.status}`);
-      for (const t of await Promise.all(arrived)) {
-        if (t === null) missing++;
-        else latencies.push(t - sent);
-      }
-      await new Promise((r) => setTimeout(r, SPACING_MS));
-    }
-    const cpuAfter = ctx.cpu?.() ?? null;
-    for (const ws of sockets) ws.close();
-    latencies.sort((a, b) => a - b);
+    const proxied = await measureLatency(ctx, ctx.url, viewers, pulses, `live${viewers}v`);
+    const direct = ctx.runtimeUrl ? await measureLatency(ctx, ctx.runtimeUrl, viewers, pulses, `live${viewers}r`) : null;
     // The client alone: the same message to as many sockets from a trivial server, as often.
-    const floor = lastMessage ? (await clientFloor(viewers, lastMessage, pulses)).sort((a, b) => a - b) : [];
+    const floor = proxied.lastMessage ? (await clientFloor(viewers, proxied.lastMessage, pulses)).sort((a, b) => a - b) : [];
     results.push({
       viewers,
       pulses,
-      deliveries: latencies.length,
-      missing,
-      p50: Math.round(percentile(latencies, 50)),
-      p99: Math.round(percentile(latencies, 99)),
+      deliveries: proxied.deliveries,
+      missing: proxied.missing,
+      p50: proxied.p50,
+      p99: proxied.p99,
       clientP50: Math.round(percentile(floor, 50)),
       clientP99: Math.round(percentile(floor, 99)),
-      // CPU of the serving workerd processes per pulse, its request and its fan-out included.
-      serverCpuMsPerPulse: cpuBefore === null || cpuAfter === null ? null : Number(((cpuAfter - cpuBefore) / pulses).toFixed(1)),
+      serverCpuMsPerPulse: proxied.serverCpuMsPerPulse,
+      runtimeDeliveries: direct?.deliveries ?? null,
+      runtimeMissing: direct?.missing ?? null,
+      runtimeP50: direct?.p50 ?? null,
+      runtimeP99: direct?.p99 ?? null,
+      runtimeServerCpuMsPerPulse: direct?.serverCpuMsPerPulse ?? null,
     });
   }
   return results;
