@@ -69,17 +69,14 @@ const ctx = { persistTo, options, sidePort: serverPort - 1 };
 
 /** Runs `body` against a `wrangler dev` of the production build on the bench state. */
 async function withServer(body) {
-  const debugLog = ".wrangler/bench-server-debug.log";
-  rmSync(debugLog, { force: true });
   const server = startDevServer({
     port: serverPort,
     args: ["--persist-to", persistTo, "--log-level", "warn"],
     log: openSync(".wrangler/bench-server.log", "w"),
-    debugLog,
   });
   try {
     await waitForHealth(server.url);
-    Object.assign(ctx, { url: server.url, runtimeUrl: server.runtimeUrl(), cpu: workerdCpu(server.child.pid) });
+    Object.assign(ctx, { url: server.url, cpu: workerdCpu(server.child.pid) });
     return await body();
   } finally {
     await server.stop();

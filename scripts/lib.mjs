@@ -1,7 +1,6 @@
 // Shared helpers for the project's Node scripts (dev server, seeding, benchmarks, CI smoke test).
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 
 // Keep every tool offline and quiet: no telemetry, no update checks, no cf.json download.
 export const QUIET_ENV = {
@@ -57,35 +56,19 @@ export function hashToken(token) {
   return createHash("sha256").update(token).digest("hex");
 }
 
-/**
- * Starts `wrangler dev` in its own process group; returns a handle that stops the whole group.
- * `debugLog`: where wrangler writes its debug log, which `runtimeUrl()` reads.
- */
-export function startDevServer({ port = 8787, args = [], log = "inherit", debugLog } = {}) {
+/** Starts `wrangler dev` in its own process group; returns a handle that stops the whole group. */
+export function startDevServer({ port = 8787, args = [], log = "inherit" } = {}) {
   const child = spawn(
     "npx",
     ["--no", "--", "wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", ...args],
     {
       detached: true,
       stdio: log === "inherit" ? "inherit" : ["ignore", log, log],
-      env: debugLog ? { ...process.env, WRANGLER_LOG_PATH: debugLog } : process.env,
     },
   );
   return {
     child,
     url: `http://127.0.0.1:${port}`,
-    /**
-     * The runtime's own address, behind the proxy process `wrangler dev` puts in front of it (a
-     * deployment has no such proxy): the last `userWorkerUrl` wrangler logged. Needs `debugLog`.
-     */
-    runtimeUrl() {
-      if (!debugLog) throw new Error("runtimeUrl() needs the server started with debugLog");
-      const found = [
-        ...readFileSync(debugLog, "utf8").matchAll(/"userWorkerUrl":\{"protocol":"(https?:)","hostname":"([^"]+)","port":"(\d+)"\}/g),
-      ].at(-1);
-      if (!found) throw new Error(`no userWorkerUrl in ${debugLog}`);
-      return `${found[1]}//${found[2]}:${found[3]}`;
-    },
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));

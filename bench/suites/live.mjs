@@ -88,32 +88,22 @@ async function measureLatency(ctx, url, viewers, pulses, prefix) {
   };
 }
 
-/**
- * Each viewer count twice: through `wrangler dev`'s port, as every other suite, and straight to the
- * runtime behind its proxy process (`ctx.runtimeUrl`, when known), which is what a deployment has.
- */
 export async function liveLatencySuite(ctx, viewerCounts = [1, 100, 1000], pulses = 30) {
   const results = [];
   for (const viewers of viewerCounts) {
-    const proxied = await measureLatency(ctx, ctx.url, viewers, pulses, `live${viewers}v`);
-    const direct = ctx.runtimeUrl ? await measureLatency(ctx, ctx.runtimeUrl, viewers, pulses, `live${viewers}r`) : null;
+    const m = await measureLatency(ctx, ctx.url, viewers, pulses, `live${viewers}v`);
     // The client alone: the same message to as many sockets from a trivial server, as often.
-    const floor = proxied.lastMessage ? (await clientFloor(viewers, proxied.lastMessage, pulses)).sort((a, b) => a - b) : [];
+    const floor = m.lastMessage ? (await clientFloor(viewers, m.lastMessage, pulses)).sort((a, b) => a - b) : [];
     results.push({
       viewers,
       pulses,
-      deliveries: proxied.deliveries,
-      missing: proxied.missing,
-      p50: proxied.p50,
-      p99: proxied.p99,
+      deliveries: m.deliveries,
+      missing: m.missing,
+      p50: m.p50,
+      p99: m.p99,
       clientP50: Math.round(percentile(floor, 50)),
       clientP99: Math.round(percentile(floor, 99)),
-      serverCpuMsPerPulse: proxied.serverCpuMsPerPulse,
-      runtimeDeliveries: direct?.deliveries ?? null,
-      runtimeMissing: direct?.missing ?? null,
-      runtimeP50: direct?.p50 ?? null,
-      runtimeP99: direct?.p99 ?? null,
-      runtimeServerCpuMsPerPulse: direct?.serverCpuMsPerPulse ?? null,
+      serverCpuMsPerPulse: m.serverCpuMsPerPulse,
     });
   }
   return results;
