@@ -661,8 +661,10 @@ async function reconnects(check, ctx) {
   const before = (await profile.locator("[data-level-text]").textContent()) ?? "";
   const xpBefore = Number(/\(([\d,]+) XP\)/.exec(before)?.[1].replaceAll(",", ""));
 
-  // Reconnect attempts fail while the server is down; the browser logs them.
-  check.expectedConsole.push(/WebSocket connection to .* failed/);
+  // Reconnect attempts fail while the server is down; the browser logs them, and any load still in
+  // flight when it goes down (the favicon, fetched lazily) fails with a connection error. HTTP errors
+  // still count.
+  check.expectedConsole.push(/WebSocket connection to .* failed/, /^Failed to load resource: net::ERR_CONNECTION_(RESET|REFUSED|CLOSED)/);
   await ctx.restartServer();
   const status = await profile.locator("[data-live-status]").getAttribute("data-status");
   check.expect(status === "reconnecting" || status === "live", `the profile noticed the lost connection (status ${status})`);
