@@ -21,9 +21,11 @@
 // - Each request sends at most one batch, its own writes included, with its own D1 binding. Callers
 //   pass `keepAlive` (their `waitUntil`) so that a member whose client hung up still sends the batch
 //   it took.
-// - No wait is unbounded: a writer that has waited `maxWaitMs` (a stuck batch) leaves the queue and
-//   sends its statements alone. That is why the statements must be idempotent: a batch that was
-//   slow, not lost, may then have written them too, and the second run must change nothing.
+// - No wait is unbounded: a writer still queued after `maxWaitMs` leaves the queue and sends its
+//   statements alone, and a batch out for `maxWaitMs` counts as lost (its sender's request may have
+//   been cancelled): it frees the pipe, and its members send their statements alone. That is why the
+//   statements must be idempotent: a batch that was slow, not lost, may then have written them too,
+//   and the second run must change nothing.
 //
 // The batches are D1's own `batch` of prepared statements, not drizzle's: the members' statements are
 // raw SQL with parameters (drizzle `sql` rendered by their modules, see raw-sql.ts), which drizzle's
@@ -41,9 +43,16 @@ type Outcome =
   | { kind: "done"; results: D1Result[] } // committed as part of a shared batch
   | { kind: "alone" }; // the shared batch failed: run your statements by themselves
 
+/** A batch in flight: when it left. */
+interface Batch {
+  readonly since: number;
+}
+
 interface Member {
   readonly statements: readonly Statement[];
-  /** Written by the sender of the batch the member went out in; read only by the member itself. */
+  /** The batch the member was taken into, once it was. */
+  batch: Batch | null;
+  /** Written by the sender of that batch; read only by the member itself. */
   outcome: Outcome | null;
 }
 
@@ -52,8 +61,8 @@ const POLL_MS = 1;
 
 export class GroupCommit {
   #waiting: Member[] = [];
-  /** The batch in flight (when it left), or null when the pipe is idle. */
-  #inFlight: { since: number } | null = null;
+  /** The batch in flight, or null when the pipe is idle. */
+  #inFlight: Batch | null = null;
   #batchesSent = 0;
   #statementsSent = 0;
 
@@ -81,7 +90,7 @@ export class GroupCommit {
    * writers; returns their results.
    */
   run(db: D1Database, statements: readonly Statement[], keepAlive?: KeepAlive): Promise<D1Result[]> {
-    const work = this.#run(db, { statements, outcome: null });
+    const work = this.#run(db, { statements, batch: null, outcome: null });
     keepAlive?.(work.catch(() => undefined));
     return work;
   }
@@ -96,6 +105,12 @@ export class GroupCommit {
       const outcome = self.outcome;
       if (outcome?.kind === "done") return outcome.results;
       if (outcome?.kind === "alone") return this.#send(db, self.statements);
+      if (self.batch) {
+        // Taken into a batch: wait for it, unless it counts as lost.
+        if (this.#inFlight === self.batch && Date.now() - self.batch.since < this.maxWaitMs) continue;
+        log("warn", `group commit: a shared batch did not come back in ${this.maxWaitMs} ms; writing alone`);
+        return this.#send(db, self.statements);
+      }
       if (!this.#pipeBusy()) return this.#lead(db, this.#groupOf(self));
       if (Date.now() >= deadline) {
         this.#waiting.splice(this.#waiting.indexOf(self), 1);
@@ -126,8 +141,9 @@ export class GroupCommit {
 
   /** Sends `group` (whose first member is the caller) as one batch and records each member's outcome. */
   async #lead(db: D1Database, group: Member[]): Promise<D1Result[]> {
-    const batch = { since: Date.now() };
+    const batch: Batch = { since: Date.now() };
     this.#inFlight = batch;
+    for (const member of group) member.batch = batch;
     // A batch given up for lost that lands after all must not free the pipe of the one after it.
     const landed = () => {
       if (this.#inFlight === batch) this.#inFlight = null;
