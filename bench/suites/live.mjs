@@ -34,8 +34,9 @@ async function openViewers(url, username, count) {
   return sockets;
 }
 
-/** Latencies of `pulses` pulses to `viewers` sockets of a new user, all through `url`. */
-async function measureLatency(ctx, url, viewers, pulses, prefix) {
+/** Latencies of `pulses` pulses to `viewers` sockets of a new user. */
+async function measureLatency(ctx, viewers, pulses, prefix) {
+  const url = ctx.url;
   const [user] = seedUsers(ctx.persistTo, 1, prefix);
   const sockets = await openViewers(url, user.username, viewers);
   const latencies = [];
@@ -91,7 +92,7 @@ async function measureLatency(ctx, url, viewers, pulses, prefix) {
 export async function liveLatencySuite(ctx, viewerCounts = [1, 100, 1000], pulses = 30) {
   const results = [];
   for (const viewers of viewerCounts) {
-    const m = await measureLatency(ctx, ctx.url, viewers, pulses, `live${viewers}v`);
+    const m = await measureLatency(ctx, viewers, pulses, `live${viewers}v`);
     // The client alone: the same message to as many sockets from a trivial server, as often.
     const floor = m.lastMessage ? (await clientFloor(viewers, m.lastMessage, pulses)).sort((a, b) => a - b) : [];
     results.push({

@@ -5,7 +5,8 @@ import { clientAddress } from "./harness.mjs";
 const LIVE_DEADLINE_MS = 2_000;
 const SLOT_MS = 120_000;
 
-function sendHeartbeats(base, token, heartbeats) {
+/** A WakaTime CLI's bulk request (`signal`: to hang up mid-request). */
+export function sendHeartbeats(base, token, heartbeats, signal) {
   return fetch(`${base}/api/v1/users/current/heartbeats.bulk`, {
     method: "POST",
     headers: {
@@ -16,6 +17,7 @@ function sendHeartbeats(base, token, heartbeats) {
       "x-machine-name": "e2e%20host",
     },
     body: JSON.stringify(heartbeats),
+    signal,
   });
 }
 

@@ -3,6 +3,10 @@
 import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { watch } from "../../bench/suites/ingest.mjs";
+import { sendHeartbeats } from "./heartbeats.mjs";
+
+/** What the server log shows when shared writes go wrong: cross-request errors, hung requests, abandoned waits. */
+const SHARED_WRITE_TROUBLE = /different request|never generate a response|never complete|gave up waiting|did not come back/i;
 
 const PULSES_PER_USER = 20;
 
@@ -68,16 +72,13 @@ async function concurrentPulses(check, { base, seeded, serverLogPath }) {
     check.expect(profile.total_xp === total, `${username}: total ${total} XP, each pulse counted once (got ${profile.total_xp})`);
   }
   const log = readFileSync(serverLogPath, "utf8");
-  check.expect(
-    !/different request|never generate a response|gave up waiting|did not come back/i.test(log),
-    "no cross-request errors, hung requests or abandoned waits in the server log",
-  );
+  check.expect(!SHARED_WRITE_TROUBLE.test(log), "no cross-request errors, hung requests or abandoned waits in the server log");
 }
 
 /** Ten heartbeats 30 s apart, `minutesBack` minutes ago, as the CLI's bulk request sends them. */
-function sendHeartbeats(base, token, minutesBack, language, signal) {
+function tenHeartbeats(minutesBack, language) {
   const start = Date.now() / 1000 - minutesBack * 60;
-  const heartbeats = Array.from({ length: 10 }, (_, i) => ({
+  return Array.from({ length: 10 }, (_, i) => ({
     entity: `/src/load${i}.ts`,
     type: "file",
     time: start + i * 30,
@@ -85,16 +86,6 @@ function sendHeartbeats(base, token, minutesBack, language, signal) {
     project: "load",
     category: "coding",
   }));
-  return fetch(`${base}/api/v1/users/current/heartbeats.bulk`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${Buffer.from(`waka_${token}`).toString("base64")}`,
-      "content-type": "application/json",
-      timezone: "UTC",
-    },
-    body: JSON.stringify(heartbeats),
-    signal,
-  });
 }
 
 const SUSTAINED_MS = 40_000;
@@ -112,7 +103,7 @@ async function sustainedMixedLoad(check, { base, seeded, serverLogPath }) {
   const users = seeded.load;
   const logBefore = readFileSync(serverLogPath, "utf8").length;
   const statuses = new Map();
-  const slowest = { ms: 0 };
+  let slowest = 0;
   let sent = 0;
   const unwatch = await watch(base, users.slice(0, users.length / 2));
   const until = Date.now() + SUSTAINED_MS;
@@ -129,7 +120,7 @@ async function sustainedMixedLoad(check, { base, seeded, serverLogPath }) {
       const request =
         (w + i) % 2 === 0
           ? send(base, user.token, new Date(Date.now() - 7_200_000 - n * 1000).toISOString(), 3, signal)
-          : sendHeartbeats(base, user.token, 120 + 5 * n, "Elixir", signal);
+          : sendHeartbeats(base, user.token, tenHeartbeats(120 + 5 * n, "Elixir"), signal);
       try {
         const res = await request;
         await res.arrayBuffer();
@@ -139,7 +130,7 @@ async function sustainedMixedLoad(check, { base, seeded, serverLogPath }) {
         hungUp++;
         continue;
       }
-      slowest.ms = Math.max(slowest.ms, Date.now() - started);
+      slowest = Math.max(slowest, Date.now() - started);
     }
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, (_, w) => worker(w))).finally(unwatch);
@@ -150,8 +141,8 @@ async function sustainedMixedLoad(check, { base, seeded, serverLogPath }) {
   );
   const log = readFileSync(serverLogPath, "utf8").slice(logBefore);
   check.expect(
-    !/different request|never generate a response|never complete|gave up waiting|did not come back/i.test(log),
-    `no cross-request errors, hung requests or abandoned waits in the server log (slowest request ${slowest.ms} ms)`,
+    !SHARED_WRITE_TROUBLE.test(log),
+    `no cross-request errors, hung requests or abandoned waits in the server log (slowest request ${slowest} ms)`,
   );
 }
 
