@@ -11,11 +11,13 @@ export default defineConfig(async () => {
         wrangler: { configPath: "./wrangler.toml" },
         // Tests have no request location: pulses get map dots at this fallback, as in local dev.
         miniflare: {
-          // Empty databases: the backup tests restore dumps into them.
-          d1Databases: { RESTORE_DB: "restore-test", RESTORE_DB_2: "restore-test-2" },
+          // DB_1: a second partition (test/partitions); empty databases: the backup tests restore dumps into them.
+          d1Databases: { DB_1: "partition-1", RESTORE_DB: "restore-test", RESTORE_DB_2: "restore-test-2" },
           bindings: {
             TEST_MIGRATIONS: migrations,
             FALLBACK_COORDS: "60.17,24.94",
+            // Sign-ups land on partition 0 unless a test says otherwise (test/partitions places users on DB_1).
+            NEW_USER_PARTITIONS: "0",
             // The test origin (test/helpers.ts BASE): forms are accepted from it and reset links use it.
             PUBLIC_ORIGIN: "http://pulse.test",
             // Shared pulse writes settle one request's promise from another request, which this

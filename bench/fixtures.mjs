@@ -4,14 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hashToken, newToken, sqlString, wrangler } from "../scripts/lib.mjs";
 
-export function d1File(persistTo, sql) {
+/** Runs SQL on a local database of the bench state (`binding` of the wrangler config `config`, default DB of wrangler.toml). */
+export function d1File(persistTo, sql, { binding = "DB", config = null } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "bench-sql-"));
   const file = join(dir, "seed.sql");
   writeFileSync(file, sql);
   // The running server may hold the database for a moment (SQLITE_BUSY): try again a few times.
   for (let attempt = 1; ; attempt++) {
     try {
-      wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "--file", file], { capture: true });
+      const configArgs = config ? ["--config", config] : [];
+      wrangler(["d1", "execute", binding, "--local", "--persist-to", persistTo, ...configArgs, "--file", file], { capture: true });
       return;
     } catch (error) {
       if (attempt >= 5) throw error;
@@ -20,8 +22,38 @@ export function d1File(persistTo, sql) {
   }
 }
 
+/**
+ * Creates `count` users with one machine each on a second partition's database (binding `DB_k`):
+ * ids from the partition's floor (k·2^40, as worker/db/partitions.ts prepares it), their names claimed
+ * and their tokens listed in the default database's directory. Returns their tokens and names.
+ */
+export function seedUsersOnPartition(persistTo, config, partition, count, prefix) {
+  const floor = partition * 2 ** 40;
+  const users = Array.from({ length: count }, (_, i) => ({ username: `${prefix}${i}`, token: newToken(), id: floor + i + 1 }));
+  const now = Date.now();
+  const tables = ["users", "machines", "languages", "pulses", "sessions", "password_resets", "outbox", "heartbeats"];
+  const lines = tables.map(
+    (t) =>
+      `INSERT INTO sqlite_sequence (name, seq) SELECT '${t}', ${floor} WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = '${t}');`,
+  );
+  const directory = [];
+  for (const u of users) {
+    lines.push(
+      `INSERT INTO users (id, username, username_key, created_at) VALUES (${u.id}, ${sqlString(u.username)}, ${sqlString(u.username.toLowerCase())}, ${now});`,
+      `INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (${u.id}, 'bench-machine', ${sqlString(hashToken(u.token))}, ${now});`,
+    );
+    directory.push(
+      `INSERT INTO user_homes (username_key, partition, user_id) VALUES (${sqlString(u.username.toLowerCase())}, ${partition}, ${u.id});`,
+      `INSERT INTO token_homes (token_hash, user_id) VALUES (${sqlString(hashToken(u.token))}, ${u.id});`,
+    );
+  }
+  d1File(persistTo, lines.join("\n"), { binding: `DB_${partition}`, config });
+  d1File(persistTo, directory.join("\n"), { config });
+  return users;
+}
+
 /** Creates `count` users with one machine each; returns their tokens and names. */
-export function seedUsers(persistTo, count, prefix = "bench") {
+export function seedUsers(persistTo, count, prefix = "bench", { config = null } = {}) {
   const users = Array.from({ length: count }, (_, i) => ({ username: `${prefix}${i}`, token: newToken() }));
   const now = Date.now();
   const lines = [];
@@ -33,7 +65,7 @@ export function seedUsers(persistTo, count, prefix = "bench") {
       `INSERT INTO machines (user_id, name, token_hash, created_at) VALUES (last_insert_rowid(), 'bench-machine', ${sqlString(hashToken(u.token))}, ${now});`,
     );
   }
-  d1File(persistTo, lines.join("\n"));
+  d1File(persistTo, lines.join("\n"), { config });
   return users;
 }
 

@@ -14,6 +14,7 @@ import { pagesSuite } from "./suites/pages.mjs";
 import { importSuite } from "./suites/import.mjs";
 import { leaderboardSuite } from "./suites/leaderboard.mjs";
 import { heartbeatsQuietSuite, heartbeatsSuite } from "./suites/heartbeats.mjs";
+import { partitionsSuite } from "./suites/partitions.mjs";
 import { machineInfo, renderReport } from "./report.mjs";
 import { seedUsers } from "./fixtures.mjs";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -98,6 +99,8 @@ const SINGLE = {
   // Ingest with live notifications (20 of the seeded users watched), on a server of its own.
   ingest: { run: () => withServer(() => ingestSuite(ctx)), reset: true },
   leaderboard: { run: () => leaderboardSuite(ctx) },
+  // Ingest with one D1 database and with two, each on servers (and states) of their own.
+  partitions: { run: () => partitionsSuite(ctx) },
   liveLatency: { run: () => withServer(() => liveLatencySuite(ctx, [1, 100, 1000], options.livePulses)), reset: true },
   pages: { run: () => withServer(() => pagesSuite(ctx)), reset: true },
   import: { run: () => withServer(() => importSuite(ctx)), reset: true },
@@ -158,6 +161,8 @@ if (only) {
   results.feed = await feedSuite(ctx, [1, 2, 4]);
   log("leaderboards with 10,000 ranked users ...");
   results.leaderboard = await leaderboardSuite(ctx);
+  log("ingest with one D1 database and with two ...");
+  results.partitions = await partitionsSuite(ctx);
 }
 // Ingest with live on against the pulse path alone, each as its share of its own health baseline.
 if (results.ingest && results.ingestQuiet)

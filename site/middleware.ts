@@ -30,7 +30,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
   const cookies = parseCookies(cookieHeader);
   const setCookies: string[] = [];
 
-  const session = await resolveSession(env.DB, cookieHeader, now);
+  const session = await resolveSession(env, cookieHeader, now);
   context.locals.viewer = session ? await viewerOf(session) : null;
   if (!session && cookies.has(SESSION_COOKIE)) setCookies.push(clearSessionCookie()); // expired or revoked
 
@@ -44,7 +44,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
 
   const flash = decodeFlash(cookies.get(FLASH_COOKIE));
   context.locals.flash = flash;
-  context.locals.tokenReveal = flash?.reveal && session && path === "/my/machines" ? await takeTokenReveal(env.DB, session, now) : null;
+  context.locals.tokenReveal = flash?.reveal && session && path === "/my/machines" ? await takeTokenReveal(env, session, now) : null;
 
   let response = await next();
   // A signed-out view of a public page that asked to be cached (the profile page, after its privacy check).

@@ -90,18 +90,23 @@ export async function insertPulseBehindTheWorkersBack(p: {
   codedAt: number;
   utcOffset?: number;
   xps: { language: string; amount: number }[];
+  /** The user's database (default: DB). */
+  db?: D1Database;
 }): Promise<void> {
+  const db = p.db ?? env.DB;
   const total = p.xps.reduce((s, x) => s + x.amount, 0);
   // The XP rows come from the same intake trigger the Worker's writes use.
   const intake = JSON.stringify(p.xps.map((x) => [languageKey(x.language), x.amount]));
-  await env.DB.batch([
+  await db.batch([
     ...p.xps.map((x) =>
-      env.DB.prepare("INSERT OR IGNORE INTO languages (name, name_key) VALUES (?, ?)").bind(x.language, languageKey(x.language)),
+      db.prepare("INSERT OR IGNORE INTO languages (name, name_key) VALUES (?, ?)").bind(x.language, languageKey(x.language)),
     ),
-    env.DB.prepare(
-      `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
+    db
+      .prepare(
+        `INSERT INTO pulses (user_id, machine_id, seq, coded_at, utc_offset, received_at, xp, fingerprint, xps_intake)
        SELECT id, ?, pulse_seq + 1, ?, ?, ?, ?, ?, ? FROM users WHERE id = ?`,
-    ).bind(p.machineId, p.codedAt, p.utcOffset ?? 0, Date.now(), total, crypto.randomUUID(), intake, p.userId),
+      )
+      .bind(p.machineId, p.codedAt, p.utcOffset ?? 0, Date.now(), total, crypto.randomUUID(), intake, p.userId),
   ]);
 }
 
@@ -177,8 +182,12 @@ export function figuresOf(
 export const globalFeedStub = () => env.GLOBAL_FEED.getByName("global");
 export const feedShards = () => Array.from({ length: shardCount(env) }, (_, i) => env.FEED_SHARD.getByName(`shard:${i}`));
 
+/** Public users' XP summed over every partition's database. */
 export async function publicTotalInD1(): Promise<number> {
-  return (await env.DB.prepare("SELECT coalesce(SUM(total_xp), 0) AS xp FROM users WHERE private = 0").first<number>("xp")) ?? 0;
+  let total = 0;
+  for (const db of [env.DB, env.DB_1!])
+    total += (await db.prepare("SELECT coalesce(SUM(total_xp), 0) AS xp FROM users WHERE private = 0").first<number>("xp")) ?? 0;
+  return total;
 }
 
 /** Flushes the shards (their alarms also do, every 500 ms) until the feed's total equals D1's. */

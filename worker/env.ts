@@ -7,7 +7,12 @@ import type { Leaderboards } from "./objects/leaderboards";
 import type { UserStats } from "./objects/user-stats";
 
 export interface Env {
+  /** Partition 0: the only database of a small deployment; also the directory, rate limits and outbox (worker/db/partitions.ts). */
   DB: D1Database;
+  /** Further partitions, bound without gaps (DB_1, DB_2, ...): users are spread across them (README, "Partitions"). */
+  [partition: `DB_${number}`]: D1Database | undefined;
+  /** Partitions that take new accounts, e.g. "0" while a new database is being rolled out (default: every bound one). */
+  NEW_USER_PARTITIONS?: string;
   USER_STATS: DurableObjectNamespace<UserStats>;
   FEED_SHARD: DurableObjectNamespace<FeedShard>;
   GLOBAL_FEED: DurableObjectNamespace<GlobalFeed>;

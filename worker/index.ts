@@ -35,7 +35,7 @@ export { Leaderboards } from "./objects/leaderboards";
 
 /** A page: from the page cache when it holds a signed-out profile view (worker/http/page-cache.ts), else Astro. */
 async function renderPage(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-  return (await cachedProfilePage(env.DB, request, Date.now())) ?? astro.fetch(request, env as never, ctx);
+  return (await cachedProfilePage(env, request, Date.now())) ?? astro.fetch(request, env as never, ctx);
 }
 
 export default createHandler({ renderPage, statusPages: astroStatusPages });

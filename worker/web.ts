@@ -35,7 +35,7 @@ export function createWebApp(renderStatus: StatusPageRenderer = plainRenderer) {
 
   web.use(async (c, next) => {
     c.set("renderStatus", renderStatus);
-    c.set("session", await resolveSession(c.env.DB, c.req.header("cookie") ?? null, Date.now()));
+    c.set("session", await resolveSession(c.env, c.req.header("cookie") ?? null, Date.now()));
     await next();
   });
 

@@ -38,7 +38,7 @@ export function pulseRequest(users) {
  * Steady state: every user has posted before, so each user's live object is built (a first pulse
  * builds it from D1 once in its life, which is not what this measures).
  */
-async function warmUp(url, users) {
+export async function warmUp(url, users) {
   const request = pulseRequest(users);
   for (let i = 0; i < users.length; i += 32) {
     await Promise.all(
@@ -76,7 +76,8 @@ export async function watch(url, users) {
   };
 }
 
-async function ingestWithViewers(ctx, users, watchedUsers) {
+/** Ingest for `users` against health, with a profile viewer open on each of `watchedUsers` (ctx: url, options, cpu). */
+export async function ingestWithViewers(ctx, users, watchedUsers) {
   const unwatch = await watch(ctx.url, watchedUsers);
   try {
     const result = await compare({

@@ -35,8 +35,11 @@ export interface PostOptions {
 export class Browser {
   readonly jar = new Map<string, string>();
 
-  /** `ip` "" sends no cf-connecting-ip header. */
-  constructor(readonly ip = uniqueIp()) {}
+  /** `ip` "" sends no cf-connecting-ip header; `entry` is the Worker it talks to (the test runner's, by default). */
+  constructor(
+    readonly ip = uniqueIp(),
+    private readonly entry: (url: string, init: RequestInit) => Promise<Response> = (url, init) => exports.default.fetch(url, init),
+  ) {}
 
   cookieHeader(): string {
     return [...this.jar].map(([k, v]) => `${k}=${v}`).join("; ");
@@ -45,7 +48,7 @@ export class Browser {
   async fetch(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Response> {
     const headers: Record<string, string> = { ...(this.ip ? { "cf-connecting-ip": this.ip } : {}), ...init.headers };
     if (this.jar.size > 0) headers.cookie = this.cookieHeader();
-    const res = await exports.default.fetch(`${BASE}${path}`, { ...init, headers, redirect: "manual" });
+    const res = await this.entry(`${BASE}${path}`, { ...init, headers, redirect: "manual" });
     for (const line of res.headers.getSetCookie()) this.store(line);
     return res;
   }
@@ -124,8 +127,8 @@ export async function signedUp(
 
 /** What /my/machines would show once: the token waiting for this browser's session (null if none). */
 export async function takeTokenShown(browser: Browser): Promise<TokenReveal | null> {
-  const session = await resolveSession(env.DB, browser.cookieHeader(), Date.now());
-  return session ? takeTokenReveal(env.DB, session, Date.now()) : null;
+  const session = await resolveSession(env, browser.cookieHeader(), Date.now());
+  return session ? takeTokenReveal(env, session, Date.now()) : null;
 }
 
 /** Adds a machine through the form and returns its id and the token shown once. */

@@ -61,7 +61,7 @@ describe("password reset", () => {
     expect(mail!.text).toContain("valid for 4 hours");
     const { url, token } = linkIn(mail!);
     expect(url).toBe(`${BASE}/reset-password/${token}`);
-    expect(await validResetLink(env.DB, token, Date.now())).toEqual({ username });
+    expect(await validResetLink(env, token, Date.now())).toEqual({ username });
 
     const browser = new Browser();
     const res = await browser.post(`/reset-password/${token}`, { password: NEW_PASSWORD });
@@ -77,7 +77,7 @@ describe("password reset", () => {
     const second = await again.post(`/reset-password/${token}`, { password: "yet another passphrase" });
     expect(second.headers.get("location")).toBe("/forgot-password");
     expect(again.takeFlash()).toMatchObject({ kind: "error", message: "This reset link is invalid or has expired. Ask for a new one." });
-    expect(await validResetLink(env.DB, token, Date.now())).toBeNull();
+    expect(await validResetLink(env, token, Date.now())).toBeNull();
     expect((await new Browser().logIn(username, NEW_PASSWORD)).headers.get("location")).toBe("/my/profile");
   });
 
@@ -121,14 +121,14 @@ describe("password reset", () => {
         Date.now() - RESET_VALIDITY_MS + 60_000,
       ),
     ]);
-    expect(await validResetLink(env.DB, expired, Date.now())).toBeNull();
+    expect(await validResetLink(env, expired, Date.now())).toBeNull();
     const browser = new Browser();
     const res = await browser.post(`/reset-password/${expired}`, { password: NEW_PASSWORD });
     expect(res.headers.get("location")).toBe("/forgot-password");
     expect(browser.takeFlash()?.kind).toBe("error");
     expect((await new Browser().logIn(username, NEW_PASSWORD)).headers.get("location")).toBe("/login");
 
-    expect(await validResetLink(env.DB, fresh, Date.now())).toEqual({ username });
+    expect(await validResetLink(env, fresh, Date.now())).toEqual({ username });
     expect((await new Browser().post(`/reset-password/${fresh}`, { password: NEW_PASSWORD })).headers.get("location")).toBe("/login");
     expect((await new Browser().logIn(username, NEW_PASSWORD)).headers.get("location")).toBe("/my/profile");
   });
@@ -141,7 +141,7 @@ describe("password reset", () => {
     const res = await browser.post(`/reset-password/${token}`, { password: "password1" });
     expect(res.headers.get("location")).toBe(`/reset-password/${token}`);
     expect(browser.takeFlash()).toEqual({ kind: "error", message: "This password is too common; choose another one." });
-    expect(await validResetLink(env.DB, token, Date.now())).toEqual({ username });
+    expect(await validResetLink(env, token, Date.now())).toEqual({ username });
   });
 
   it("ends every session of the account and every other reset link", async () => {
@@ -157,7 +157,7 @@ describe("password reset", () => {
         .bind(await userIdOf(username))
         .first("n"),
     ).toBe(0);
-    expect(await validResetLink(env.DB, linkIn(second!).token, Date.now())).toBeNull();
+    expect(await validResetLink(env, linkIn(second!).token, Date.now())).toBeNull();
     expect(signedIn.jar.has(SESSION_COOKIE)).toBe(true); // the browser still has the cookie, which now means nothing
   });
 

@@ -6,15 +6,16 @@ import { GroupCommit, type Statement } from "../../worker/db/group-commit";
 import { isConstraintError } from "../../worker/db/sql";
 
 beforeAll(async () => {
-  await env.DB.prepare(
-    "CREATE TABLE IF NOT EXISTS group_commit_probe (id INTEGER PRIMARY KEY, tag TEXT NOT NULL CHECK (tag <> 'bad'))",
-  ).run();
+  for (const db of [env.DB, env.DB_1!])
+    await db
+      .prepare("CREATE TABLE IF NOT EXISTS group_commit_probe (id INTEGER PRIMARY KEY, tag TEXT NOT NULL CHECK (tag <> 'bad'))")
+      .run();
 });
 
 const insert = (tag: string): Statement => ({ sql: "INSERT INTO group_commit_probe (tag) VALUES (?) RETURNING id, tag", params: [tag] });
-const rowsTagged = async (prefix: string) =>
+const rowsTagged = async (prefix: string, db: D1Database = env.DB) =>
   (
-    await env.DB.prepare("SELECT tag FROM group_commit_probe WHERE tag LIKE ? ORDER BY id").bind(`${prefix}%`).all<{ tag: string }>()
+    await db.prepare("SELECT tag FROM group_commit_probe WHERE tag LIKE ? ORDER BY id").bind(`${prefix}%`).all<{ tag: string }>()
   ).results.map((r) => r.tag);
 
 describe("GroupCommit", () => {
@@ -33,6 +34,18 @@ describe("GroupCommit", () => {
     expect(writes.batchesSent).toBe(2);
     expect(results.map(([r]) => (r!.results[0] as { tag: string }).tag)).toEqual(tags);
     expect(await rowsTagged("shared-")).toEqual(tags);
+  });
+
+  it("shares one pipe between databases, each batch going to one database with only its writers", async () => {
+    const writes = new GroupCommit(40);
+    const tags = Array.from({ length: 20 }, (_, i) => `two-${i}`);
+    const dbOf = (i: number) => (i % 2 === 0 ? env.DB : env.DB_1!);
+    const results = await Promise.all(tags.map((tag, i) => writes.run(dbOf(i), [insert(tag)])));
+    expect(results.map(([r]) => (r!.results[0] as { tag: string }).tag)).toEqual(tags);
+    expect(await rowsTagged("two-", env.DB)).toEqual(tags.filter((_, i) => i % 2 === 0));
+    expect(await rowsTagged("two-", env.DB_1)).toEqual(tags.filter((_, i) => i % 2 === 1));
+    // The first alone, then one batch per database for the writers queued behind it.
+    expect(writes.batchesSent).toBe(3);
   });
 
   it("keeps a shared batch within maxStatements", async () => {

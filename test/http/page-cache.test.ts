@@ -54,21 +54,21 @@ describe("cachedProfilePage (the production entry's fast path)", () => {
     await profilePages.put(profilePageKey(u.userId, row!.seq), page(`<h1>${u.username}</h1>`), Date.now());
     const path = `/users/${u.username}`;
 
-    expect(await (await cachedProfilePage(env.DB, get(path), Date.now()))!.text()).toBe(`<h1>${u.username}</h1>`);
-    expect(await cachedProfilePage(env.DB, get(path.toUpperCase()), Date.now())).toBeNull(); // another spelling: the page redirects
-    expect(await cachedProfilePage(env.DB, get(path, { cookie: "__Host-pe_session=x" }), Date.now())).toBeNull();
-    expect(await cachedProfilePage(env.DB, get(path, { cookie: "__Host-pe_flash=x" }), Date.now())).toBeNull();
-    expect(await cachedProfilePage(env.DB, new Request(`https://pulse.test${path}`, { method: "POST" }), Date.now())).toBeNull();
+    expect(await (await cachedProfilePage(env, get(path), Date.now()))!.text()).toBe(`<h1>${u.username}</h1>`);
+    expect(await cachedProfilePage(env, get(path.toUpperCase()), Date.now())).toBeNull(); // another spelling: the page redirects
+    expect(await cachedProfilePage(env, get(path, { cookie: "__Host-pe_session=x" }), Date.now())).toBeNull();
+    expect(await cachedProfilePage(env, get(path, { cookie: "__Host-pe_flash=x" }), Date.now())).toBeNull();
+    expect(await cachedProfilePage(env, new Request(`https://pulse.test${path}`, { method: "POST" }), Date.now())).toBeNull();
 
     // A new pulse moves the sequence: the copy no longer matches.
     expect((await postPulse(u.token, pulse([{ language: "Go", xp: 3 }]))).status).toBe(201);
-    expect(await cachedProfilePage(env.DB, get(path), Date.now())).toBeNull();
+    expect(await cachedProfilePage(env, get(path), Date.now())).toBeNull();
 
     // Private: never served, even with a copy for the current sequence.
     const now = await env.DB.prepare("SELECT pulse_seq AS seq FROM users WHERE id = ?").bind(u.userId).first<{ seq: number }>();
     await profilePages.put(profilePageKey(u.userId, now!.seq), page("secret"), Date.now());
-    expect(await cachedProfilePage(env.DB, get(path), Date.now())).not.toBeNull();
+    expect(await cachedProfilePage(env, get(path), Date.now())).not.toBeNull();
     await env.DB.prepare("UPDATE users SET private = 1 WHERE id = ?").bind(u.userId).run();
-    expect(await cachedProfilePage(env.DB, get(path), Date.now())).toBeNull();
+    expect(await cachedProfilePage(env, get(path), Date.now())).toBeNull();
   });
 });

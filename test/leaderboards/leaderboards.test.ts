@@ -195,7 +195,7 @@ describe("leaderboard store", () => {
       const store = new LeaderboardStore(state.storage.sql);
       const offset = -300; // UTC-5
       const now = Date.parse("2026-03-10T12:00:00Z"); // 07:00 local on 2026-03-10
-      store.beginBuild(0);
+      store.beginBuild();
       store.finishBuild(now);
       store.addUser({ userId: 1, username: "zoe", private: false });
       // 2026-03-04 23:30 local (04:30 UTC on the 5th): the week's first day until local midnight of the 10th.

@@ -110,25 +110,29 @@ export async function deletePulsesInChunks(db: D1Database, column: "user_id" | "
 }
 
 /**
- * Removes the user and every row that belongs to them. The account is first hidden and its machines
- * deactivated (so nothing new arrives), the pulses go in chunks, then one transaction deletes the user
- * row (cascading to machines, rollups, sessions and reset links), the captured mails to their address
- * and their per-account rate-limit counters.
+ * Removes the user and every row that belongs to them on their database. The account is first hidden
+ * and its machines deactivated (so nothing new arrives), the pulses go in chunks, then one transaction
+ * deletes the user row (cascading to machines, rollups, sessions and reset links). Rows kept on the
+ * default database (captured mail, rate-limit counters, the directory) go with `deleteAccountHomeRows`.
  */
-export async function deleteAccount(db: D1Database, userId: number, rateLimitKeys: string[]): Promise<boolean> {
+export async function deleteAccount(db: D1Database, userId: number): Promise<boolean> {
   const d = drizzle(db);
   const [hidden] = await d.batch([
     d.update(users).set({ private: true }).where(eq(users.id, userId)).returning({ email: users.email }),
     d.update(machines).set({ active: false }).where(eq(machines.userId, userId)),
   ]);
-  const row = hidden[0];
-  if (!row) return false;
+  if (!hidden[0]) return false;
   await deletePulsesInChunks(db, "user_id", userId);
   await deleteHeartbeatsInChunks(db, "user_id", userId);
-  await d.batch([
-    d.delete(outbox).where(sameAddress(outbox.toAddress, row.email ?? "")),
-    d.delete(rateLimits).where(inArray(rateLimits.key, rateLimitKeys)),
-    d.delete(users).where(eq(users.id, userId)),
-  ]);
+  await d.delete(users).where(eq(users.id, userId));
   return true;
+}
+
+/** A deleted account's captured mails (to its address) and its per-account rate-limit counters, on the default database. */
+export async function deleteAccountHomeRows(home: D1Database, email: string | null, rateLimitKeys: string[]): Promise<void> {
+  const d = drizzle(home);
+  await d.batch([
+    d.delete(outbox).where(sameAddress(outbox.toAddress, email ?? "")),
+    d.delete(rateLimits).where(inArray(rateLimits.key, rateLimitKeys)),
+  ]);
 }

@@ -27,6 +27,16 @@
 //   statements must be idempotent: a batch that was slow, not lost, may then have written them too,
 //   and the second run must change nothing.
 //
+// - Several databases (partitions) share the one pipe: a batch carries the writes of one database
+//   (that of the writer taking the queue; writers for other databases stay queued, in order), and
+//   one batch is in flight per isolate. Locally a round trip is the cost (each is a serialized call
+//   into a database object, on the same cores for every database), and in production D1 takes a
+//   database's queries one at a time: fewer, larger batches serve both. The price is latency under
+//   saturation only: a writer may wait for one in-flight batch per database before its own.
+//   Measured (`npm run bench`, partitions): with a pipe per database, two databases took 3.3
+//   statements per round trip against 5.5 for one, and ingested 6-10% less; with the shared pipe,
+//   5.4 per round trip and no slower than one.
+//
 // The batches are D1's own `batch` of prepared statements, not drizzle's: the members' statements are
 // raw SQL with parameters (drizzle `sql` rendered by their modules, see raw-sql.ts), which drizzle's
 // D1 batch cannot bind, and each member gets back its own slice of the raw results.
@@ -49,6 +59,7 @@ interface Batch {
 }
 
 interface Member {
+  readonly db: D1Database;
   readonly statements: readonly Statement[];
   /** The batch the member was taken into, once it was. */
   batch: Batch | null;
@@ -90,7 +101,7 @@ export class GroupCommit {
    * writers; returns their results.
    */
   run(db: D1Database, statements: readonly Statement[], keepAlive?: KeepAlive): Promise<D1Result[]> {
-    const work = this.#run(db, { statements, batch: null, outcome: null });
+    const work = this.#run(db, { db, statements, batch: null, outcome: null });
     keepAlive?.(work.catch(() => undefined));
     return work;
   }
@@ -131,8 +142,14 @@ export class GroupCommit {
     if (queued >= 0) this.#waiting.splice(queued, 1);
     const group = [self];
     let size = self.statements.length;
-    while (this.#waiting.length > 0 && size + this.#waiting[0]!.statements.length <= this.maxStatements) {
-      const next = this.#waiting.shift()!;
+    for (let i = 0; i < this.#waiting.length; ) {
+      const next = this.#waiting[i]!;
+      if (next.db !== self.db) {
+        i++;
+        continue;
+      }
+      if (size + next.statements.length > this.maxStatements) break;
+      this.#waiting.splice(i, 1);
       size += next.statements.length;
       group.push(next);
     }

@@ -101,6 +101,7 @@ export function storedPulseRef<T extends object>(row: T & { private: number }): 
 
 // Concurrent pulses of this isolate share D1 round trips (see group-commit.ts). 40 statements stay
 // under D1's 50 queries per invocation on the free plan, with room for the sender's own follow-up.
+// One queue for every database (partitions, db/partitions.ts): a batch carries one database's writes.
 const pulseWrites = new GroupCommit(40);
 
 /** How well writes were shared in this isolate so far (the benchmark reports it). */

@@ -358,3 +358,28 @@ export const heartbeatIntake = sqliteTable("heartbeat_intake", {
 export type HeartbeatRow = typeof heartbeats.$inferSelect;
 export type CodingTimeRow = typeof codingTimeDaily.$inferSelect;
 export type CodingTimeSettingsRow = typeof codingTimeSettings.$inferSelect;
+
+/**
+ * The partition directory's username claims (migrations/0014_partition_directory.sql; rows only in the
+ * default database): every account's name, with the partition that holds the account.
+ */
+export const userHomes = sqliteTable(
+  "user_homes",
+  {
+    usernameKey: text("username_key").primaryKey(),
+    partition: integer("partition").notNull(),
+    /** Set once the account exists (a claim without it is a sign-up still in progress or one that failed). */
+    userId: integer("user_id"),
+  },
+  (t) => [index("user_homes_user").on(t.userId), index("user_homes_partition").on(t.partition)],
+);
+
+/** Machine tokens of users outside the default database (rows only in the default database). */
+export const tokenHomes = sqliteTable(
+  "token_homes",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: integer("user_id").notNull(),
+  },
+  (t) => [index("token_homes_user").on(t.userId)],
+);

@@ -48,6 +48,10 @@ export async function deleteSession(db: D1Database, sessionId: number): Promise<
   await drizzle(db).delete(sessions).where(eq(sessions.id, sessionId));
 }
 
+export async function deleteSessionByTokenHash(db: D1Database, tokenHash: string): Promise<void> {
+  await drizzle(db).delete(sessions).where(eq(sessions.tokenHash, tokenHash));
+}
+
 export async function deleteSessionsOfUser(db: D1Database, userId: number): Promise<void> {
   await drizzle(db).delete(sessions).where(eq(sessions.userId, userId));
 }

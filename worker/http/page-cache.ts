@@ -2,6 +2,7 @@
 // keyed by what the page shows (user id and pulse sequence), kept PAGE_CACHE_TTL_MS at most, bounded.
 // Callers look the user up first, so a profile that went private or was deleted is never served from it.
 import { FLASH_COOKIE, parseCookies, SESSION_COOKIE } from "../domain/cookies";
+import type { Env } from "../env";
 import { lookupProfileUser } from "../services/profiles";
 
 /** How long a copy is served: changes that do not move the pulse sequence (machines, the 12-hour window) show within this time, and an open page's socket snapshot brings it up to date at once. */
@@ -69,7 +70,7 @@ const PROFILE_PATH = /^\/users\/([^/]+)$/;
  * answered after the one D1 lookup (privacy and pulse sequence), without starting Astro. Anything
  * else (signed in, a flash to show, another spelling, private, unknown, not cached) returns null.
  */
-export async function cachedProfilePage(db: D1Database, request: Request, now: number): Promise<Response | null> {
+export async function cachedProfilePage(env: Env, request: Request, now: number): Promise<Response | null> {
   if (request.method !== "GET") return null;
   const match = PROFILE_PATH.exec(new URL(request.url).pathname);
   if (!match) return null;
@@ -81,7 +82,7 @@ export async function cachedProfilePage(db: D1Database, request: Request, now: n
   } catch {
     return null;
   }
-  const found = await lookupProfileUser(db, segment, null);
+  const found = await lookupProfileUser(env, segment, null);
   if (found.kind !== "found" || found.user.private) return null;
   return profilePages.get(profilePageKey(found.user.id, found.user.pulseSeq), now);
 }

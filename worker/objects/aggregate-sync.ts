@@ -27,7 +27,8 @@ export interface SyncHost {
 
 export class AggregateSync {
   constructor(
-    private readonly db: D1Database,
+    /** The database holding a user (the object serves one user; partitions: worker/db/partitions.ts). */
+    private readonly databaseOf: (userId: number) => D1Database,
     private readonly host: SyncHost,
   ) {}
 
@@ -84,7 +85,7 @@ export class AggregateSync {
   async rebuild(userId: number): Promise<boolean> {
     const now = Date.now();
     const daysSince = utcDate(now - RECENT_DAYS_KEPT * 86_400_000);
-    const aggregates = await loadUserAggregates(this.db, userId, now - RECENT_WINDOW_MS, daysSince);
+    const aggregates = await loadUserAggregates(this.databaseOf(userId), userId, now - RECENT_WINDOW_MS, daysSince);
     if (!aggregates) return false;
     this.host.store().replaceAll(aggregates, now);
     this.host.replaced();
@@ -95,7 +96,7 @@ export class AggregateSync {
   async refreshMachines(userId: number): Promise<void> {
     const store = this.host.store();
     if (!store.isBuilt()) return;
-    const machines = await loadMachines(this.db, userId);
+    const machines = await loadMachines(this.databaseOf(userId), userId);
     const ids = new Set(machines.map((m) => m.id));
     // A deleted machine takes its XP with it: only D1's rollups know the rest exactly.
     if (store.machineIds().some((id) => !ids.has(id))) await this.rebuild(userId);
@@ -113,7 +114,7 @@ export class AggregateSync {
       return;
     }
     while (store.lastSeq() < targetSeq) {
-      const pulses = await loadPulsesAfter(this.db, userId, store.lastSeq(), REPLAY_PAGE);
+      const pulses = await loadPulsesAfter(this.databaseOf(userId), userId, store.lastSeq(), REPLAY_PAGE);
       if (pulses.length === 0) break;
       // A hole in the sequence is pulses deleted since (retention, a deleted machine): only the rollups still count them.
       if (pulses.some((p, i) => p.seq !== store.lastSeq() + 1 + i)) {
@@ -138,7 +139,7 @@ export class AggregateSync {
     for (const p of pulses) {
       let machine = store.machineName(p.machineId);
       if (machine === null) {
-        store.syncMachines(await loadMachines(this.db, userId));
+        store.syncMachines(await loadMachines(this.databaseOf(userId), userId));
         machine = store.machineName(p.machineId) ?? `machine ${p.machineId}`;
       }
       // Pulses of a deleted machine can still be in flight; the sequence moves on either way.
@@ -152,7 +153,7 @@ export class AggregateSync {
     const names = store.bookedNames(keys);
     const missing = keys.filter((k) => !names.has(k));
     if (missing.length > 0) {
-      const loaded = await loadBookedNames(this.db, userId, [...new Set(missing)]);
+      const loaded = await loadBookedNames(this.databaseOf(userId), userId, [...new Set(missing)]);
       store.rememberBookedNames(loaded);
       for (const [k, v] of loaded) names.set(k, v);
     }

@@ -26,11 +26,17 @@ import type { FeedServerMessage, FeedView, MapDot } from "../protocol";
 import { PROTOCOL_VERSION } from "../protocol";
 import { MetaTable } from "./meta-table";
 import { relayNamed } from "./stubs";
+import { allDatabases } from "../db/partitions";
+import { idFloorOf, partitionOfId } from "../domain/partition";
 
+/** `watermark` is partition 0's, `watermark_k` partition k's: each database hands out its own range of pulse ids. */
 type FeedMeta = Record<
   "format" | "watermark" | "base_total" | "delta_total" | "reconciled_at" | "follow_up_at" | "follow_up_windows",
   number
->;
+> &
+  Record<`watermark_${number}`, number>;
+
+const watermarkKey = (partition: number) => (partition === 0 ? "watermark" : (`watermark_${partition}` as const));
 
 const FEED_FLUSH_INTERVAL_MS = 500;
 export const RECONCILE_INTERVAL_MS = 10 * 60_000;
@@ -189,30 +195,63 @@ export class GlobalFeed extends DurableObject<Env> {
 
   private async rebuildNow(windows: boolean): Promise<void> {
     const now = Date.now();
-    const countedBefore = this.ctx.storage.sql.exec<{ id: number }>("SELECT coalesce(MAX(pulse_id), 0) AS id FROM deltas").one().id;
-    const baseline = await loadFeedBaseline(this.env.DB);
-    const loaded = windows
-      ? await loadFeedWindows(this.env.DB, {
-          minutesSince: minuteOf(now - MINUTES_WINDOW_MS),
-          languagesSince: hourOf(now - LANGUAGES_WINDOW_MS),
-          watermark: baseline.watermark,
-          rowCap: XP_ROW_CAP,
-        })
-      : null;
     const sql = this.ctx.storage.sql;
-    const watermark = Math.max(baseline.watermark, countedBefore, this.meta.get("watermark") ?? 0);
-    sql.exec("DELETE FROM deltas WHERE pulse_id <= ?", watermark);
-    if (loaded) {
+    const databases = allDatabases(this.env);
+    // Per partition (each has its own id range): what was counted before the reads, then its baseline.
+    const countedBefore = databases.map(
+      (_, k) =>
+        sql
+          .exec<{ id: number }>(
+            "SELECT coalesce(MAX(pulse_id), 0) AS id FROM deltas WHERE pulse_id >= ? AND pulse_id < ?",
+            idFloorOf(k),
+            idFloorOf(k + 1),
+          )
+          .one().id,
+    );
+    const parts = await Promise.all(
+      databases.map(async (db) => {
+        const baseline = await loadFeedBaseline(db);
+        const loaded = windows
+          ? await loadFeedWindows(db, {
+              minutesSince: minuteOf(now - MINUTES_WINDOW_MS),
+              languagesSince: hourOf(now - LANGUAGES_WINDOW_MS),
+              watermark: baseline.watermark,
+              rowCap: XP_ROW_CAP,
+            })
+          : null;
+        return { baseline, loaded };
+      }),
+    );
+    for (const [k, { baseline }] of parts.entries()) {
+      const watermark = Math.max(baseline.watermark, countedBefore[k]!, this.meta.get(watermarkKey(k)) ?? 0);
+      sql.exec("DELETE FROM deltas WHERE pulse_id >= ? AND pulse_id <= ?", idFloorOf(k), watermark);
+      this.meta.set(watermarkKey(k), watermark);
+    }
+    if (windows) {
       sql.exec("DELETE FROM minutes");
       sql.exec("DELETE FROM language_hours");
-      for (const m of loaded.minutes) sql.exec("INSERT INTO minutes (minute, xp) VALUES (?, ?)", m.minute, m.xp);
-      for (const l of loaded.languageHours)
-        sql.exec("INSERT INTO language_hours (hour, language, xp) VALUES (?, ?, ?)", l.hour, l.language, l.xp);
+      for (const { loaded } of parts) {
+        for (const m of loaded!.minutes)
+          sql.exec(
+            "INSERT INTO minutes (minute, xp) VALUES (?, ?) ON CONFLICT (minute) DO UPDATE SET xp = xp + excluded.xp",
+            m.minute,
+            m.xp,
+          );
+        for (const l of loaded!.languageHours)
+          sql.exec(
+            "INSERT INTO language_hours (hour, language, xp) VALUES (?, ?, ?) ON CONFLICT (hour, language) DO UPDATE SET xp = xp + excluded.xp",
+            l.hour,
+            l.language,
+            l.xp,
+          );
+      }
       for (const d of sql.exec<{ pulse: string }>("SELECT pulse FROM deltas").toArray())
         this.addToWindows(JSON.parse(d.pulse) as FeedPulse, now);
     }
-    this.meta.set("watermark", watermark);
-    this.meta.set("base_total", baseline.totalXp);
+    this.meta.set(
+      "base_total",
+      parts.reduce((total, p) => total + p.baseline.totalXp, 0),
+    );
     this.meta.set("delta_total", sql.exec<{ xp: number }>("SELECT coalesce(SUM(xp), 0) AS xp FROM deltas").one().xp);
     this.meta.set("reconciled_at", now);
     this.meta.set("format", FORMAT);
@@ -220,7 +259,7 @@ export class GlobalFeed extends DurableObject<Env> {
 
   /** Counts one pulse; false when it is already counted. */
   private count(p: FeedPulse, now: number): boolean {
-    if (p.pulseId <= (this.meta.get("watermark") ?? 0)) return false;
+    if (p.pulseId <= (this.meta.get(watermarkKey(partitionOfId(p.pulseId))) ?? 0)) return false;
     const sql = this.ctx.storage.sql;
     const stored = { pulseId: p.pulseId, codedAt: p.codedAt, xps: p.xps, coords: null };
     const inserted = sql.exec(

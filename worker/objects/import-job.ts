@@ -16,6 +16,7 @@ import { importHeartbeats, type ImportedHeartbeat } from "../services/heartbeat-
 import { languageKey } from "../domain/language";
 import { publishAccountEvent } from "../services/account-events";
 import { ImportJobStore } from "./import-job-store";
+import { databaseOf } from "../db/partitions";
 
 /** Chunks read per alarm (the Worker's clock stands still during synchronous work, so steps are sized by work). */
 const CHUNKS_PER_STEP = 4;
@@ -211,21 +212,26 @@ export class ImportJob extends DurableObject<Env> {
     this.store.set("phase", "preparing");
   }
 
+  /** The database holding the importing user. */
+  private userDb(userId: number): D1Database {
+    return databaseOf(this.env, userId);
+  }
+
   /** Creates the languages and machines the pulses need (idempotent), then writing can start. */
   private async prepareStep(): Promise<void> {
     const userId = this.store.get("user_id")!;
     if (this.heartbeats()) {
       // Local days in the user's zone (preferences), else UTC, fixed for the whole import.
-      this.store.set("zone", validZone((await findSettings(this.env.DB, userId))?.timeZone) ?? "UTC");
-      const { ids, created } = await ensureImportMachines(this.env.DB, userId, this.store.heartbeatMachines(), Date.now());
+      this.store.set("zone", validZone((await findSettings(this.userDb(userId), userId))?.timeZone) ?? "UTC");
+      const { ids, created } = await ensureImportMachines(this.userDb(userId), userId, this.store.heartbeatMachines(), Date.now());
       this.store.setMachineIds(ids);
       this.store.set("machines_created", created);
       this.store.set("phase", "writing");
       return;
     }
     const names = this.store.namesToWrite();
-    await ensureLanguages(this.env.DB, names.languages);
-    const { ids, created } = await ensureImportMachines(this.env.DB, userId, names.machines, Date.now());
+    await ensureLanguages(this.userDb(userId), names.languages);
+    const { ids, created } = await ensureImportMachines(this.userDb(userId), userId, names.machines, Date.now());
     this.store.setMachineIds(ids);
     this.store.set("machines_created", created);
     this.store.set("phase", "writing");
@@ -259,7 +265,12 @@ export class ImportJob extends DurableObject<Env> {
       }
       p.entries.push([languageKey(r.language), r.amount]);
     }
-    const added = await insertImportedPulses(this.env.DB, this.store.get("user_id")!, [...byKey.values()], Date.now());
+    const added = await insertImportedPulses(
+      this.userDb(this.store.get("user_id")!),
+      this.store.get("user_id")!,
+      [...byKey.values()],
+      Date.now(),
+    );
     const last = groups.at(-1)!;
     this.store.add("pulses_added", added);
     this.store.add("pulses_present", groups.length - added);
@@ -287,7 +298,13 @@ export class ImportJob extends DurableObject<Env> {
       if (machineId === null) vanished++;
       else items.push({ at: h.n, machineId, heartbeat: h.heartbeat });
     }
-    const out = await importHeartbeats(this.env.DB, this.store.get("user_id")!, this.store.get("zone") ?? "UTC", items, Date.now());
+    const out = await importHeartbeats(
+      this.userDb(this.store.get("user_id")!),
+      this.store.get("user_id")!,
+      this.store.get("zone") ?? "UTC",
+      items,
+      Date.now(),
+    );
     const names = new Map([...ids].map(([name, id]) => [id, name]));
     for (const r of out.refused)
       this.store.recordProblem({ at: r.at, message: `machine ${JSON.stringify(names.get(r.machineId))} is being deleted: not imported` });

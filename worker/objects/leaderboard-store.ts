@@ -6,7 +6,7 @@ import type { BoardSnapshot, XpRow } from "../db/leaderboard-source";
 import { usernameKey } from "../domain/username";
 
 /** Bump when the stored shape changes: the object then rebuilds from D1. */
-const BOARD_FORMAT = 1;
+const BOARD_FORMAT = 2;
 /** Score rows of all languages together use this language id. */
 export const ALL_LANGUAGES = 0;
 /** Sorts before every date: the first pulse applied sets the user's today. */
@@ -17,7 +17,10 @@ const WINDOWED: { board: LeaderboardRange; days: number }[] = [
   { board: "year", days: 365 },
 ];
 
-type Meta = { format: number; watermark: number; built_at: number };
+/** `watermark` is partition 0's; `watermark_k` partition k's (each database has its own pulse ids). */
+type Meta = { format: number; watermark: number; built_at: number } & Record<`watermark_${number}`, number>;
+
+const watermarkKey = (partition: number) => (partition === 0 ? "watermark" : (`watermark_${partition}` as const));
 
 export interface BoardRow {
   userId: number;
@@ -54,7 +57,8 @@ export class LeaderboardStore {
       CREATE TABLE scores (board TEXT NOT NULL, language_id INTEGER NOT NULL, user_id INTEGER NOT NULL, xp INTEGER NOT NULL, PRIMARY KEY (board, language_id, user_id));
       CREATE INDEX scores_rank ON scores (board, language_id, xp DESC);
       CREATE INDEX scores_user ON scores (user_id);
-      CREATE TABLE languages (id INTEGER PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL);
+      -- canonical: the first id seen with this name (each database numbers its languages itself); rows use it
+      CREATE TABLE languages (id INTEGER PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL, canonical INTEGER NOT NULL);
       CREATE INDEX languages_key ON languages (name_key);
     `);
     this.setMeta("format", BOARD_FORMAT);
@@ -74,18 +78,22 @@ export class LeaderboardStore {
     return this.built;
   }
 
-  watermark(): number {
-    return this.meta("watermark") ?? 0;
+  /** The highest pulse id of a partition taken in. */
+  watermark(partition = 0): number {
+    return this.meta(watermarkKey(partition)) ?? 0;
+  }
+
+  setWatermark(partition: number, pulseId: number): void {
+    this.setMeta(watermarkKey(partition), pulseId);
   }
 
   // ---- building ----
 
-  /** Starts a build: drops every row; pulses after `watermark` are read as XP rows afterwards. */
-  beginBuild(watermark: number): void {
+  /** Starts a build: drops every row; each partition's first snapshot then sets its watermark. */
+  beginBuild(): void {
     for (const t of ["lb_users", "daily", "scores"]) this.sql.exec(`DELETE FROM ${t}`);
-    this.sql.exec("DELETE FROM meta WHERE key = 'built_at'");
+    this.sql.exec("DELETE FROM meta WHERE key = 'built_at' OR key LIKE 'watermark%'");
     this.built = false;
-    this.setMeta("watermark", watermark);
   }
 
   finishBuild(now: number): void {
@@ -144,14 +152,31 @@ export class LeaderboardStore {
     return [...new Set(ids)].filter((id) => this.sql.exec("SELECT 1 FROM languages WHERE id = ?", id).toArray().length === 0);
   }
 
+  /** Learns a language id; one of a name already known (from another database) shares its canonical id. */
   addLanguage(id: number, name: string): void {
-    this.sql.exec("INSERT OR REPLACE INTO languages (id, name, name_key) VALUES (?, ?, ?)", id, name, languageKey(name));
+    const key = languageKey(name);
+    const known = this.sql.exec<{ canonical: number }>("SELECT canonical FROM languages WHERE name_key = ? LIMIT 1", key).toArray()[0];
+    this.sql.exec(
+      "INSERT OR REPLACE INTO languages (id, name, name_key, canonical) VALUES (?, ?, ?, ?)",
+      id,
+      name,
+      key,
+      known?.canonical ?? id,
+    );
   }
 
-  /** The booked language ids a name matches case-insensitively. */
+  /** The canonical id of each known language id (unknown ones map to themselves). */
+  canonicalLanguages(ids: readonly number[]): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const id of new Set(ids))
+      out.set(id, this.sql.exec<{ canonical: number }>("SELECT canonical FROM languages WHERE id = ?", id).toArray()[0]?.canonical ?? id);
+    return out;
+  }
+
+  /** The canonical language ids a name matches case-insensitively (at most one). */
   languageIds(name: string): number[] {
     return this.sql
-      .exec<{ id: number }>("SELECT id FROM languages WHERE name_key = ?", languageKey(name))
+      .exec<{ id: number }>("SELECT DISTINCT canonical AS id FROM languages WHERE name_key = ?", languageKey(name))
       .toArray()
       .map((r) => r.id);
   }

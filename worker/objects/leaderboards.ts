@@ -1,5 +1,5 @@
 // The leaderboard object (one, named "global"): ranks public users by XP for each range and language.
-// It follows D1 by the pulse id (XP rows after its watermark, read lazily when a board is asked for and
+// It follows every partition's database by the pulse id (XP rows after that partition's watermark, read lazily when a board is asked for and
 // at most every LEADERBOARD_MAX_AGE_MS), moves users to their next local day at their midnight, and
 // hears about privacy flips, deletions and machine changes at once. Pages are cached until anything changes.
 import { DurableObject } from "cloudflare:workers";
@@ -14,8 +14,18 @@ import {
 } from "../domain/leaderboard";
 import { leaderboardDocument, wakapiLeadersDocument, type RankedPage } from "../domain/leaderboard-document";
 import { competitionRanks } from "../domain/leaderboard";
-import { readBoardSnapshot, readBoardUsers, readLanguageNames, readPrivateUserIds, readXpAfter } from "../db/leaderboard-source";
+import {
+  readBoardSnapshot,
+  readBoardUsers,
+  readLanguageNames,
+  readPrivateUserIds,
+  readXpAfter,
+  type BoardSnapshot,
+  type XpRow,
+} from "../db/leaderboard-source";
 import { ALL_LANGUAGES, LeaderboardStore } from "./leaderboard-store";
+import { allDatabases, databaseOf } from "../db/partitions";
+import { idFloorOf, partitionOfId } from "../domain/partition";
 
 export type LeaderboardShape = "pulse-edge" | "wakapi";
 
@@ -88,18 +98,18 @@ export class Leaderboards extends DurableObject<Env> {
     await this.serialized(async () => {
       if (!this.store.isBuilt()) return;
       const now = Date.now();
-      const snapshot = await readBoardSnapshot(this.env.DB, snapshotSince(now), { userId });
-      await this.learnLanguages(snapshot.totals.map((t) => t.languageId));
+      const snapshot = await readBoardSnapshot(databaseOf(this.env, userId), snapshotSince(now), { userId });
       this.store.removeUser(userId);
-      this.store.addSnapshot(snapshot, now);
+      this.store.addSnapshot(await this.canonicalSnapshot(snapshot), now);
       this.changed();
     });
   }
 
   /** Takes in everything D1 has now (tests and the benchmark call it to start from a known state). */
-  async sync(): Promise<{ watermark: number }> {
+  async sync(): Promise<{ watermark: number; watermarks: number[] }> {
     await this.serialized(() => this.syncFromD1(Date.now(), Number.POSITIVE_INFINITY));
-    return { watermark: this.store.watermark() };
+    const watermarks = allDatabases(this.env).map((_, k) => this.store.watermark(k));
+    return { watermark: watermarks[0]!, watermarks };
   }
 
   /** Rebuilds everything from D1's rollups (on demand; `span` user ids per batch). */
@@ -141,23 +151,28 @@ export class Leaderboards extends DurableObject<Env> {
     } else if (now - this.lastSyncAt < this.maxAge() && maxPages !== Number.POSITIVE_INFINITY) {
       // Another request synced while this one waited.
     } else {
-      let pages = 0;
-      for (; pages < maxPages; pages++) {
-        const rows = await readXpAfter(this.env.DB, this.store.watermark());
-        if (rows.length === 0) break;
-        const fresh = rows.map((r) => r.userId).filter((id, i, all) => all.indexOf(id) === i);
-        const known = this.store.knownUsers(fresh);
-        const missing = fresh.filter((id) => !known.has(id));
-        if (missing.length > 0) for (const u of await readBoardUsers(this.env.DB, missing)) this.store.addUser(u);
-        await this.learnLanguages(rows.map((r) => r.languageId));
-        this.store.applyXp(rows, now);
-        this.store.setMeta("watermark", rows.at(-1)!.pulseId);
-        this.changed();
+      let backlog = false;
+      for (const [partition, db] of allDatabases(this.env).entries()) {
+        let pages = 0;
+        for (; pages < maxPages; pages++) {
+          const rows = await readXpAfter(db, this.store.watermark(partition));
+          if (rows.length === 0) break;
+          const fresh = rows.map((r) => r.userId).filter((id, i, all) => all.indexOf(id) === i);
+          const known = this.store.knownUsers(fresh);
+          const missing = fresh.filter((id) => !known.has(id));
+          if (missing.length > 0) for (const u of await readBoardUsers(db, missing)) this.store.addUser(u);
+          this.store.applyXp(await this.canonicalRows(rows), now);
+          this.store.setWatermark(partition, rows.at(-1)!.pulseId);
+          this.changed();
+        }
+        if (pages === maxPages) backlog = true;
       }
-      if (pages === maxPages) await this.ctx.storage.setAlarm(Date.now() + 100);
+      if (backlog) await this.ctx.storage.setAlarm(Date.now() + 100);
       if (now - this.lastPrivacyCheckAt >= PRIVACY_RECHECK_MS) {
         this.lastPrivacyCheckAt = now;
-        if (this.store.reconcilePrivacy(new Set(await readPrivateUserIds(this.env.DB)))) this.changed();
+        const hidden = new Set<number>();
+        for (const db of allDatabases(this.env)) for (const id of await readPrivateUserIds(db)) hidden.add(id);
+        if (this.store.reconcilePrivacy(hidden)) this.changed();
       }
     }
     if (this.store.rollDue(now) > 0) this.changed();
@@ -165,16 +180,20 @@ export class Leaderboards extends DurableObject<Env> {
   }
 
   /**
-   * Builds everything from the rollups, `span` user ids per batch. The first batch's watermark is the
-   * lowest: later batches cover later pulses of their users, whose XP rows are then skipped (`covered_to`).
+   * Builds everything from the rollups, partition by partition, `span` user ids per batch. A partition's
+   * first batch's watermark is its lowest: later batches cover later pulses of their users, whose XP
+   * rows are then skipped (`covered_to`).
    */
   private async buildFromD1(now: number, span: number): Promise<void> {
-    for (let after = 0, first = true, maxUserId = 0; first || after < maxUserId; after += span, first = false) {
-      const snapshot = await readBoardSnapshot(this.env.DB, snapshotSince(now), { afterUserId: after, span });
-      if (first) this.store.beginBuild(snapshot.watermark);
-      maxUserId = snapshot.maxUserId;
-      await this.learnLanguages(snapshot.totals.map((t) => t.languageId));
-      this.store.addSnapshot(snapshot, now);
+    this.store.beginBuild();
+    for (const [partition, db] of allDatabases(this.env).entries()) {
+      const floor = idFloorOf(partition);
+      for (let after = floor, first = true, maxUserId = 0; first || after < maxUserId; after += span, first = false) {
+        const snapshot = await readBoardSnapshot(db, snapshotSince(now), { afterUserId: after, span });
+        if (first) this.store.setWatermark(partition, snapshot.watermark);
+        maxUserId = snapshot.maxUserId;
+        this.store.addSnapshot(await this.canonicalSnapshot(snapshot), now);
+      }
     }
     this.store.finishBuild(now);
     this.changed();
@@ -182,10 +201,27 @@ export class Leaderboards extends DurableObject<Env> {
     this.lastSyncAt = now;
   }
 
+  /** Learns the names of unknown language ids (an id names its partition, so each is read from its database). */
   private async learnLanguages(ids: number[]): Promise<void> {
     const unknown = this.store.unknownLanguages(ids);
     if (unknown.length === 0) return;
-    for (const l of await readLanguageNames(this.env.DB, unknown)) this.store.addLanguage(l.id, l.name);
+    const byPartition = Map.groupBy(unknown, partitionOfId);
+    for (const [partition, part] of byPartition)
+      for (const l of await readLanguageNames(databaseOf(this.env, idFloorOf(partition) + 1), part)) this.store.addLanguage(l.id, l.name);
+  }
+
+  /** XP rows with language ids replaced by their canonical ids (one id per name across databases). */
+  private async canonicalRows(rows: XpRow[]): Promise<XpRow[]> {
+    await this.learnLanguages(rows.map((r) => r.languageId));
+    const canonical = this.store.canonicalLanguages(rows.map((r) => r.languageId));
+    return rows.map((r) => ({ ...r, languageId: canonical.get(r.languageId) ?? r.languageId }));
+  }
+
+  private async canonicalSnapshot(snapshot: BoardSnapshot): Promise<BoardSnapshot> {
+    await this.learnLanguages(snapshot.totals.map((t) => t.languageId));
+    const canonical = this.store.canonicalLanguages(snapshot.totals.map((t) => t.languageId));
+    const map = <T extends { languageId: number }>(r: T): T => ({ ...r, languageId: canonical.get(r.languageId) ?? r.languageId });
+    return { ...snapshot, daily: snapshot.daily.map(map), totals: snapshot.totals.map(map) };
   }
 
   private rankedPage(query: LeaderboardQuery): RankedPage {

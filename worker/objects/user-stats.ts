@@ -15,6 +15,7 @@ import { PROFILE_CHART_DAYS, ProfileBroadcaster } from "./profile-broadcast";
 import { USER_REF_HEADER, VIEWER_HEADER, type PulseNotice, type UserRef, type ViewerOf } from "./live-contract";
 import { acceptProfileViewer, countViewers, OWNER_TAG, PUBLIC_TAG, sessionTag } from "./profile-viewers";
 import { answerPings, owedResyncs, readClientMessage, refuseNonUpgrade, sendToAll, takeResync, ViewerSockets } from "./sockets";
+import { databaseOf } from "../db/partitions";
 
 export class UserStats extends DurableObject<Env> {
   private store: UserStatsStore;
@@ -34,13 +35,14 @@ export class UserStats extends DurableObject<Env> {
     const store = () => this.store;
     // The helpers reach the object only through these narrow hosts (kept off the RPC surface).
     this.broadcaster = new ProfileBroadcaster({ sockets: () => this.sockets.list(), wakeBy: (at) => this.alarms.wakeBy(at) }, store);
-    this.sync = new AggregateSync(env.DB, {
+    const databaseOfUser = (userId: number) => databaseOf(env, userId);
+    this.sync = new AggregateSync(databaseOfUser, {
       store,
       watched: () => this.watchers() > 0,
       applied: (now) => this.broadcaster.afterApply(now),
       replaced: () => this.broadcaster.snapshotToAll(),
     });
-    this.lease = new WatchLease(env.DB, store);
+    this.lease = new WatchLease(databaseOfUser, store);
     answerPings(ctx);
   }
 

@@ -13,7 +13,8 @@ const WATCHED_CHECK_INTERVAL_MS = 10_000;
 
 export class WatchLease {
   constructor(
-    private readonly db: D1Database,
+    /** The database holding a user (the object serves one user; partitions: worker/db/partitions.ts). */
+    private readonly databaseOf: (userId: number) => D1Database,
     private readonly store: () => UserStatsStore,
   ) {}
 
@@ -24,7 +25,7 @@ export class WatchLease {
   async hold(userId: number, now: number): Promise<number | null | undefined> {
     const meta = this.store().meta;
     if ((meta.get("lease_until") ?? 0) - now > WATCH_LEASE_MS / 2) return undefined;
-    const seq = await renewWatchLease(this.db, userId, now + WATCH_LEASE_MS);
+    const seq = await renewWatchLease(this.databaseOf(userId), userId, now + WATCH_LEASE_MS);
     meta.set("lease_until", now + WATCH_LEASE_MS);
     meta.set("checked_at", now);
     return seq;
@@ -42,6 +43,6 @@ export class WatchLease {
   async check(userId: number, now: number): Promise<number | null> {
     this.store().meta.set("checked_at", now);
     const renewed = await this.hold(userId, now);
-    return renewed === undefined ? loadPulseSeq(this.db, userId) : renewed;
+    return renewed === undefined ? loadPulseSeq(this.databaseOf(userId), userId) : renewed;
   }
 }

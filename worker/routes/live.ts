@@ -14,9 +14,9 @@ export const liveRoutes = new Hono<AppEnv>()
     // Unknown and private (for anyone but the owner) get the same answer.
     // A session counts only on an upgrade from this site's own pages (no cross-site socket hijacking).
     const session = sameOrigin(c.req.raw, c.env.PUBLIC_ORIGIN)
-      ? await resolveSession(c.env.DB, c.req.header("cookie") ?? null, Date.now())
+      ? await resolveSession(c.env, c.req.header("cookie") ?? null, Date.now())
       : null;
-    const found = await lookupProfileUser(c.env.DB, c.req.param("username"), session?.userId ?? null);
+    const found = await lookupProfileUser(c.env, c.req.param("username"), session?.userId ?? null);
     if (found.kind === "missing") return jsonError(404, "User not found or private.");
     return openProfileSocket(
       c.env,

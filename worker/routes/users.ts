@@ -10,7 +10,7 @@ export const userRoutes = new Hono<AppEnv>()
   .use("/users/*", cors({ origin: "*", allowMethods: ["GET", "HEAD"], allowHeaders: [] }))
   .get("/users/:username", async (c) => {
     // Private profiles are never served here, not even to their owner (as in the original).
-    const found = await lookupProfileUser(c.env.DB, c.req.param("username"));
+    const found = await lookupProfileUser(c.env, c.req.param("username"));
     switch (found.kind) {
       case "missing":
         return jsonError(404, "User not found or private.");

@@ -13,6 +13,7 @@ import { clientAddress } from "../http/client-address";
 import { allTimeSinceToday, forgetStatusbar, stats, statusbarToday, summaries } from "../services/coding-time";
 import { publishPulses } from "../services/live";
 import { lookupProfileUser } from "../services/profiles";
+import { databaseForToken, databaseOfUser } from "../services/partitions";
 
 /** Prefixes under /api that clients configure as `api_url` (WakaTime, Wakapi, its compat path, Hackatime). */
 const PREFIXES = ["/v1", "", "/compat/wakatime/v1", "/hackatime/v1"];
@@ -46,7 +47,7 @@ async function keyHash(c: Context<AppEnv>): Promise<string | null> {
 
 /** The `{user}` segment must be `current` or the key owner's own name (as in Wakapi). */
 async function ownerFor(c: Context<AppEnv>, tokenHash: string): Promise<KeyOwner | "unauthenticated" | "forbidden"> {
-  const owner = await findKeyOwner(c.env.DB, tokenHash);
+  const owner = await findKeyOwner(await databaseForToken(c.env, tokenHash), tokenHash);
   if (!owner) return "unauthenticated";
   const user = c.req.param("user");
   if (user !== undefined && user !== "current" && usernameKey(usernameFromPath(user)) !== usernameKey(owner.username)) return "forbidden";
@@ -69,7 +70,8 @@ export const wakatimeRoutes = new Hono<AppEnv>()
       noteFailedAuthentication(client, now);
       return unauthorized();
     }
-    const retryAfter = await ingestRefusal(c.env.DB, tokenHash, client, now);
+    const db = await databaseForToken(c.env, tokenHash);
+    const retryAfter = await ingestRefusal(db, tokenHash, client, now);
     if (retryAfter !== null)
       return jsonError(429, "Too many heartbeats; slow down.", { "retry-after": String(retryAfter), ...CORS_HEADERS });
     const user = c.req.param("user");
@@ -81,7 +83,7 @@ export const wakatimeRoutes = new Hono<AppEnv>()
     const share =
       c.env.PULSE_GROUP_COMMIT === "off" ? undefined : { keepAlive: (work: Promise<unknown>) => c.executionCtx.waitUntil(work) };
     const bulkPath = c.req.path.endsWith(".bulk");
-    const result = await ingestHeartbeats(c.env.DB, { tokenHash, request: c.req.raw, now, bulkPath, share });
+    const result = await ingestHeartbeats(db, { tokenHash, request: c.req.raw, now, bulkPath, share });
     switch (result.kind) {
       case "unauthenticated":
         noteFailedAuthentication(client, now);
@@ -108,7 +110,7 @@ export const wakatimeRoutes = new Hono<AppEnv>()
       if (owner === "unauthenticated") return unauthorized();
       if (owner === "forbidden") return forbidden();
     }
-    const result = await statusbarToday(c.env.DB, tokenHash, c.req.header("timezone") ?? null, Date.now());
+    const result = await statusbarToday(await databaseForToken(c.env, tokenHash), tokenHash, c.req.header("timezone") ?? null, Date.now());
     return result.kind === "ok" ? jsonTextResponse(result.json, 200, CORS_HEADERS) : unauthorized();
   })
   .on("GET", SUMMARIES_PATHS, async (c) => {
@@ -117,7 +119,7 @@ export const wakatimeRoutes = new Hono<AppEnv>()
     if (owner === "unauthenticated") return unauthorized();
     if (owner === "forbidden") return forbidden();
     const q = { start: c.req.query("start"), end: c.req.query("end"), range: c.req.query("range"), timezone: c.req.query("timezone") };
-    const result = await summaries(c.env.DB, owner, q, c.req.header("timezone") ?? null, Date.now());
+    const result = await summaries(databaseOfUser(c.env, owner.userId), owner, q, c.req.header("timezone") ?? null, Date.now());
     return result.kind === "ok"
       ? jsonResponse(result.body, 200, CORS_HEADERS)
       : jsonError(400, result.kind === "invalid" ? result.message : "Bad request.", CORS_HEADERS);
@@ -127,13 +129,13 @@ export const wakatimeRoutes = new Hono<AppEnv>()
     const owner = tokenHash ? await ownerFor(c, tokenHash) : "unauthenticated";
     if (owner === "unauthenticated") return unauthorized();
     if (owner === "forbidden") return forbidden();
-    return jsonResponse(await allTimeSinceToday(c.env.DB, owner, Date.now()), 200, CORS_HEADERS);
+    return jsonResponse(await allTimeSinceToday(databaseOfUser(c.env, owner.userId), owner, Date.now()), 200, CORS_HEADERS);
   })
   .on("GET", CURRENT_USER_PATHS, async (c) => {
     const tokenHash = await keyHash(c);
-    const owner = tokenHash ? await findKeyOwner(c.env.DB, tokenHash) : null;
+    const owner = tokenHash ? await findKeyOwner(await databaseForToken(c.env, tokenHash), tokenHash) : null;
     if (!owner) return unauthorized();
-    const found = await lookupProfileUser(c.env.DB, owner.username, owner.userId);
+    const found = await lookupProfileUser(c.env, owner.username, owner.userId);
     const createdAt = found.kind === "missing" ? null : new Date(found.user.createdAt).toISOString();
     return jsonResponse(
       {
@@ -159,20 +161,21 @@ export const wakatimeRoutes = new Hono<AppEnv>()
     // Public stats (what github-readme-stats calls): a private user answers exactly like an unknown one.
     const segment = c.req.param("user")!;
     const tokenHash = await keyHash(c);
-    const viewer = tokenHash ? await findKeyOwner(c.env.DB, tokenHash) : null;
+    const viewer = tokenHash ? await findKeyOwner(await databaseForToken(c.env, tokenHash), tokenHash) : null;
     let subject: { id: number; username: string; createdAt: number };
     if (segment === "current") {
       if (!viewer) return unauthorized();
       subject = { id: viewer.userId, username: viewer.username, createdAt: 0 };
     } else {
-      const found = await lookupProfileUser(c.env.DB, segment, viewer?.userId ?? null);
+      const found = await lookupProfileUser(c.env, segment, viewer?.userId ?? null);
       if (found.kind === "missing") return jsonError(404, "User not found or private.", CORS_HEADERS);
       subject = found.user;
     }
     const viewerIsOwner = viewer?.userId === subject.id;
-    const settings = await findSettings(c.env.DB, subject.id);
+    const subjectDb = databaseOfUser(c.env, subject.id);
+    const settings = await findSettings(subjectDb, subject.id);
     const result = await stats(
-      c.env.DB,
+      subjectDb,
       subject,
       settings,
       c.req.param("range")!,

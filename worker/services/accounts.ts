@@ -7,6 +7,7 @@ import { loginChecks, RATE_POLICIES } from "../domain/rate-limits";
 import { MAX_USERNAME_LENGTH, normalizeUsername, usernameKey, usernameProblem } from "../domain/username";
 import {
   deleteAccount as deleteAccountRows,
+  deleteAccountHomeRows,
   findAccount,
   findCredentialsById,
   findCredentialsByName,
@@ -17,6 +18,9 @@ import {
   updatePrivacy,
 } from "../db/accounts";
 import { deleteSessionsOfUser } from "../db/sessions";
+import { claimUsername, dropAccountHomes, dropUnsettledClaim, settleClaim } from "../db/directory";
+import { preparePartition } from "../db/partitions";
+import { databaseOfPartition, databaseOfUser, onDatabaseOfName, partitionForNewAccount } from "./partitions";
 import { publishAccountEvent } from "./account-events";
 import { checkRateLimits, rateLimitKey } from "./rate-limit";
 import { endSession, type ActiveSession } from "./sessions";
@@ -35,18 +39,18 @@ export interface Confirmation {
 }
 
 export async function signUp(
-  db: D1Database,
+  env: Env,
   input: { username: string; password: string; email: string; ip: string },
   now: number,
 ): Promise<{ kind: "created"; userId: number } | FieldError | Limited> {
-  const limit = await checkRateLimits(db, [{ policy: RATE_POLICIES.signupByIp, subject: input.ip }], now);
+  const limit = await checkRateLimits(env.DB, [{ policy: RATE_POLICIES.signupByIp, subject: input.ip }], now);
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
 
   const username = normalizeUsername(input.username);
   const problem = usernameProblem(username) ?? passwordProblem(input.password, username) ?? emailProblem(normalizeEmail(input.email));
   if (problem) return { kind: "invalid", message: problem };
 
-  const created = await insertUser(db, {
+  const created = await createAccount(env, {
     username,
     email: normalizeEmail(input.email),
     passwordHash: await hashPassword(input.password),
@@ -57,38 +61,66 @@ export async function signUp(
 }
 
 /**
+ * Writes a new account on the partition chosen for it. The name is claimed in the directory first,
+ * which makes it unique across every database; a claim whose account could not be written is dropped.
+ */
+export async function createAccount(
+  env: Env,
+  user: Parameters<typeof insertUser>[1],
+): Promise<{ ok: true; userId: number } | { ok: false; reason: "taken" }> {
+  const partition = await partitionForNewAccount(env);
+  const key = usernameKey(user.username);
+  if (!(await claimUsername(env.DB, key, partition))) return { ok: false, reason: "taken" };
+  let created: Awaited<ReturnType<typeof insertUser>>;
+  try {
+    const db = databaseOfPartition(env, partition);
+    await preparePartition(db, partition);
+    created = await insertUser(db, user);
+  } catch (error) {
+    await dropUnsettledClaim(env.DB, key);
+    throw error;
+  }
+  if (!created.ok) {
+    await dropUnsettledClaim(env.DB, key);
+    return created;
+  }
+  await settleClaim(env.DB, key, created.userId);
+  return created;
+}
+
+/**
  * Checks a username and password. Unknown names cost the same PBKDF2 work as wrong passwords, and
  * both give the same answer. Counts against the address's and the account's log-in limits first.
  */
 export async function logIn(
-  db: D1Database,
+  env: Env,
   input: { username: string; password: string; ip: string },
   now: number,
 ): Promise<{ kind: "ok"; userId: number } | { kind: "failed" } | Limited> {
   const name = input.username.slice(0, MAX_USERNAME_LENGTH * 2);
-  const limit = await checkRateLimits(db, loginChecks(input.ip, usernameKey(name)), now);
+  const limit = await checkRateLimits(env.DB, loginChecks(input.ip, usernameKey(name)), now);
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
 
   const password = input.password.slice(0, MAX_PASSWORD_LENGTH * 4);
-  const creds = name === "" ? null : await findCredentialsByName(db, name);
+  const creds = name === "" ? null : await onDatabaseOfName(env, name, (db) => findCredentialsByName(db, name));
   if (!creds) {
     await dummyVerify(password);
     return { kind: "failed" };
   }
   if (!(await verifyPassword(password, creds.passwordHash))) return { kind: "failed" };
-  if (needsRehash(creds.passwordHash)) await updatePasswordHash(db, creds.id, await hashPassword(password));
+  if (needsRehash(creds.passwordHash)) await updatePasswordHash(databaseOfUser(env, creds.id), creds.id, await hashPassword(password));
   return { kind: "ok", userId: creds.id };
 }
 
 /** Ends every session of the user, this one included; their sockets on the owner's profile close. */
 export async function logOutEverywhere(env: Env, session: ActiveSession): Promise<void> {
-  await deleteSessionsOfUser(env.DB, session.userId);
+  await deleteSessionsOfUser(databaseOfUser(env, session.userId), session.userId);
   await publishAccountEvent(env, { type: "sessions-ended", userId: session.userId });
 }
 
 /** Ends this session; the sockets it opened on the owner's profile close. */
 export async function logOut(env: Env, session: ActiveSession): Promise<void> {
-  await endSession(env.DB, session);
+  await endSession(databaseOfUser(env, session.userId), session);
   await publishAccountEvent(env, { type: "session-ended", userId: session.userId, sessionId: session.sessionId });
 }
 
@@ -97,7 +129,7 @@ export async function logOut(env: Env, session: ActiveSession): Promise<void> {
  * redirect the account's mail and then reset its password.
  */
 export async function changeEmail(
-  db: D1Database,
+  env: Env,
   session: ActiveSession,
   input: Confirmation & { email: string },
   now: number,
@@ -105,9 +137,9 @@ export async function changeEmail(
   const email = normalizeEmail(input.email);
   const problem = emailProblem(email);
   if (problem) return { kind: "invalid", message: problem };
-  const check = await checkCurrentPassword(db, session, input, now);
+  const check = await checkCurrentPassword(env, session, input, now);
   if (check.kind !== "ok") return check;
-  await updateEmail(db, session.userId, email);
+  await updateEmail(databaseOfUser(env, session.userId), session.userId, email);
   return { kind: "ok" };
 }
 
@@ -115,14 +147,14 @@ export const WRONG_CURRENT_PASSWORD = "The current password is not correct.";
 
 /** The session user's current password, checked under the log-in limits. */
 async function checkCurrentPassword(
-  db: D1Database,
+  env: Env,
   session: ActiveSession,
   input: Confirmation,
   now: number,
 ): Promise<{ kind: "ok"; username: string } | FieldError | Limited> {
-  const limit = await checkRateLimits(db, loginChecks(input.ip, usernameKey(session.username)), now);
+  const limit = await checkRateLimits(env.DB, loginChecks(input.ip, usernameKey(session.username)), now);
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
-  const creds = await findCredentialsById(db, session.userId);
+  const creds = await findCredentialsById(databaseOfUser(env, session.userId), session.userId);
   if (!creds || !(await verifyPassword(input.current.slice(0, MAX_PASSWORD_LENGTH * 4), creds.passwordHash))) {
     return { kind: "invalid", message: WRONG_CURRENT_PASSWORD };
   }
@@ -130,7 +162,7 @@ async function checkCurrentPassword(
 }
 
 export async function changePrivacy(env: Env, session: ActiveSession, isPrivate: boolean): Promise<void> {
-  await updatePrivacy(env.DB, session.userId, isPrivate);
+  await updatePrivacy(databaseOfUser(env, session.userId), session.userId, isPrivate);
   await publishAccountEvent(env, { type: "privacy-changed", userId: session.userId, private: isPrivate });
 }
 
@@ -141,11 +173,11 @@ export async function changePassword(
   input: Confirmation & { next: string },
   now: number,
 ): Promise<ConfirmedChange> {
-  const check = await checkCurrentPassword(env.DB, session, input, now);
+  const check = await checkCurrentPassword(env, session, input, now);
   if (check.kind !== "ok") return check;
   const problem = passwordProblem(input.next, check.username);
   if (problem) return { kind: "invalid", message: problem };
-  await replacePassword(env.DB, session.userId, await hashPassword(input.next), session.sessionId);
+  await replacePassword(databaseOfUser(env, session.userId), session.userId, await hashPassword(input.next), session.sessionId);
   await publishAccountEvent(env, { type: "password-changed", userId: session.userId });
   return { kind: "ok" };
 }
@@ -156,19 +188,23 @@ export const DELETE_CONFIRMATION = "DELETE";
 export async function deleteAccount(env: Env, session: ActiveSession, confirmation: string): Promise<{ kind: "deleted" } | FieldError> {
   if (confirmation.trim() !== DELETE_CONFIRMATION)
     return { kind: "invalid", message: `Type ${DELETE_CONFIRMATION} to confirm the deletion.` };
-  const account = await findAccount(env.DB, session.userId);
+  const db = databaseOfUser(env, session.userId);
+  const account = await findAccount(db, session.userId);
   if (!account) return { kind: "deleted" };
   // Counters keyed by this account's name or address (the ones by IP address are not the user's).
   const subjects = [usernameKey(account.username), ...(account.email ? [usernameKey(account.email)] : [])];
   const keys = await Promise.all(
     [RATE_POLICIES.loginByAccount, RATE_POLICIES.resetByAccount].flatMap((policy) => subjects.map((s) => rateLimitKey(policy, s))),
   );
-  await deleteAccountRows(env.DB, session.userId, keys);
+  await deleteAccountRows(db, session.userId);
+  // The per-account rate-limit counters and the captured mail live on the default database, as does the directory.
+  await deleteAccountHomeRows(env.DB, account.email, keys);
+  await dropAccountHomes(env.DB, session.userId, usernameKey(account.username));
   await publishAccountEvent(env, { type: "account-deleted", userId: session.userId });
   return { kind: "deleted" };
 }
 
 /** The account as the preferences page shows it. */
-export function accountDetails(db: D1Database, userId: number) {
-  return findAccount(db, userId);
+export function accountDetails(env: Env, userId: number) {
+  return findAccount(databaseOfUser(env, userId), userId);
 }

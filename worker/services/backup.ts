@@ -6,9 +6,8 @@ import type { Env } from "../env";
 import { isoDate } from "../domain/retention";
 import { listSchemaObjects, listSequences, listTables, readRows, type DumpTable, type SchemaObject, type Sequence } from "../db/dump";
 import { R2LineWriter } from "./r2-lines";
+import { allDatabases, bindingName } from "../db/partitions";
 
-/** The D1 bindings that are dumped (each database of the Worker). */
-const BACKUP_DATABASES = ["DB"] as const;
 const DEFAULT_BACKUP_KEEP_DAYS = 30;
 /** Rows read per query: D1 answers stay small, and a 10-million-row table takes 1,000 queries. */
 const ROWS_PER_PAGE = 10_000;
@@ -36,8 +35,10 @@ export function dumpPrefix(binding: string, date: string): string {
 export async function backupDatabases(env: Env, now: number): Promise<BackupReport> {
   const date = isoDate(now);
   const dumps: BackupReport["dumps"] = [];
-  for (const binding of BACKUP_DATABASES) {
-    const manifest = await dumpDatabase(env[binding], env.BACKUPS, binding, dumpPrefix(binding, date), now);
+  // Each partition's database (DB, DB_1, ...) under its binding name.
+  for (const [partition, db] of allDatabases(env).entries()) {
+    const binding = bindingName(partition);
+    const manifest = await dumpDatabase(db, env.BACKUPS, binding, dumpPrefix(binding, date), now);
     dumps.push({
       database: binding,
       prefix: dumpPrefix(binding, date),

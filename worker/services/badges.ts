@@ -17,7 +17,7 @@ export type BadgeLookup = { found: true; cacheKey: string; content: () => Promis
  * called, so a cached badge costs one D1 lookup; `format` separates the SVG's and the JSON's entries.
  */
 export async function lookupBadge(env: Env, segment: string, query: BadgeQuery, format: "svg" | "json"): Promise<BadgeLookup> {
-  const found = await lookupProfileUser(env.DB, segment);
+  const found = await lookupProfileUser(env, segment);
   if (found.kind === "missing") return { found: false, content: NOT_FOUND_BADGE };
   const user = found.user;
   const language = encodeURIComponent(query.language === null ? "" : languageKey(query.language));

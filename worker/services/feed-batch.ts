@@ -10,6 +10,7 @@ import { loadBookedNames } from "../db/live";
 import { feedShardFor } from "../objects/stubs";
 import type { PulseNotice } from "../objects/live-contract";
 import { callWithRetries } from "./retry";
+import { databaseOf } from "../db/partitions";
 
 const FEED_BATCH_INTERVAL_MS = 500;
 /** A shard takes at most this many pulses per call; more wait for the next slot. */
@@ -98,7 +99,7 @@ export class FeedBatcher {
     }
     if (this.#names.size > MAX_NAMES) this.#names.clear();
     for (const [userId, keys] of missing) {
-      for (const [key, booked] of await loadBookedNames(env.DB, userId, [...keys]))
+      for (const [key, booked] of await loadBookedNames(databaseOf(env, userId), userId, [...keys]))
         this.#names.set(nameKey(userId, key), { booked, at: now });
     }
     return batch.map((p) => ({

@@ -1,7 +1,8 @@
-// GET /api/health: the build version and whether D1 answers, probed at most once a second per isolate
+// GET /api/health: the build version and whether D1 (every partition's database) answers, probed at most once a second per isolate
 // (so that the check stays about as cheap as the Worker itself; the benchmarks use it as their baseline).
 import type { Env } from "../env";
 import { databaseAnswers } from "../db/health";
+import { allDatabases } from "../db/partitions";
 import { log } from "../observability/log";
 import packageJson from "../../package.json";
 
@@ -19,7 +20,8 @@ export interface Health {
 let last: { at: number; answers: boolean } | null = null;
 
 export async function health(env: Env, now: number): Promise<Health> {
-  if (!last || now - last.at >= PROBE_EVERY_MS) last = { at: now, answers: await databaseAnswers(env.DB) };
+  if (!last || now - last.at >= PROBE_EVERY_MS)
+    last = { at: now, answers: (await Promise.all(allDatabases(env).map(databaseAnswers))).every(Boolean) };
   const { at, answers } = last;
   if (!answers) log("error", "health: D1 does not answer");
   return {

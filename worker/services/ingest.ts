@@ -10,6 +10,7 @@ import { readTextBody } from "../http/body";
 import { clientAddress } from "../http/client-address";
 import { isJsonContentType } from "../http/negotiation";
 import { publishPulse, type KeepAliveContext } from "./live";
+import { databaseForToken } from "./partitions";
 
 export type IngestResult =
   | { kind: "created"; stored: { ref: StoredPulseRef; pulse: ValidPulse } | null }
@@ -57,10 +58,11 @@ export async function withKnownLanguages<T>(keys: readonly string[], write: (kno
 export async function acceptPulse(env: Env, ctx: KeepAliveContext, token: string, request: Request, now: number): Promise<AcceptResult> {
   const tokenHash = await hashToken(token);
   const client = clientAddress(request);
-  const refusal = await ingestRefusal(env.DB, tokenHash, client, now);
+  const db = await databaseForToken(env, tokenHash);
+  const refusal = await ingestRefusal(db, tokenHash, client, now);
   if (refusal !== null) return { kind: "limited", retryAfter: refusal };
   const share = env.PULSE_GROUP_COMMIT === "off" ? undefined : { keepAlive: (work: Promise<unknown>) => ctx.waitUntil(work) };
-  const result = await ingestPulse(env.DB, tokenHash, request, now, share);
+  const result = await ingestPulse(db, tokenHash, request, now, share);
   if (result.kind === "unauthenticated") noteFailedAuthentication(client, now);
   if (result.kind === "created") {
     rememberToken(tokenHash); // a write authenticated it (a rejected body may not have been checked)

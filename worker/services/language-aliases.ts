@@ -5,6 +5,7 @@ import { ensureLanguage, findUserAliasesOf, listUserAliases, repointUserAlias, t
 import { languageKey, normalizeLanguageName } from "../domain/language";
 import { MAX_LANGUAGE_LENGTH } from "../domain/pulse";
 import { publishAccountEvent } from "./account-events";
+import { databaseOf } from "../db/partitions";
 
 const MAX_USER_ALIASES = 100;
 
@@ -29,10 +30,11 @@ export async function setAlias(env: Env, userId: number, rawSource: string, rawT
   const targetName = languageName(rawTarget, "language to book it on");
   if (typeof targetName !== "string") return { kind: "invalid", ...targetName };
   if (languageKey(sourceName) === languageKey(targetName)) return { kind: "invalid", message: "A language cannot be an alias of itself." };
+  const db = databaseOf(env, userId);
 
-  const source = await ensureLanguage(env.DB, sourceName);
-  const target = await ensureLanguage(env.DB, targetName);
-  const existing = await findUserAliasesOf(env.DB, userId);
+  const source = await ensureLanguage(db, sourceName);
+  const target = await ensureLanguage(db, targetName);
+  const existing = await findUserAliasesOf(db, userId);
   if (existing.some((a) => a.languageId === target.id)) {
     return { kind: "invalid", message: `${target.name} is itself an alias in your list; book ${source.name} on its target instead.` };
   }
@@ -42,7 +44,7 @@ export async function setAlias(env: Env, userId: number, rawSource: string, rawT
   if (existing.length >= MAX_USER_ALIASES && !existing.some((a) => a.languageId === source.id)) {
     return { kind: "invalid", message: `At most ${MAX_USER_ALIASES} aliases.` };
   }
-  await repointUserAlias(env.DB, userId, source, target, Date.now());
+  await repointUserAlias(db, userId, source, target, Date.now());
   await publishAccountEvent(env, { type: "history-changed", userId });
   return { kind: "ok", source: source.name, target: target.name };
 }
@@ -51,10 +53,11 @@ export async function setAlias(env: Env, userId: number, rawSource: string, rawT
 export async function removeAlias(env: Env, userId: number, rawSource: string): Promise<AliasResult> {
   const sourceName = languageName(rawSource, "language name");
   if (typeof sourceName !== "string") return { kind: "invalid", ...sourceName };
-  const source = await ensureLanguage(env.DB, sourceName);
-  const existing = (await findUserAliasesOf(env.DB, userId)).find((a) => a.languageId === source.id);
+  const db = databaseOf(env, userId);
+  const source = await ensureLanguage(db, sourceName);
+  const existing = (await findUserAliasesOf(db, userId)).find((a) => a.languageId === source.id);
   if (!existing) return { kind: "invalid", message: `${source.name} has no alias.` };
-  await repointUserAlias(env.DB, userId, source, null, Date.now());
+  await repointUserAlias(db, userId, source, null, Date.now());
   await publishAccountEvent(env, { type: "history-changed", userId });
   return { kind: "ok", source: source.name, target: source.name };
 }

@@ -7,6 +7,8 @@ import { RATE_POLICIES, resetRequestChecks } from "../domain/rate-limits";
 import { randomSecret } from "../domain/secrets";
 import { sha256Hex } from "../domain/token";
 import { usernameKey } from "../domain/username";
+import { partitionOfId } from "../domain/partition";
+import { allDatabases, databaseAt, databaseOf } from "../db/partitions";
 import { findResetTargets } from "../db/accounts";
 import { consumeReset, findValidReset, insertReset } from "../db/password-resets";
 import { hashPassword } from "../domain/password-hash";
@@ -23,8 +25,15 @@ export const RESET_REQUESTED =
 /** Accounts that one request can reach (several accounts may share an address). */
 const MAX_TARGETS = 3;
 
+/** A link's token: a random secret, then ".k" for an account on partition k > 0 (as session cookies). */
 function plausibleToken(token: string): boolean {
-  return /^[A-Za-z0-9_-]{43}$/.test(token);
+  return /^[A-Za-z0-9_-]{43}(?:\.[1-9][0-9]?)?$/.test(token);
+}
+
+/** The database a link's token names (a forged suffix only looks in a database without that hash). */
+function tokenDatabase(env: Env, token: string): D1Database | null {
+  const dot = token.indexOf(".");
+  return databaseAt(env, dot < 0 ? 0 : Number(token.slice(dot + 1)));
 }
 
 async function resetTokenHash(token: string): Promise<string> {
@@ -64,16 +73,21 @@ export async function requestPasswordReset(
 }
 
 async function sendResetLinks(env: Env, login: string, origin: string, now: number): Promise<void> {
-  for (const target of await findResetTargets(env.DB, login, MAX_TARGETS)) {
-    const token = randomSecret();
-    await insertReset(env.DB, target.id, await resetTokenHash(token), now, RESET_VALIDITY_MS);
+  // Names and addresses can be on any database: each is asked.
+  const targets = (await Promise.all(allDatabases(env).map((db) => findResetTargets(db, login, MAX_TARGETS)))).flat().slice(0, MAX_TARGETS);
+  for (const target of targets) {
+    const partition = partitionOfId(target.id);
+    const token = partition === 0 ? randomSecret() : `${randomSecret()}.${partition}`;
+    await insertReset(databaseOf(env, target.id), target.id, await resetTokenHash(token), now, RESET_VALIDITY_MS);
     await sendMail(env, passwordResetMail(target.email, target.username, `${origin}/reset-password/${token}`), now);
   }
 }
 
 /** The account a reset link is for, while it is valid. */
-export async function validResetLink(db: D1Database, token: string, now: number): Promise<{ username: string } | null> {
+export async function validResetLink(env: Env, token: string, now: number): Promise<{ username: string } | null> {
   if (!plausibleToken(token)) return null;
+  const db = tokenDatabase(env, token);
+  if (!db) return null;
   const found = await findValidReset(db, await resetTokenHash(token), now - RESET_VALIDITY_MS);
   return found ? { username: found.username } : null;
 }
@@ -86,13 +100,14 @@ export async function completePasswordReset(
 ): Promise<{ kind: "done" } | { kind: "invalid-link" } | FieldError | Limited> {
   const limit = await checkRateLimits(env.DB, [{ policy: RATE_POLICIES.resetSubmitByIp, subject: input.ip }], now);
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
-  if (!plausibleToken(input.token)) return { kind: "invalid-link" };
+  const db = plausibleToken(input.token) ? tokenDatabase(env, input.token) : null;
+  if (!db) return { kind: "invalid-link" };
   const tokenHash = await resetTokenHash(input.token);
-  const found = await findValidReset(env.DB, tokenHash, now - RESET_VALIDITY_MS);
+  const found = await findValidReset(db, tokenHash, now - RESET_VALIDITY_MS);
   if (!found) return { kind: "invalid-link" };
   const problem = passwordProblem(input.password, found.username);
   if (problem) return { kind: "invalid", message: problem };
-  const userId = await consumeReset(env.DB, tokenHash, now - RESET_VALIDITY_MS, await hashPassword(input.password));
+  const userId = await consumeReset(db, tokenHash, now - RESET_VALIDITY_MS, await hashPassword(input.password));
   if (userId === null) return { kind: "invalid-link" };
   await publishAccountEvent(env, { type: "password-changed", userId });
   return { kind: "done" };

@@ -6,12 +6,14 @@ import { hashToken } from "../domain/token";
 import { profileCodingTime } from "./coding-time";
 import { loadProfileDocument } from "./live";
 import { loadStreaks } from "./streaks";
+import { databaseForToken } from "./partitions";
+import { databaseOf } from "../db/partitions";
 
 export async function profileDocument(env: Env, user: UserRow, viewerIsOwner: boolean): Promise<string> {
   const [document, streaks, codingTime] = await Promise.all([
     loadProfileDocument(env, user),
-    loadStreaks(env.DB, user),
-    profileCodingTime(env.DB, user.id, viewerIsOwner, Date.now()),
+    loadStreaks(databaseOf(env, user.id), user),
+    profileCodingTime(databaseOf(env, user.id), user.id, viewerIsOwner, Date.now()),
   ]);
   return withFields(document, {
     current_streak: streaks.current,
@@ -31,6 +33,7 @@ function withFields(documentJson: string, fields: Record<string, unknown>): stri
 
 /** The document of the token's user (the plugins' own-profile call), or null for an unknown or inactive token. */
 export async function ownProfileDocument(env: Env, token: string): Promise<string | null> {
-  const auth = await findActiveMachineByTokenHash(env.DB, await hashToken(token));
+  const tokenHash = await hashToken(token);
+  const auth = await findActiveMachineByTokenHash(await databaseForToken(env, tokenHash), tokenHash);
   return auth ? profileDocument(env, auth.user, true) : null;
 }

@@ -3,6 +3,7 @@
 import type { Env } from "../env";
 import { dateStartMs, keptFromDate, parseRetentionMonths } from "../domain/retention";
 import { advanceKeptFrom, deleteExpiredBatch, readRetention, RETAINED_TABLES } from "../db/retention";
+import { allDatabases } from "../db/partitions";
 
 export interface RetentionLimits {
   /** Rows of a retained table per delete statement (each also takes its child rows by cascade). */
@@ -27,8 +28,17 @@ export async function runRetention(env: Env, now: number, limits: RetentionLimit
   if (months === null)
     throw new Error(`RAW_RETENTION_MONTHS must be a whole number of months, not ${JSON.stringify(env.RAW_RETENTION_MONTHS)}`);
   const target = keptFromDate(now, months);
-  if (target === null) return { keptFrom: (await readRetention(env.DB)).rawKeptFrom, deleted: {}, complete: true };
-  const keptFrom = await advanceKeptFrom(env.DB, target);
+  // Each database keeps its own kept-from date and gets its own batch budget; the report sums them.
+  const reports: RetentionReport[] = [];
+  for (const db of allDatabases(env)) reports.push(await sweep(db, target, limits));
+  const deleted: Record<string, number> = {};
+  for (const r of reports) for (const [table, n] of Object.entries(r.deleted)) deleted[table] = (deleted[table] ?? 0) + n;
+  return { keptFrom: reports[0]!.keptFrom, deleted, complete: reports.every((r) => r.complete) };
+}
+
+async function sweep(db: D1Database, target: string | null, limits: RetentionLimits): Promise<RetentionReport> {
+  if (target === null) return { keptFrom: (await readRetention(db)).rawKeptFrom, deleted: {}, complete: true };
+  const keptFrom = await advanceKeptFrom(db, target);
   const keptFromMs = dateStartMs(keptFrom);
   const deleted: Record<string, number> = {};
   let budget = limits.batchesPerRun;
@@ -37,7 +47,7 @@ export async function runRetention(env: Env, now: number, limits: RetentionLimit
     for (;;) {
       if (budget === 0) return { keptFrom, deleted: { ...deleted, [t.name]: count }, complete: false };
       budget--;
-      const n = await deleteExpiredBatch(env.DB, t, keptFromMs, limits.rowsPerBatch);
+      const n = await deleteExpiredBatch(db, t, keptFromMs, limits.rowsPerBatch);
       count += n;
       if (n < limits.rowsPerBatch) break;
     }

@@ -1,12 +1,25 @@
 // Browser sessions, shared by the Hono web app (form posts) and the Astro middleware (pages).
 //
-// The cookie carries a random 256-bit id; D1 stores only its SHA-256. The CSRF token of a session is
+// The cookie carries a random 256-bit id (followed by ".k" for an account on partition k > 0, so the
+// session is found without a directory read; a forged suffix only sends the lookup to a database
+// where that hash does not exist); D1 stores only its SHA-256. The CSRF token of a session is
 // an HMAC of the session id (so it needs no storage and cannot be derived without the HttpOnly cookie),
 // and a one-time reveal (a new machine token) is encrypted with another key derived from the id.
 import { CSRF_COOKIE, parseCookies, serializeCookie, SESSION_COOKIE } from "../domain/cookies";
 import { base64UrlDecode, base64UrlEncode, constantTimeEqual, hmacSha256, randomSecret } from "../domain/secrets";
 import { sha256Hex } from "../domain/token";
-import { deleteSession, findSession, insertSession, purgeExpiredSessions, putReveal, takeReveal } from "../db/sessions";
+import {
+  deleteSession,
+  deleteSessionByTokenHash,
+  findSession,
+  insertSession,
+  purgeExpiredSessions,
+  putReveal,
+  takeReveal,
+} from "../db/sessions";
+import type { Env } from "../env";
+import { partitionOfId } from "../domain/partition";
+import { databaseAt, databaseOf } from "../db/partitions";
 
 export { CSRF_COOKIE, FLASH_COOKIE, SESSION_COOKIE } from "../domain/cookies";
 
@@ -37,14 +50,27 @@ function plausibleSecret(value: string | undefined): value is string {
   return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value);
 }
 
+/** A session cookie: the id, then ".k" on partition k > 0. */
+function plausibleSessionCookie(value: string | undefined): value is string {
+  return value !== undefined && /^[A-Za-z0-9_-]{43}(?:\.[1-9][0-9]?)?$/.test(value);
+}
+
+/** The partition a session cookie names (0 without a suffix). */
+function cookiePartition(value: string): number {
+  const dot = value.indexOf(".");
+  return dot < 0 ? 0 : Number(value.slice(dot + 1));
+}
+
 async function sessionTokenHash(secret: string): Promise<string> {
   return sha256Hex(secret);
 }
 
 /** The live session named by the request's cookies, or null. */
-export async function resolveSession(db: D1Database, cookieHeader: string | null, now: number): Promise<ActiveSession | null> {
+export async function resolveSession(env: Env, cookieHeader: string | null, now: number): Promise<ActiveSession | null> {
   const secret = parseCookies(cookieHeader).get(SESSION_COOKIE);
-  if (!plausibleSecret(secret)) return null;
+  if (!plausibleSessionCookie(secret)) return null;
+  const db = databaseAt(env, cookiePartition(secret));
+  if (!db) return null;
   const row = await findSession(db, await sessionTokenHash(secret), now);
   if (!row) return null;
   return { sessionId: row.sessionId, userId: row.userId, username: row.username, persistent: row.persistent, secret };
@@ -56,14 +82,22 @@ export async function viewerOf(session: ActiveSession): Promise<Viewer> {
 
 /** Starts a session with a new id (rotation: the browser's previous session, if any, is deleted). Returns the Set-Cookie value. */
 export async function startSession(
-  db: D1Database,
+  env: Env,
   userId: number,
   persistent: boolean,
   now: number,
   cookieHeader: string | null,
 ): Promise<string> {
-  const secret = randomSecret();
-  const previous = parseCookies(cookieHeader).get(SESSION_COOKIE);
+  const partition = partitionOfId(userId);
+  const db = databaseAt(env, partition)!;
+  const secret = partition === 0 ? randomSecret() : `${randomSecret()}.${partition}`;
+  let previous = parseCookies(cookieHeader).get(SESSION_COOKIE);
+  if (plausibleSessionCookie(previous) && cookiePartition(previous) !== partition) {
+    // The browser's previous session is on another database: it ends there.
+    const other = databaseAt(env, cookiePartition(previous));
+    if (other) await deleteSessionByTokenHash(other, await sessionTokenHash(previous));
+    previous = undefined;
+  }
   await insertSession(
     db,
     {
@@ -73,7 +107,7 @@ export async function startSession(
       createdAt: now,
       expiresAt: now + (persistent ? PERSISTENT_SESSION_MS : BROWSER_SESSION_MS),
     },
-    plausibleSecret(previous) ? await sessionTokenHash(previous) : null,
+    plausibleSessionCookie(previous) ? await sessionTokenHash(previous) : null,
   );
   if (Math.random() < 0.1) await purgeExpiredSessions(db, now);
   return serializeCookie(SESSION_COOKIE, secret, persistent ? { maxAge: PERSISTENT_SESSION_MS / 1000 } : {});
@@ -132,16 +166,16 @@ async function revealKey(secret: string): Promise<CryptoKey> {
 }
 
 /** Keeps a new machine token for the next page view of this session only (encrypted at rest). */
-export async function putTokenReveal(db: D1Database, session: ActiveSession, reveal: TokenReveal, now: number): Promise<void> {
+export async function putTokenReveal(env: Env, session: ActiveSession, reveal: TokenReveal, now: number): Promise<void> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const plain = new TextEncoder().encode(JSON.stringify(reveal));
   const cipher = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await revealKey(session.secret), plain));
-  await putReveal(db, session.sessionId, base64UrlEncode(iv), base64UrlEncode(cipher), now);
+  await putReveal(databaseOf(env, session.userId), session.sessionId, base64UrlEncode(iv), base64UrlEncode(cipher), now);
 }
 
 /** The session's pending reveal, deleted as it is read; null when there is none or it is stale. */
-export async function takeTokenReveal(db: D1Database, session: ActiveSession, now: number): Promise<TokenReveal | null> {
-  const row = await takeReveal(db, session.sessionId);
+export async function takeTokenReveal(env: Env, session: ActiveSession, now: number): Promise<TokenReveal | null> {
+  const row = await takeReveal(databaseOf(env, session.userId), session.sessionId);
   if (!row || row.createdAt < now - REVEAL_TTL_MS) return null;
   const iv = base64UrlDecode(row.iv);
   const cipher = base64UrlDecode(row.ciphertext);

@@ -12,14 +12,14 @@ export const authRoutes = new Hono<WebEnv>()
   .post("/signup", formGuard("public"), async (c) => {
     const form = c.get("form");
     const input = { username: field(form, "username"), password: field(form, "password"), email: field(form, "email") };
-    const result = await signUp(c.env.DB, { ...input, ip: ip(c) }, Date.now());
+    const result = await signUp(c.env, { ...input, ip: ip(c) }, Date.now());
     switch (result.kind) {
       case "limited":
         return statusPage(c, tooManyRequests(result.retryAfter));
       case "invalid":
         return redirect("/signup", { kind: "error", message: result.message, fields: { username: input.username, email: input.email } });
       case "created": {
-        const cookie = await startSession(c.env.DB, result.userId, false, Date.now(), c.req.header("cookie") ?? null);
+        const cookie = await startSession(c.env, result.userId, false, Date.now(), c.req.header("cookie") ?? null);
         return redirect(
           "/my/machines",
           { kind: "success", message: "Welcome! Your account was created. Add a machine to get an API token for your editor." },
@@ -32,7 +32,7 @@ export const authRoutes = new Hono<WebEnv>()
     const form = c.get("form");
     const username = field(form, "username");
     const next = safeNextPath(form.get("next"));
-    const result = await logIn(c.env.DB, { username, password: field(form, "password"), ip: ip(c) }, Date.now());
+    const result = await logIn(c.env, { username, password: field(form, "password"), ip: ip(c) }, Date.now());
     switch (result.kind) {
       case "limited":
         return statusPage(c, tooManyRequests(result.retryAfter));
@@ -44,7 +44,7 @@ export const authRoutes = new Hono<WebEnv>()
         });
       case "ok": {
         const remember = form.get("remember") !== null;
-        const cookie = await startSession(c.env.DB, result.userId, remember, Date.now(), c.req.header("cookie") ?? null);
+        const cookie = await startSession(c.env, result.userId, remember, Date.now(), c.req.header("cookie") ?? null);
         return redirect(next ?? "/my/profile", null, [cookie]);
       }
     }

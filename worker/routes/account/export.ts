@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { NO_STORE } from "../../http/web-responses";
 import { csvExport, heartbeatExport, jsonExport } from "../../services/export";
 import { redirect, type WebContext, type WebEnv } from "./context";
+import { databaseOf } from "../../db/partitions";
 
 function toLogin(next: string): Response {
   return redirect(`/login?next=${encodeURIComponent(next)}`, { kind: "info", message: "Please log in first." });
@@ -18,18 +19,22 @@ export const exportRoutes = new Hono<WebEnv>()
   .get("/my/export.csv", (c: WebContext) => {
     const session = c.get("session");
     if (!session) return toLogin("/my/preferences");
-    return download(csvExport(c.env.DB, session.userId), "text/csv; charset=utf-8", "pulses.csv");
+    return download(csvExport(databaseOf(c.env, session.userId), session.userId), "text/csv; charset=utf-8", "pulses.csv");
   })
   .get("/my/export.json", (c: WebContext) => {
     const session = c.get("session");
     if (!session) return toLogin("/my/preferences");
-    return download(jsonExport(c.env.DB, session.userId, session.username, Date.now()), "application/json; charset=utf-8", "pulses.json");
+    return download(
+      jsonExport(databaseOf(c.env, session.userId), session.userId, session.username, Date.now()),
+      "application/json; charset=utf-8",
+      "pulses.json",
+    );
   })
   .get("/my/export-heartbeats.json", (c: WebContext) => {
     const session = c.get("session");
     if (!session) return toLogin("/my/preferences");
     return download(
-      heartbeatExport(c.env.DB, session.userId, session.username, Date.now()),
+      heartbeatExport(databaseOf(c.env, session.userId), session.userId, session.username, Date.now()),
       "application/json; charset=utf-8",
       "heartbeats.json",
     );

@@ -27,7 +27,7 @@ async function answer(c: WebContext, result: MachineResult, success: (name: stri
     case "token":
       // The token itself goes to D1, encrypted for this session, and is shown on the next page view only.
       await putTokenReveal(
-        c.env.DB,
+        c.env,
         requireSession(c),
         { machineId: result.machineId, machineName: result.name, token: result.token },
         Date.now(),

@@ -9,6 +9,7 @@ import { removeAlias, setAlias, type AliasResult } from "../../services/language
 import { changeStreakThreshold } from "../../services/streaks";
 import { changeCodingTimeSettings } from "../../services/coding-time-settings";
 import { formGuard, ip, redirect, requireSession, statusPage, type WebEnv } from "./context";
+import { databaseOf } from "../../db/partitions";
 
 const PAGE = "/my/preferences";
 const account = formGuard("account");
@@ -24,7 +25,7 @@ export const preferenceRoutes = new Hono<WebEnv>()
     const form = c.get("form");
     const email = field(form, "email");
     const input = { email, current: field(form, "current_password"), ip: ip(c) };
-    const result = await changeEmail(c.env.DB, requireSession(c), input, Date.now());
+    const result = await changeEmail(c.env, requireSession(c), input, Date.now());
     switch (result.kind) {
       case "limited":
         return statusPage(c, tooManyRequests(result.retryAfter));
@@ -43,13 +44,17 @@ export const preferenceRoutes = new Hono<WebEnv>()
     });
   })
   .post(`${PAGE}/streak`, account, async (c) => {
-    const result = await changeStreakThreshold(c.env.DB, requireSession(c).userId, field(c.get("form"), "streak_min_xp"));
+    const result = await changeStreakThreshold(
+      databaseOf(c.env, requireSession(c).userId),
+      requireSession(c).userId,
+      field(c.get("form"), "streak_min_xp"),
+    );
     if (result.kind === "invalid") return redirect(PAGE, { kind: "error", message: result.message });
     return redirect(PAGE, { kind: "success", message: `A day now counts towards your streak with at least ${result.minXp} XP.` });
   })
   .post(`${PAGE}/coding-time`, account, async (c) => {
     const form = c.get("form");
-    const result = await changeCodingTimeSettings(c.env.DB, requireSession(c).userId, {
+    const result = await changeCodingTimeSettings(databaseOf(c.env, requireSession(c).userId), requireSession(c).userId, {
       timeout: field(form, "timeout"),
       timeZone: field(form, "time_zone"),
       showProjects: ["on", "yes", "true", "1"].includes(field(form, "show_projects")),
