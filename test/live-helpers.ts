@@ -120,15 +120,16 @@ export interface Truth {
 }
 
 /** A user's aggregates recomputed from the raw pulses and XP rows (not from the rollups). */
-export async function truthFromD1(userId: number): Promise<Truth> {
-  const { results } = await env.DB.prepare(
-    `SELECT p.coded_at AS codedAt, p.utc_offset AS utcOffset, m.name AS machine, m.active, l.name AS language, x.amount
+export async function truthFromD1(userId: number, db: D1Database = env.DB): Promise<Truth> {
+  const { results } = await db
+    .prepare(
+      `SELECT p.coded_at AS codedAt, p.utc_offset AS utcOffset, m.name AS machine, m.active, l.name AS language, x.amount
      FROM pulses p JOIN machines m ON m.id = p.machine_id JOIN xps x ON x.pulse_id = p.id JOIN languages l ON l.id = x.language_id
      WHERE p.user_id = ?`,
-  )
+    )
     .bind(userId)
     .all<{ codedAt: number; utcOffset: number; machine: string; active: number; language: string; amount: number }>();
-  const seq = (await env.DB.prepare("SELECT pulse_seq FROM users WHERE id = ?").bind(userId).first<number>("pulse_seq")) ?? 0;
+  const seq = (await db.prepare("SELECT pulse_seq FROM users WHERE id = ?").bind(userId).first<number>("pulse_seq")) ?? 0;
   const truth: Truth = {
     seq,
     total: 0,

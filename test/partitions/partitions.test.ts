@@ -13,7 +13,8 @@ import { mergedPage, searchUsers } from "../../worker/services/fan-out";
 import { BASE, codedAt, uniqueName } from "../helpers";
 import { Browser, PASSWORD } from "../accounts/browser";
 import { basic, hb, secondsAgo } from "../wakatime/wk-helpers";
-import { insertPulseBehindTheWorkersBack, settleFeed } from "../live-helpers";
+import { importFile } from "../import/import-helpers";
+import { insertPulseBehindTheWorkersBack, objectFigures, openSocket, settleFeed, truthFromD1 } from "../live-helpers";
 
 const DB_1 = env.DB_1!;
 /** The test runner's Worker with sign-ups placed on the second database. */
@@ -166,6 +167,20 @@ describe("users on two databases", () => {
     expect(await rows(DB_1, "SELECT count(*) AS n FROM sessions WHERE user_id = ?", b.userId)).toBe(0);
   });
 
+  it("signs up through the form onto the second database and imports a pulses.csv into it", async () => {
+    const browser = new Browser(undefined, (url, init) => call(onSecond, new URL(url).pathname, init));
+    const username = await browser.signUp();
+    const userId = (await DB_1.prepare("SELECT id FROM users WHERE username = ?").bind(username).first<number>("id"))!;
+    expect(partitionOfId(userId)).toBe(1);
+    const csv =
+      "sent_at;sent_at_local;tz_offset;language;machine;amount\n" +
+      "2018-03-01 12:30:15Z;2018-03-01 07:30:15;-300;JavaScript;old box;25\n" +
+      "2018-03-02 12:30:15Z;2018-03-02 07:30:15;-300;Go;old box;5\n";
+    expect(await importFile(browser, csv)).toMatchObject({ phase: "done", pulsesAdded: 2, machinesCreated: 1 });
+    expect(await rows(DB_1, "SELECT coalesce(sum(xp), 0) AS n FROM pulses WHERE user_id = ?", userId)).toBe(30);
+    expect(await totalXp(env, username)).toBe(30);
+  });
+
   it("ranks users of both databases on one leaderboard, a language's XP together whichever database numbered it", async () => {
     const lang = `Lang${uniqueName("x")}`;
     const a = await account(onFirst);
@@ -263,6 +278,26 @@ describe("users on two databases", () => {
     // A rebuild reads the rollups of the user's own database.
     await env.USER_STATS.getByName(String(b.userId)).rebuild(b.userId);
     expect(await totalXp(env, b.username)).toBe(truth);
+  });
+});
+
+describe("a watched user on the second database", () => {
+  it("takes the watch lease there, and the viewer gets each pulse after its snapshot, none twice", async () => {
+    const b = await account(onSecond);
+    expect((await sendPulse(env, b.token, pulseBody(4))).status).toBe(201);
+    const { socket } = await openSocket(`/live/users/${b.username}`);
+    const snapshot = await socket!.next((m) => m.type === "profile.snapshot");
+    expect(snapshot.profile).toMatchObject({ seq: 1, totalXp: 4 });
+    expect(await rows(DB_1, "SELECT watched_until AS n FROM users WHERE id = ?", b.userId)).toBeGreaterThan(Date.now());
+    for (const xp of [5, 6]) expect((await sendPulse(env, b.token, pulseBody(xp))).status).toBe(201);
+    await socket!.next((m) => m.type === "profile.pulses" && m.toSeq >= 3);
+    const delivered = socket!.messages.filter((m) => m.type === "profile.pulses").flatMap((m) => m.pulses);
+    expect(delivered.map((p: { seq: number; xps: { amount: number }[] }) => [p.seq, p.xps[0]!.amount])).toEqual([
+      [2, 5],
+      [3, 6],
+    ]);
+    expect(await objectFigures(b.userId)).toEqual(await truthFromD1(b.userId, DB_1));
+    socket!.ws.close(1000);
   });
 });
 

@@ -70,10 +70,10 @@ export const wakatimeRoutes = new Hono<AppEnv>()
       noteFailedAuthentication(client, now);
       return unauthorized();
     }
-    const db = await databaseForToken(c.env, tokenHash);
-    const retryAfter = await ingestRefusal(db, tokenHash, client, now);
+    const retryAfter = await ingestRefusal(c.env, tokenHash, client, now);
     if (retryAfter !== null)
       return jsonError(429, "Too many heartbeats; slow down.", { "retry-after": String(retryAfter), ...CORS_HEADERS });
+    const db = await databaseForToken(c.env, tokenHash);
     const user = c.req.param("user");
     if (user !== undefined && user !== "current") {
       const owner = await ownerFor(c, tokenHash);

@@ -58,9 +58,9 @@ export async function withKnownLanguages<T>(keys: readonly string[], write: (kno
 export async function acceptPulse(env: Env, ctx: KeepAliveContext, token: string, request: Request, now: number): Promise<AcceptResult> {
   const tokenHash = await hashToken(token);
   const client = clientAddress(request);
-  const db = await databaseForToken(env, tokenHash);
-  const refusal = await ingestRefusal(db, tokenHash, client, now);
+  const refusal = await ingestRefusal(env, tokenHash, client, now);
   if (refusal !== null) return { kind: "limited", retryAfter: refusal };
+  const db = await databaseForToken(env, tokenHash);
   const share = env.PULSE_GROUP_COMMIT === "off" ? undefined : { keepAlive: (work: Promise<unknown>) => ctx.waitUntil(work) };
   const result = await ingestPulse(db, tokenHash, request, now, share);
   if (result.kind === "unauthenticated") noteFailedAuthentication(client, now);
@@ -76,10 +76,10 @@ export async function acceptPulse(env: Env, ctx: KeepAliveContext, token: string
  * out not to exist. Over the address's limit, unknown tokens are refused before any write; a token
  * this isolate knows passes at once, any other costs one indexed read. Returns Retry-After seconds.
  */
-export async function ingestRefusal(db: D1Database, tokenHash: string, client: string, now: number): Promise<number | null> {
+export async function ingestRefusal(env: Env, tokenHash: string, client: string, now: number): Promise<number | null> {
   if (!limits.hit(RATE_POLICIES.ingestByToken, tokenHash, now)) return retryAfterSeconds(now, RATE_POLICIES.ingestByToken);
   if (!limits.exceeded(RATE_POLICIES.ingestFailuresByIp, client, now) || knownTokens.has(tokenHash)) return null;
-  if (await findActiveMachineByTokenHash(db, tokenHash)) {
+  if (await findActiveMachineByTokenHash(await databaseForToken(env, tokenHash), tokenHash)) {
     rememberToken(tokenHash);
     return null;
   }
