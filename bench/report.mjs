@@ -519,10 +519,10 @@ function partitionsSection(pt) {
     ...ingestRow("one database", pt.one),
     ...ingestRow("two databases", pt.two),
     "",
-    `Statements per D1 round trip of the pulse writes (group commit, one queue per database): ${pt.one.writesPerRoundTrip} with one database, ${pt.two.writesPerRoundTrip} with two.`,
+    `Statements per D1 round trip of the pulse writes (group commit: one pipe per isolate, each batch for one database): ${pt.one.writesPerRoundTrip} with one database, ${pt.two.writesPerRoundTrip} with two.`,
     `Two databases against one, as shares of their own baselines: **${pct(pt.twoToOne)}** (pulses/s: ${pct(pt.twoToOnePulsesPerSec)}); target: not slower (at least 100% within noise): ${pt.twoToOne >= 0.95 ? "**met**" : "**not met**"}.`,
     "Locally both databases are SQLite files served by the same `wrangler dev` process on this machine's cores,",
-    "so this shows what partitioning costs the Worker (a per-database write queue, the directory lookup on",
+    "so this shows what partitioning costs the Worker (batches split by database, the directory lookup on",
     "an isolate's first pulse per token), not the write capacity a second D1 primary adds in production.",
     "",
   ];

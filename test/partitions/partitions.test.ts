@@ -240,6 +240,7 @@ describe("users on two databases", () => {
     const b = await account(onSecond);
     expect((await sendPulse(env, b.token, pulseBody(9))).status).toBe(201);
     expect(await totalXp(env, b.username)).toBe(9);
+    const counted = (await settleFeed()).totalXp; // the front page has the 9 XP
     const result = await deleteAccount(
       env,
       { sessionId: 0, userId: b.userId, username: b.username, persistent: false, secret: "" },
@@ -252,6 +253,8 @@ describe("users on two databases", () => {
     expect(await rows(env.DB, "SELECT count(*) AS n FROM token_homes WHERE user_id = ?", b.userId)).toBe(0);
     expect((await call(env, `/api/users/${b.username}`)).status).toBe(404);
     expect((await sendPulse(env, b.token, pulseBody(1))).status).toBe(403);
+    // Its XP leaves the front page with it (the deletion reconciles the feed with every database).
+    expect((await settleFeed()).totalXp).toBe(counted - 9);
     // The name is free again, on any database.
     expect((await createAccount(onFirst, { username: b.username, email: null, passwordHash: "", createdAt: Date.now() })).ok).toBe(true);
   });

@@ -40,12 +40,16 @@ export function partitionCount(env: Env): number {
   return allDatabases(env).length;
 }
 
+/** The database of partition k; throws when it is not bound. */
+export function databaseOfPartition(env: Env, partition: number): D1Database {
+  const db = databaseAt(env, partition);
+  if (!db) throw new PartitionUnavailable(partition);
+  return db;
+}
+
 /** The database holding a user (and everything the user owns). */
 export function databaseOf(env: Env, userId: number): D1Database {
-  const k = partitionOfId(userId);
-  const db = databaseAt(env, k);
-  if (!db) throw new PartitionUnavailable(k);
-  return db;
+  return databaseOfPartition(env, partitionOfId(userId));
 }
 
 /**

@@ -24,7 +24,7 @@ import {
   type XpRow,
 } from "../db/leaderboard-source";
 import { ALL_LANGUAGES, LeaderboardStore } from "./leaderboard-store";
-import { allDatabases, databaseOf } from "../db/partitions";
+import { allDatabases, databaseOf, databaseOfPartition } from "../db/partitions";
 import { idFloorOf, partitionOfId } from "../domain/partition";
 
 export type LeaderboardShape = "pulse-edge" | "wakapi";
@@ -207,7 +207,7 @@ export class Leaderboards extends DurableObject<Env> {
     if (unknown.length === 0) return;
     const byPartition = Map.groupBy(unknown, partitionOfId);
     for (const [partition, part] of byPartition)
-      for (const l of await readLanguageNames(databaseOf(this.env, idFloorOf(partition) + 1), part)) this.store.addLanguage(l.id, l.name);
+      for (const l of await readLanguageNames(databaseOfPartition(this.env, partition), part)) this.store.addLanguage(l.id, l.name);
   }
 
   /** XP rows with language ids replaced by their canonical ids (one id per name across databases). */

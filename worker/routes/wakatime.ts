@@ -13,7 +13,8 @@ import { clientAddress } from "../http/client-address";
 import { allTimeSinceToday, forgetStatusbar, stats, statusbarToday, summaries } from "../services/coding-time";
 import { publishPulses } from "../services/live";
 import { lookupProfileUser } from "../services/profiles";
-import { databaseForToken, databaseOfUser } from "../services/partitions";
+import { databaseForToken } from "../services/partitions";
+import { databaseOf } from "../db/partitions";
 
 /** Prefixes under /api that clients configure as `api_url` (WakaTime, Wakapi, its compat path, Hackatime). */
 const PREFIXES = ["/v1", "", "/compat/wakatime/v1", "/hackatime/v1"];
@@ -119,7 +120,7 @@ export const wakatimeRoutes = new Hono<AppEnv>()
     if (owner === "unauthenticated") return unauthorized();
     if (owner === "forbidden") return forbidden();
     const q = { start: c.req.query("start"), end: c.req.query("end"), range: c.req.query("range"), timezone: c.req.query("timezone") };
-    const result = await summaries(databaseOfUser(c.env, owner.userId), owner, q, c.req.header("timezone") ?? null, Date.now());
+    const result = await summaries(databaseOf(c.env, owner.userId), owner, q, c.req.header("timezone") ?? null, Date.now());
     return result.kind === "ok"
       ? jsonResponse(result.body, 200, CORS_HEADERS)
       : jsonError(400, result.kind === "invalid" ? result.message : "Bad request.", CORS_HEADERS);
@@ -129,7 +130,7 @@ export const wakatimeRoutes = new Hono<AppEnv>()
     const owner = tokenHash ? await ownerFor(c, tokenHash) : "unauthenticated";
     if (owner === "unauthenticated") return unauthorized();
     if (owner === "forbidden") return forbidden();
-    return jsonResponse(await allTimeSinceToday(databaseOfUser(c.env, owner.userId), owner, Date.now()), 200, CORS_HEADERS);
+    return jsonResponse(await allTimeSinceToday(databaseOf(c.env, owner.userId), owner, Date.now()), 200, CORS_HEADERS);
   })
   .on("GET", CURRENT_USER_PATHS, async (c) => {
     const tokenHash = await keyHash(c);
@@ -172,7 +173,7 @@ export const wakatimeRoutes = new Hono<AppEnv>()
       subject = found.user;
     }
     const viewerIsOwner = viewer?.userId === subject.id;
-    const subjectDb = databaseOfUser(c.env, subject.id);
+    const subjectDb = databaseOf(c.env, subject.id);
     const settings = await findSettings(subjectDb, subject.id);
     const result = await stats(
       subjectDb,

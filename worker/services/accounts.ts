@@ -19,8 +19,8 @@ import {
 } from "../db/accounts";
 import { deleteSessionsOfUser } from "../db/sessions";
 import { claimUsername, dropAccountHomes, dropUnsettledClaim, settleClaim } from "../db/directory";
-import { preparePartition } from "../db/partitions";
-import { databaseOfPartition, databaseOfUser, onDatabaseOfName, partitionForNewAccount } from "./partitions";
+import { databaseOf, databaseOfPartition, preparePartition } from "../db/partitions";
+import { onDatabaseOfName, partitionForNewAccount } from "./partitions";
 import { publishAccountEvent } from "./account-events";
 import { checkRateLimits, rateLimitKey } from "./rate-limit";
 import { endSession, type ActiveSession } from "./sessions";
@@ -108,19 +108,19 @@ export async function logIn(
     return { kind: "failed" };
   }
   if (!(await verifyPassword(password, creds.passwordHash))) return { kind: "failed" };
-  if (needsRehash(creds.passwordHash)) await updatePasswordHash(databaseOfUser(env, creds.id), creds.id, await hashPassword(password));
+  if (needsRehash(creds.passwordHash)) await updatePasswordHash(databaseOf(env, creds.id), creds.id, await hashPassword(password));
   return { kind: "ok", userId: creds.id };
 }
 
 /** Ends every session of the user, this one included; their sockets on the owner's profile close. */
 export async function logOutEverywhere(env: Env, session: ActiveSession): Promise<void> {
-  await deleteSessionsOfUser(databaseOfUser(env, session.userId), session.userId);
+  await deleteSessionsOfUser(databaseOf(env, session.userId), session.userId);
   await publishAccountEvent(env, { type: "sessions-ended", userId: session.userId });
 }
 
 /** Ends this session; the sockets it opened on the owner's profile close. */
 export async function logOut(env: Env, session: ActiveSession): Promise<void> {
-  await endSession(databaseOfUser(env, session.userId), session);
+  await endSession(databaseOf(env, session.userId), session);
   await publishAccountEvent(env, { type: "session-ended", userId: session.userId, sessionId: session.sessionId });
 }
 
@@ -139,7 +139,7 @@ export async function changeEmail(
   if (problem) return { kind: "invalid", message: problem };
   const check = await checkCurrentPassword(env, session, input, now);
   if (check.kind !== "ok") return check;
-  await updateEmail(databaseOfUser(env, session.userId), session.userId, email);
+  await updateEmail(databaseOf(env, session.userId), session.userId, email);
   return { kind: "ok" };
 }
 
@@ -154,7 +154,7 @@ async function checkCurrentPassword(
 ): Promise<{ kind: "ok"; username: string } | FieldError | Limited> {
   const limit = await checkRateLimits(env.DB, loginChecks(input.ip, usernameKey(session.username)), now);
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
-  const creds = await findCredentialsById(databaseOfUser(env, session.userId), session.userId);
+  const creds = await findCredentialsById(databaseOf(env, session.userId), session.userId);
   if (!creds || !(await verifyPassword(input.current.slice(0, MAX_PASSWORD_LENGTH * 4), creds.passwordHash))) {
     return { kind: "invalid", message: WRONG_CURRENT_PASSWORD };
   }
@@ -162,7 +162,7 @@ async function checkCurrentPassword(
 }
 
 export async function changePrivacy(env: Env, session: ActiveSession, isPrivate: boolean): Promise<void> {
-  await updatePrivacy(databaseOfUser(env, session.userId), session.userId, isPrivate);
+  await updatePrivacy(databaseOf(env, session.userId), session.userId, isPrivate);
   await publishAccountEvent(env, { type: "privacy-changed", userId: session.userId, private: isPrivate });
 }
 
@@ -177,7 +177,7 @@ export async function changePassword(
   if (check.kind !== "ok") return check;
   const problem = passwordProblem(input.next, check.username);
   if (problem) return { kind: "invalid", message: problem };
-  await replacePassword(databaseOfUser(env, session.userId), session.userId, await hashPassword(input.next), session.sessionId);
+  await replacePassword(databaseOf(env, session.userId), session.userId, await hashPassword(input.next), session.sessionId);
   await publishAccountEvent(env, { type: "password-changed", userId: session.userId });
   return { kind: "ok" };
 }
@@ -188,7 +188,7 @@ export const DELETE_CONFIRMATION = "DELETE";
 export async function deleteAccount(env: Env, session: ActiveSession, confirmation: string): Promise<{ kind: "deleted" } | FieldError> {
   if (confirmation.trim() !== DELETE_CONFIRMATION)
     return { kind: "invalid", message: `Type ${DELETE_CONFIRMATION} to confirm the deletion.` };
-  const db = databaseOfUser(env, session.userId);
+  const db = databaseOf(env, session.userId);
   const account = await findAccount(db, session.userId);
   if (!account) return { kind: "deleted" };
   // Counters keyed by this account's name or address (the ones by IP address are not the user's).
@@ -206,5 +206,5 @@ export async function deleteAccount(env: Env, session: ActiveSession, confirmati
 
 /** The account as the preferences page shows it. */
 export function accountDetails(env: Env, userId: number) {
-  return findAccount(databaseOfUser(env, userId), userId);
+  return findAccount(databaseOf(env, userId), userId);
 }

@@ -14,7 +14,8 @@ import {
   type MachineRow,
 } from "../db/machines";
 import { publishAccountEvent } from "./account-events";
-import { databaseOfUser, listToken } from "./partitions";
+import { databaseOf } from "../db/partitions";
+import { listToken } from "./partitions";
 
 export type { MachineRow };
 
@@ -27,7 +28,7 @@ export type MachineResult =
 const NAME_TAKEN = "You already have a machine with that name.";
 
 export function machinesOf(env: Env, userId: number): Promise<MachineRow[]> {
-  return listMachines(databaseOfUser(env, userId), userId);
+  return listMachines(databaseOf(env, userId), userId);
 }
 
 export async function addMachine(env: Env, userId: number, rawName: string, now: number): Promise<MachineResult> {
@@ -37,7 +38,7 @@ export async function addMachine(env: Env, userId: number, rawName: string, now:
   const token = newToken();
   const tokenHash = await hashToken(token);
   await listToken(env, tokenHash, userId);
-  const created = await insertMachine(databaseOfUser(env, userId), userId, name, tokenHash, now);
+  const created = await insertMachine(databaseOf(env, userId), userId, name, tokenHash, now);
   if (!created.ok) return { kind: "invalid", message: NAME_TAKEN };
   await publishAccountEvent(env, { type: "machines-changed", userId });
   return { kind: "token", machineId: created.machineId, name, token };
@@ -48,11 +49,9 @@ export async function renameMachine(env: Env, userId: number, machineId: number,
   const problem = machineNameProblem(name);
   if (problem) {
     // An invalid name for somebody else's machine must still look like "no such machine".
-    return (await findMachine(databaseOfUser(env, userId), userId, machineId))
-      ? { kind: "invalid", message: problem }
-      : { kind: "missing" };
+    return (await findMachine(databaseOf(env, userId), userId, machineId)) ? { kind: "invalid", message: problem } : { kind: "missing" };
   }
-  const outcome = await renameMachineRow(databaseOfUser(env, userId), userId, machineId, name);
+  const outcome = await renameMachineRow(databaseOf(env, userId), userId, machineId, name);
   if (outcome === "missing") return { kind: "missing" };
   if (outcome === "name-taken") return { kind: "invalid", message: NAME_TAKEN };
   await publishAccountEvent(env, { type: "machines-changed", userId });
@@ -60,27 +59,26 @@ export async function renameMachine(env: Env, userId: number, machineId: number,
 }
 
 export async function setActive(env: Env, userId: number, machineId: number, active: boolean): Promise<MachineResult> {
-  const machine = await findMachine(databaseOfUser(env, userId), userId, machineId);
-  if (!machine || (await setMachineActive(databaseOfUser(env, userId), userId, machineId, active)) === "missing")
-    return { kind: "missing" };
+  const machine = await findMachine(databaseOf(env, userId), userId, machineId);
+  if (!machine || (await setMachineActive(databaseOf(env, userId), userId, machineId, active)) === "missing") return { kind: "missing" };
   await publishAccountEvent(env, { type: "machines-changed", userId });
   return { kind: "ok", name: machine.name };
 }
 
 export async function regenerateToken(env: Env, userId: number, machineId: number): Promise<MachineResult> {
-  const machine = await findMachine(databaseOfUser(env, userId), userId, machineId);
+  const machine = await findMachine(databaseOf(env, userId), userId, machineId);
   if (!machine) return { kind: "missing" };
   const token = newToken();
   const tokenHash = await hashToken(token);
   await listToken(env, tokenHash, userId);
-  if ((await replaceMachineToken(databaseOfUser(env, userId), userId, machineId, tokenHash)) === "missing") return { kind: "missing" };
+  if ((await replaceMachineToken(databaseOf(env, userId), userId, machineId, tokenHash)) === "missing") return { kind: "missing" };
   await publishAccountEvent(env, { type: "machines-changed", userId });
   return { kind: "token", machineId, name: machine.name, token };
 }
 
 export async function deleteMachine(env: Env, userId: number, machineId: number): Promise<MachineResult> {
-  const machine = await findMachine(databaseOfUser(env, userId), userId, machineId);
-  if (!machine || (await deleteMachineRows(databaseOfUser(env, userId), userId, machineId)) === "missing") return { kind: "missing" };
+  const machine = await findMachine(databaseOf(env, userId), userId, machineId);
+  if (!machine || (await deleteMachineRows(databaseOf(env, userId), userId, machineId)) === "missing") return { kind: "missing" };
   await publishAccountEvent(env, { type: "machines-changed", userId });
   return { kind: "ok", name: machine.name };
 }

@@ -3,11 +3,10 @@
 // map never changes for a token, and a cached name is re-checked when the account is not found there.
 // A deployment with one database never reads the directory.
 import type { Env } from "../env";
-import { choosePartition, openPartitions } from "../domain/partition";
+import { choosePartition, openPartitions, partitionOfId } from "../domain/partition";
 import { usernameKey } from "../domain/username";
 import { accountsPerPartition, findNameHome, findTokenHome, putTokenHome } from "../db/directory";
-import { databaseAt, databaseOf, partitionCount, PartitionUnavailable } from "../db/partitions";
-import { partitionOfId } from "../domain/partition";
+import { databaseAt, partitionCount } from "../db/partitions";
 
 const MAX_CACHED = 50_000;
 /** Token hash → partition (0 for tokens the directory does not list, which includes unknown ones). */
@@ -18,12 +17,6 @@ const nameHomes = new Map<string, number>();
 function remember(cache: Map<string, number>, key: string, partition: number): void {
   if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
   cache.set(key, partition);
-}
-
-function bound(env: Env, partition: number): D1Database {
-  const db = databaseAt(env, partition);
-  if (!db) throw new PartitionUnavailable(partition);
-  return db;
 }
 
 /**
@@ -62,11 +55,6 @@ export async function onDatabaseOfName<T>(env: Env, name: string, read: (db: D1D
   return db ? read(db) : null;
 }
 
-/** The database of a user id (no lookup). */
-export function databaseOfUser(env: Env, userId: number): D1Database {
-  return databaseOf(env, userId);
-}
-
 /** The partition a new account goes to: the open one (NEW_USER_PARTITIONS) with the fewest accounts. */
 export async function partitionForNewAccount(env: Env): Promise<number> {
   const count = partitionCount(env);
@@ -75,8 +63,6 @@ export async function partitionForNewAccount(env: Env): Promise<number> {
   if (open.length === 1) return open[0]!;
   return choosePartition(open, await accountsPerPartition(env.DB));
 }
-
-export { bound as databaseOfPartition };
 
 /**
  * Lists a new machine token of a user outside the default database in the directory, before the
