@@ -36,3 +36,25 @@ export function choosePartition(open: readonly number[], accounts: ReadonlyMap<n
   for (const k of open) if ((accounts.get(k) ?? 0) < (accounts.get(best) ?? 0)) best = k;
   return best;
 }
+
+/**
+ * Secrets that name their account's partition (session cookies, reset links): a `randomSecret()`
+ * (43 base64url characters), then ".k" for partition k > 0. A forged suffix only sends the lookup to
+ * a database where that secret's hash does not exist.
+ */
+const PARTITIONED_SECRET = /^[A-Za-z0-9_-]{43}(?:\.[1-9][0-9]?)?$/;
+
+export function isPartitionedSecret(value: string | undefined): value is string {
+  return value !== undefined && PARTITIONED_SECRET.test(value);
+}
+
+/** `secret` marked with `partition` (unchanged for partition 0). */
+export function withPartition(secret: string, partition: number): string {
+  return partition === 0 ? secret : `${secret}.${partition}`;
+}
+
+/** The partition a partitioned secret names (0 without a suffix). */
+export function partitionOfSecret(value: string): number {
+  const dot = value.indexOf(".");
+  return dot < 0 ? 0 : Number(value.slice(dot + 1));
+}

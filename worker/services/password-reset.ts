@@ -7,7 +7,7 @@ import { RATE_POLICIES, resetRequestChecks } from "../domain/rate-limits";
 import { randomSecret } from "../domain/secrets";
 import { sha256Hex } from "../domain/token";
 import { usernameKey } from "../domain/username";
-import { partitionOfId } from "../domain/partition";
+import { isPartitionedSecret, partitionOfId, partitionOfSecret, withPartition } from "../domain/partition";
 import { allDatabases, databaseAt, databaseOf } from "../db/partitions";
 import { findResetTargets } from "../db/accounts";
 import { consumeReset, findValidReset, insertReset } from "../db/password-resets";
@@ -25,15 +25,9 @@ export const RESET_REQUESTED =
 /** Accounts that one request can reach (several accounts may share an address). */
 const MAX_TARGETS = 3;
 
-/** A link's token: a random secret, then ".k" for an account on partition k > 0 (as session cookies). */
-function plausibleToken(token: string): boolean {
-  return /^[A-Za-z0-9_-]{43}(?:\.[1-9][0-9]?)?$/.test(token);
-}
-
-/** The database a link's token names (a forged suffix only looks in a database without that hash). */
+/** The database a link's token names (its partition suffix; see `isPartitionedSecret`). */
 function tokenDatabase(env: Env, token: string): D1Database | null {
-  const dot = token.indexOf(".");
-  return databaseAt(env, dot < 0 ? 0 : Number(token.slice(dot + 1)));
+  return isPartitionedSecret(token) ? databaseAt(env, partitionOfSecret(token)) : null;
 }
 
 async function resetTokenHash(token: string): Promise<string> {
@@ -76,8 +70,7 @@ async function sendResetLinks(env: Env, login: string, origin: string, now: numb
   // Names and addresses can be on any database: each is asked.
   const targets = (await Promise.all(allDatabases(env).map((db) => findResetTargets(db, login, MAX_TARGETS)))).flat().slice(0, MAX_TARGETS);
   for (const target of targets) {
-    const partition = partitionOfId(target.id);
-    const token = partition === 0 ? randomSecret() : `${randomSecret()}.${partition}`;
+    const token = withPartition(randomSecret(), partitionOfId(target.id));
     await insertReset(databaseOf(env, target.id), target.id, await resetTokenHash(token), now, RESET_VALIDITY_MS);
     await sendMail(env, passwordResetMail(target.email, target.username, `${origin}/reset-password/${token}`), now);
   }
@@ -85,7 +78,6 @@ async function sendResetLinks(env: Env, login: string, origin: string, now: numb
 
 /** The account a reset link is for, while it is valid. */
 export async function validResetLink(env: Env, token: string, now: number): Promise<{ username: string } | null> {
-  if (!plausibleToken(token)) return null;
   const db = tokenDatabase(env, token);
   if (!db) return null;
   const found = await findValidReset(db, await resetTokenHash(token), now - RESET_VALIDITY_MS);
@@ -100,7 +92,7 @@ export async function completePasswordReset(
 ): Promise<{ kind: "done" } | { kind: "invalid-link" } | FieldError | Limited> {
   const limit = await checkRateLimits(env.DB, [{ policy: RATE_POLICIES.resetSubmitByIp, subject: input.ip }], now);
   if (!limit.ok) return { kind: "limited", retryAfter: limit.retryAfter };
-  const db = plausibleToken(input.token) ? tokenDatabase(env, input.token) : null;
+  const db = tokenDatabase(env, input.token);
   if (!db) return { kind: "invalid-link" };
   const tokenHash = await resetTokenHash(input.token);
   const found = await findValidReset(db, tokenHash, now - RESET_VALIDITY_MS);

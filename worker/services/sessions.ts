@@ -18,7 +18,7 @@ import {
   takeReveal,
 } from "../db/sessions";
 import type { Env } from "../env";
-import { partitionOfId } from "../domain/partition";
+import { isPartitionedSecret, partitionOfId, partitionOfSecret, withPartition } from "../domain/partition";
 import { databaseAt, databaseOf } from "../db/partitions";
 
 export { CSRF_COOKIE, FLASH_COOKIE, SESSION_COOKIE } from "../domain/cookies";
@@ -50,17 +50,6 @@ function plausibleSecret(value: string | undefined): value is string {
   return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value);
 }
 
-/** A session cookie: the id, then ".k" on partition k > 0. */
-function plausibleSessionCookie(value: string | undefined): value is string {
-  return value !== undefined && /^[A-Za-z0-9_-]{43}(?:\.[1-9][0-9]?)?$/.test(value);
-}
-
-/** The partition a session cookie names (0 without a suffix). */
-function cookiePartition(value: string): number {
-  const dot = value.indexOf(".");
-  return dot < 0 ? 0 : Number(value.slice(dot + 1));
-}
-
 async function sessionTokenHash(secret: string): Promise<string> {
   return sha256Hex(secret);
 }
@@ -68,8 +57,8 @@ async function sessionTokenHash(secret: string): Promise<string> {
 /** The live session named by the request's cookies, or null. */
 export async function resolveSession(env: Env, cookieHeader: string | null, now: number): Promise<ActiveSession | null> {
   const secret = parseCookies(cookieHeader).get(SESSION_COOKIE);
-  if (!plausibleSessionCookie(secret)) return null;
-  const db = databaseAt(env, cookiePartition(secret));
+  if (!isPartitionedSecret(secret)) return null;
+  const db = databaseAt(env, partitionOfSecret(secret));
   if (!db) return null;
   const row = await findSession(db, await sessionTokenHash(secret), now);
   if (!row) return null;
@@ -90,11 +79,11 @@ export async function startSession(
 ): Promise<string> {
   const partition = partitionOfId(userId);
   const db = databaseAt(env, partition)!;
-  const secret = partition === 0 ? randomSecret() : `${randomSecret()}.${partition}`;
+  const secret = withPartition(randomSecret(), partition);
   let previous = parseCookies(cookieHeader).get(SESSION_COOKIE);
-  if (plausibleSessionCookie(previous) && cookiePartition(previous) !== partition) {
+  if (isPartitionedSecret(previous) && partitionOfSecret(previous) !== partition) {
     // The browser's previous session is on another database: it ends there.
-    const other = databaseAt(env, cookiePartition(previous));
+    const other = databaseAt(env, partitionOfSecret(previous));
     if (other) await deleteSessionByTokenHash(other, await sessionTokenHash(previous));
     previous = undefined;
   }
@@ -107,7 +96,7 @@ export async function startSession(
       createdAt: now,
       expiresAt: now + (persistent ? PERSISTENT_SESSION_MS : BROWSER_SESSION_MS),
     },
-    plausibleSessionCookie(previous) ? await sessionTokenHash(previous) : null,
+    isPartitionedSecret(previous) ? await sessionTokenHash(previous) : null,
   );
   if (Math.random() < 0.1) await purgeExpiredSessions(db, now);
   return serializeCookie(SESSION_COOKIE, secret, persistent ? { maxAge: PERSISTENT_SESSION_MS / 1000 } : {});
