@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { isMainThread, parentPort, Worker } from "node:worker_threads";
-import { openRawSocket } from "./raw-socket.mjs";
+import { firstMatchOnEach, openRawSocket } from "./raw-socket.mjs";
 
 const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -32,8 +32,11 @@ if (!isMainThread && parentPort) {
   server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));
 }
 
-/** Latencies (ms, unsorted) of `rounds` fan-outs of `message` (under 64 KB) to `viewers` sockets. */
-export async function clientFloor(viewers, message, rounds) {
+/**
+ * Latencies (ms, unsorted) of `rounds` fan-outs of `message` (under 64 KB) to `viewers` sockets, each
+ * frame tested with the suite's own `matches`, so the client does the same work per message.
+ */
+export async function clientFloor(viewers, message, rounds, matches) {
   const worker = new Worker(new URL(import.meta.url));
   try {
     const port = await new Promise((resolve) => worker.once("message", resolve));
@@ -44,18 +47,10 @@ export async function clientFloor(viewers, message, rounds) {
       );
     const latencies = [];
     for (let r = 0; r < rounds; r++) {
-      const arrived = sockets.map(
-        (ws) =>
-          new Promise((resolve) => {
-            ws.onText = (text, receivedAt) => {
-              JSON.parse(text); // the same work the suite does per message
-              resolve(receivedAt);
-            };
-          }),
-      );
+      const arrived = firstMatchOnEach(sockets, matches, 10_000);
       const sent = performance.now();
       worker.postMessage(message);
-      for (const t of await Promise.all(arrived)) latencies.push(t - sent);
+      for (const f of await arrived) if (f !== null) latencies.push(f.receivedAt - sent);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     for (const ws of sockets) ws.close();

@@ -71,3 +71,30 @@ function readFrames(buffer, onText) {
   }
   return at === 0 ? buffer : buffer.subarray(at);
 }
+
+/**
+ * Waits for the first text frame on each of `sockets` for which `matches(text)` holds (keep it cheap:
+ * it runs on the stamping path, before the next socket's bytes are read) and resolves with one
+ * `{ text, receivedAt }` per socket, or null where none came within `timeoutMs`. One counter and one
+ * promise serve every socket, so the client's share stays small at a thousand sockets.
+ */
+export function firstMatchOnEach(sockets, matches, timeoutMs) {
+  return new Promise((resolve) => {
+    const found = new Array(sockets.length).fill(null);
+    let remaining = sockets.length;
+    const finish = () => {
+      clearTimeout(timer);
+      for (const ws of sockets) ws.onText = () => {};
+      resolve(found);
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    sockets.forEach((ws, i) => {
+      ws.onText = (text, receivedAt) => {
+        if (found[i] !== null || !matches(text)) return;
+        found[i] = { text, receivedAt };
+        if (--remaining === 0) finish();
+      };
+    });
+    if (remaining === 0) finish();
+  });
+}

@@ -5,7 +5,7 @@
 // measured beside it (bench/client-floor.mjs): one thread reading a thousand sockets is not free.
 import { seedUsers } from "../fixtures.mjs";
 import { clientFloor } from "../client-floor.mjs";
-import { openRawSocket } from "../raw-socket.mjs";
+import { firstMatchOnEach, openRawSocket } from "../raw-socket.mjs";
 
 const SPACING_MS = 400;
 const SETTLE_MS = 3_000;
@@ -34,6 +34,24 @@ async function openViewers(url, username, count) {
   return sockets;
 }
 
+/**
+ * The cheap test run per frame on the stamping path: the text names the pulse's distinct XP amount.
+ * Parsing every frame there would add the client's decoding of frame N to the stamp of frame N+1.
+ */
+function pulseMatcher(marker) {
+  const needle = `"amount":${marker}`;
+  return (text) => text.includes(needle);
+}
+
+/** Off the stamping path: every matched text really is the pulse's `profile.pulses` message. */
+function checkPulseMessages(found, marker) {
+  for (const text of new Set(found.filter((f) => f !== null).map((f) => f.text))) {
+    const m = JSON.parse(text);
+    if (m.type !== "profile.pulses" || !m.pulses.some((p) => p.xps.some((x) => x.amount === marker)))
+      throw new Error(`a message matched pulse ${marker} without carrying it: ${text.slice(0, 200)}`);
+  }
+}
+
 /** Latencies of `pulses` pulses to `viewers` sockets of a new user. */
 async function measureLatency(ctx, viewers, pulses, prefix) {
   const url = ctx.url;
@@ -45,20 +63,7 @@ async function measureLatency(ctx, viewers, pulses, prefix) {
   const cpuBefore = ctx.cpu?.() ?? null;
   for (let i = 0; i < pulses; i++) {
     const marker = 1000 + i; // a distinct XP amount identifies the pulse on the socket
-    const arrived = sockets.map(
-      (ws) =>
-        new Promise((resolve) => {
-          const timer = setTimeout(() => resolve(null), 10_000);
-          ws.onText = (text, receivedAt) => {
-            const m = JSON.parse(text);
-            if (m.type === "profile.pulses" && m.pulses.some((p) => p.xps.some((x) => x.amount === marker))) {
-              clearTimeout(timer);
-              lastMessage = text;
-              resolve(receivedAt);
-            }
-          };
-        }),
-    );
+    const arrived = firstMatchOnEach(sockets, pulseMatcher(marker), 10_000);
     const sent = performance.now();
     const codedAt = new Date(Date.now() - 60_000 - i * 1000).toISOString().slice(0, 19) + "Z";
     const res = await fetch(`${url}/api/my/pulses`, {
@@ -67,10 +72,13 @@ async function measureLatency(ctx, viewers, pulses, prefix) {
       body: JSON.stringify({ coded_at: codedAt, xps: [{ language: "Go", xp: marker }] }),
     });
     if (res.status !== 201) throw new Error(`pulse answered ${res.status}`);
-    for (const t of await Promise.all(arrived)) {
-      if (t === null) missing++;
-      else latencies.push(t - sent);
+    const found = await arrived;
+    checkPulseMessages(found, marker);
+    for (const f of found) {
+      if (f === null) missing++;
+      else latencies.push(f.receivedAt - sent);
     }
+    lastMessage = found.find((f) => f !== null)?.text ?? lastMessage;
     await new Promise((r) => setTimeout(r, SPACING_MS));
   }
   const cpuAfter = ctx.cpu?.() ?? null;
@@ -94,7 +102,7 @@ export async function liveLatencySuite(ctx, viewerCounts = [1, 100, 1000], pulse
   for (const viewers of viewerCounts) {
     const m = await measureLatency(ctx, viewers, pulses, `live${viewers}v`);
     // The client alone: the same message to as many sockets from a trivial server, as often.
-    const floor = m.lastMessage ? (await clientFloor(viewers, m.lastMessage, pulses)).sort((a, b) => a - b) : [];
+    const floor = m.lastMessage ? (await clientFloor(viewers, m.lastMessage, pulses, pulseMatcher(1000 + pulses - 1))).sort((a, b) => a - b) : [];
     results.push({
       viewers,
       pulses,
