@@ -38,3 +38,19 @@ export function workerdCpu(rootPid) {
     return (ticks * 1000) / TICKS_PER_SECOND;
   };
 }
+
+/**
+ * Waits until the server is quiet, less than `maxMsPerSecond` of CPU in a one-second window (work an
+ * earlier suite left behind: alarms, flushes, closing sockets), for at most `limitMs`. Returns how
+ * long it waited and the last window's CPU ms per second (null without CPU readings).
+ */
+export async function waitForQuiet(cpu, { maxMsPerSecond = 20, limitMs = 60_000 } = {}) {
+  if (!cpu || cpu() === null) return null;
+  const start = Date.now();
+  for (;;) {
+    const before = cpu();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const used = cpu() - before;
+    if (used < maxMsPerSecond || Date.now() - start >= limitMs) return { waitedMs: Date.now() - start, cpuMsPerSecond: used };
+  }
+}

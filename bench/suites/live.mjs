@@ -5,6 +5,7 @@
 // measured beside it (bench/client-floor.mjs): one thread reading a thousand sockets is not free.
 import { seedUsers } from "../fixtures.mjs";
 import { clientFloor } from "../client-floor.mjs";
+import { waitForQuiet } from "../cpu.mjs";
 import { firstMatchOnEach, openRawSocket } from "../raw-socket.mjs";
 
 const SPACING_MS = 400;
@@ -57,6 +58,8 @@ async function measureLatency(ctx, viewers, pulses, prefix) {
   const url = ctx.url;
   const [user] = seedUsers(ctx.persistTo, 1, prefix);
   const sockets = await openViewers(url, user.username, viewers);
+  // Latency of the live path, not of work an earlier suite left running on the same local thread.
+  const quiet = await waitForQuiet(ctx.cpu);
   const latencies = [];
   /** Per pulse: its first delivery and the time from its first to its last (the fan-out's spread). */
   const firsts = [];
@@ -98,6 +101,8 @@ async function measureLatency(ctx, viewers, pulses, prefix) {
   firsts.sort((a, b) => a - b);
   spreads.sort((a, b) => a - b);
   return {
+    quietWaitSeconds: quiet === null ? null : Number((quiet.waitedMs / 1000).toFixed(1)),
+    quietCpuMsPerSecond: quiet?.cpuMsPerSecond ?? null,
     // A pulse delayed whole (its first delivery late) moves every one of its deliveries: with 30
     // pulses, one such pulse is 3.3% of the samples and sets the p99 by itself.
     firstDeliveryP50: Math.round(percentile(firsts, 50)),
@@ -136,6 +141,8 @@ export async function liveLatencySuite(ctx, viewerCounts = [1, 100, 1000], pulse
       firstDeliveryMax: m.firstDeliveryMax,
       spreadP50: m.spreadP50,
       spreadMax: m.spreadMax,
+      quietWaitSeconds: m.quietWaitSeconds,
+      quietCpuMsPerSecond: m.quietCpuMsPerSecond,
     });
   }
   return results;
