@@ -1,12 +1,13 @@
 // Live updates cost nothing when nobody watches: only users with viewers (a watch lease in D1) have
 // their objects told of pulses; everyone else's object catches up exactly when read.
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createUser, postPulse, profile, pulse } from "../helpers";
 import { objectFigures, openSocket, truthFromD1, userObject, waitFor, waitForNotifiedSeq, type TestSocket } from "../live-helpers";
 import { findUserById } from "../../worker/db/users";
 import { loadProfileView } from "../../worker/services/live";
+import type { UserStats } from "../../worker/objects/user-stats";
 
 // Every posted pulse gets its own second: the same second with the same entries would be a retry.
 let nextSecond = Date.now() - 5 * 86_400_000;
@@ -118,6 +119,27 @@ describe("watch lease", () => {
     await settle();
     expect((await userObject(u.userId).status()).seq).toBe(1); // not told any more
     expect((await profile(u.username)).total_xp).toBe(12); // and exact on the next read
+  });
+
+  it("clears its alarm when the last viewer leaves, and not while one stays", async () => {
+    const u = await createUser();
+    const alarmOf = () => runInDurableObject(userObject(u.userId), (_instance: UserStats, state) => state.storage.getAlarm());
+    const first = (await openSocket(`/live/users/${u.username}`)).socket!;
+    await first.next((m) => m.type === "profile.snapshot");
+    const second = (await openSocket(`/live/users/${u.username}`)).socket!;
+    await second.next((m) => m.type === "profile.snapshot");
+    expect(await alarmOf()).not.toBeNull(); // watched: the lease check is armed
+    first.ws.close(1000);
+    await waitFor(async () => (await userObject(u.userId).status()).viewers === 1, "one viewer left");
+    expect(await alarmOf()).not.toBeNull(); // one viewer stays: so does the alarm
+    second.ws.close(1000);
+    // At once, well before the lease check the alarm was armed for (10 s after the viewer came).
+    await waitFor(async () => (await alarmOf()) === null, "the alarm to be cleared after the last viewer left", 3_000);
+    expect(await userObject(u.userId).status()).toMatchObject({ viewers: 0 });
+    expect(await runDurableObjectAlarm(userObject(u.userId))).toBe(false); // nothing left to wake it
+    await post(u.token, 7); // the lease still runs: the object is told, and arms nothing for it
+    await waitForNotifiedSeq(u.userId, 1);
+    expect(await alarmOf()).toBeNull();
   });
 
   it("serves the first read after 10,000 pulses it never heard of exactly (rebuilt from the rollups)", async () => {

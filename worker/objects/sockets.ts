@@ -34,7 +34,8 @@ export function answerPings(ctx: DurableObjectState): void {
 /**
  * An object's open viewer sockets. Listing them (`getWebSockets` and a state check per socket) costs
  * time in proportion to the viewers, and one applied pulse needs the list several times, so it is
- * listed once and kept until a socket is accepted, closed by the object, or reported closed.
+ * listed once and kept until a socket is accepted or closed by the object (one reported closed is
+ * filtered out of it).
  */
 export class ViewerSockets {
   private listed: WebSocket[] | null = null;
@@ -62,10 +63,13 @@ export class ViewerSockets {
     this.listed = null;
   }
 
-  /** The runtime reported `ws` closed (or failed): completes the close handshake. */
+  /**
+   * The runtime reported `ws` closed (or failed): completes the close handshake. A list already made
+   * is filtered rather than made again, so many viewers leaving at once cost a pass each, not a listing.
+   */
   closed(ws: WebSocket, code = 1000, reason = ""): void {
     echoClose(ws, code, reason);
-    this.listed = null;
+    this.listed = this.listed?.filter((s) => s !== ws && s.readyState === WebSocket.OPEN) ?? null;
   }
 }
 

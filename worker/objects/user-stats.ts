@@ -92,16 +92,19 @@ export class UserStats extends DurableObject<Env> {
       if (id) this.store.setIdentity({ ...id, private: isPrivate });
       if (isPrivate) this.sockets.close(PUBLIC_TAG, 4404, "User not found or private.");
     });
+    await this.afterViewerLeft();
   }
 
   /** Sessions changed (password, log out everywhere): owners reconnect with a session that is still valid. */
   async closeOwnerSockets(): Promise<void> {
     this.sockets.close(OWNER_TAG, 4401, "Session ended.");
+    await this.afterViewerLeft();
   }
 
   /** One session ended (log out): the sockets its owner opened with it close. */
   async closeSessionSockets(sessionId: number): Promise<void> {
     this.sockets.close(sessionTag(sessionId), 4401, "Session ended.");
+    await this.afterViewerLeft();
   }
 
   /** The account is gone: close every socket and forget everything. */
@@ -166,10 +169,12 @@ export class UserStats extends DurableObject<Env> {
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.sockets.closed(ws, code, reason);
+    await this.afterViewerLeft();
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
     this.sockets.closed(ws);
+    await this.afterViewerLeft();
   }
 
   // ---- alarm: coalesced broadcasts, owed resyncs, and the lease with its D1 check ----
@@ -191,6 +196,19 @@ export class UserStats extends DurableObject<Env> {
   }
 
   // ---- internals ----
+
+  /**
+   * The last viewer left: the housekeeping the next alarm would have done happens now and the alarm
+   * is cleared, so an unwatched object is not woken again (its lease in D1 is left to run out).
+   */
+  private async afterViewerLeft(): Promise<void> {
+    if (this.watchers() > 0) return;
+    await this.serialized(async () => {
+      if (this.watchers() > 0 || !this.store.isBuilt()) return;
+      this.store.prune(Date.now());
+      await this.rearm(Date.now());
+    });
+  }
 
   /** While watched and due: D1's pulse sequence (the lease renewed when half of it is gone); else undefined. */
   private async checkWithD1(now: number): Promise<number | null | undefined> {
