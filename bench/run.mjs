@@ -34,7 +34,7 @@ const options = {
   rounds: quick ? 1 : 3,
   users: quick ? 200 : 2000,
   heavyPulses: quick ? 100_000 : 1_000_000,
-  livePulses: quick ? 10 : 30,
+  livePulses: quick ? 10 : 200,
   importRows: quick ? 100_000 : 1_000_000,
   importHeartbeats: quick ? 20_000 : 200_000,
 };

@@ -103,8 +103,8 @@ async function measureLatency(ctx, viewers, pulses, prefix) {
   return {
     quietWaitSeconds: quiet === null ? null : Number((quiet.waitedMs / 1000).toFixed(1)),
     quietCpuMsPerSecond: quiet?.cpuMsPerSecond ?? null,
-    // A pulse delayed whole (its first delivery late) moves every one of its deliveries: with 30
-    // pulses, one such pulse is 3.3% of the samples and sets the p99 by itself.
+    // A pulse delayed whole (its first delivery late) moves every one of its deliveries: the pulses
+    // are the independent samples, so a row needs enough of them (a full run sends 200) for its p99.
     firstDeliveryP50: Math.round(percentile(firsts, 50)),
     firstDeliveryMax: Math.round(firsts.at(-1) ?? 0),
     spreadP50: Math.round(percentile(spreads, 50)),
