@@ -64,6 +64,8 @@ async function measureLatency(ctx, viewers, pulses, prefix) {
   /** Per pulse: its first delivery and the time from its first to its last (the fan-out's spread). */
   const firsts = [];
   const spreads = [];
+  /** Per pulse: when its POST was answered (the write to D1 done; the notice goes out beside the answer). */
+  const answers = [];
   let missing = 0;
   let lastMessage = null;
   const cpuBefore = ctx.cpu?.() ?? null;
@@ -78,6 +80,7 @@ async function measureLatency(ctx, viewers, pulses, prefix) {
       body: JSON.stringify({ coded_at: codedAt, xps: [{ language: "Go", xp: marker }] }),
     });
     if (res.status !== 201) throw new Error(`pulse answered ${res.status}`);
+    const answered = performance.now() - sent;
     const found = await arrived;
     checkPulseMessages(found, marker);
     const own = [];
@@ -89,6 +92,7 @@ async function measureLatency(ctx, viewers, pulses, prefix) {
     if (own.length > 0) {
       firsts.push(Math.min(...own));
       spreads.push(Math.max(...own) - Math.min(...own));
+      answers.push(answered);
     }
     lastMessage = found.find((f) => f !== null)?.text ?? lastMessage;
     await new Promise((r) => setTimeout(r, SPACING_MS));
@@ -100,6 +104,7 @@ async function measureLatency(ctx, viewers, pulses, prefix) {
   latencies.sort((a, b) => a - b);
   firsts.sort((a, b) => a - b);
   spreads.sort((a, b) => a - b);
+  answers.sort((a, b) => a - b);
   return {
     quietWaitSeconds: quiet === null ? null : Number((quiet.waitedMs / 1000).toFixed(1)),
     quietCpuMsPerSecond: quiet?.cpuMsPerSecond ?? null,
@@ -109,6 +114,10 @@ async function measureLatency(ctx, viewers, pulses, prefix) {
     firstDeliveryMax: Math.round(firsts.at(-1) ?? 0),
     spreadP50: Math.round(percentile(spreads, 50)),
     spreadMax: Math.round(spreads.at(-1) ?? 0),
+    // Whether a delayed pulse's write was slow too: the POST's answer, over the pulses.
+    answerP50: Math.round(percentile(answers, 50)),
+    answerP99: Math.round(percentile(answers, 99)),
+    answerMax: Math.round(answers.at(-1) ?? 0),
     deliveries: latencies.length,
     missing,
     p50: Math.round(percentile(latencies, 50)),
@@ -141,6 +150,9 @@ export async function liveLatencySuite(ctx, viewerCounts = [1, 100, 1000], pulse
       firstDeliveryMax: m.firstDeliveryMax,
       spreadP50: m.spreadP50,
       spreadMax: m.spreadMax,
+      answerP50: m.answerP50,
+      answerP99: m.answerP99,
+      answerMax: m.answerMax,
       quietWaitSeconds: m.quietWaitSeconds,
       quietCpuMsPerSecond: m.quietCpuMsPerSecond,
     });

@@ -9,7 +9,7 @@ import type { ProfileView } from "../protocol";
 import { USER_REF_HEADER, VIEWER_HEADER, type PulseNotice, type UserRef, type ViewerOf } from "../objects/live-contract";
 import { feedRelayFor, userObject } from "../objects/stubs";
 import type { KeepAlive } from "../db/group-commit";
-import { clientAddress } from "../http/client-address";
+import { clientAddress, UNKNOWN_CLIENT } from "../http/client-address";
 import { feedBatcher } from "./feed-batch";
 import { callWithRetries } from "./retry";
 
@@ -17,10 +17,29 @@ export function userRef(user: UserRow): UserRef {
   return { userId: user.id, username: user.username, private: user.private, createdAt: user.createdAt, pulseSeq: user.pulseSeq };
 }
 
+type Coords = { lat: number; lon: number } | null;
+
+/**
+ * Coarse locations of recent client addresses in this isolate. A plugin posts from the same address
+ * every few seconds, and reading `request.cf` (the runtime materializes the whole object on first
+ * access) cost more of a pulse's CPU than building its notices (measured in a CPU profile under load).
+ */
+const coordsByClient = new Map<string, { coords: Coords; until: number }>();
+const COORDS_TTL_MS = 10 * 60_000;
+const MAX_REMEMBERED_CLIENTS = 10_000;
+
 /** Coarse location of the request for the front page's map, or the configured fallback. */
-function requestCoords(request: Request, env: Env): { lat: number; lon: number } | null {
+function requestCoords(request: Request, env: Env, now: number): Coords {
+  const client = clientAddress(request);
+  const known = client === UNKNOWN_CLIENT ? undefined : coordsByClient.get(client);
+  if (known && known.until > now) return known.coords;
   const cf = request.cf as { latitude?: unknown; longitude?: unknown } | undefined;
-  return coarseCoords(cf?.latitude, cf?.longitude) ?? parseCoords(env.FALLBACK_COORDS);
+  const coords = coarseCoords(cf?.latitude, cf?.longitude) ?? parseCoords(env.FALLBACK_COORDS);
+  if (client !== UNKNOWN_CLIENT) {
+    if (coordsByClient.size >= MAX_REMEMBERED_CLIENTS) coordsByClient.clear();
+    coordsByClient.set(client, { coords, until: now + COORDS_TTL_MS });
+  }
+  return coords;
 }
 
 export interface KeepAliveContext {
@@ -43,7 +62,8 @@ export function publishPulse(env: Env, ctx: KeepAliveContext, stored: StoredPuls
  */
 export function publishPulses(env: Env, ctx: KeepAliveContext, stored: readonly StoredPulse[], request: Request): void {
   if (env.LIVE_NOTIFICATIONS === "off" || stored.length === 0) return;
-  const coords = requestCoords(request, env);
+  const now = Date.now();
+  const coords = requestCoords(request, env, now);
   const keepAlive: KeepAlive = (work) => ctx.waitUntil(work);
   const notices: PulseNotice[] = stored.map(({ ref, pulse }) => ({
     userId: ref.userId,
@@ -55,7 +75,6 @@ export function publishPulses(env: Env, ctx: KeepAliveContext, stored: readonly 
     entries: pulse.entries.map((e) => ({ key: e.key, amount: e.xp })),
     coords,
   }));
-  const now = Date.now();
   if (stored.some(({ ref }) => ref.watchedUntil > now)) keepAlive(notifyWithRetry(env, notices));
   if (stored.every(({ ref }) => !ref.private)) {
     for (const n of notices)
