@@ -3,7 +3,7 @@
 import { rmSync } from "node:fs";
 import { openSync } from "node:fs";
 import { run, startDevServer, waitForHealth, wrangler } from "../scripts/lib.mjs";
-import { ingestAllWatchedSuite, ingestSuite, ingestWithoutLiveSuite } from "./suites/ingest.mjs";
+import { ingestAllWatchedSuite, ingestSuite, ingestWithoutLiveSuite, warmUp } from "./suites/ingest.mjs";
 import { catchUpSuite } from "./suites/catch-up.mjs";
 import { workerdCpu } from "./cpu.mjs";
 import { liveLatencySuite } from "./suites/live.mjs";
@@ -98,6 +98,16 @@ const SINGLE = {
   },
   // Ingest with live notifications (20 of the seeded users watched), on a server of its own.
   ingest: { run: () => withServer(() => ingestSuite(ctx)), reset: true },
+  // Ingest with a viewer on every seeded user, on a server of its own (its users seeded and warmed first).
+  ingestAllWatched: {
+    run: () =>
+      withServer(async () => {
+        ctx.ingestUsers = seedUsers(persistTo, options.users);
+        await warmUp(ctx.url, ctx.ingestUsers);
+        return ingestAllWatchedSuite(ctx);
+      }),
+    reset: true,
+  },
   leaderboard: { run: () => leaderboardSuite(ctx) },
   // Ingest with one D1 database and with two, each on servers (and states) of their own.
   partitions: { run: () => partitionsSuite(ctx) },
