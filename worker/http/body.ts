@@ -10,6 +10,13 @@ export async function readBytesBody(request: Request, limitBytes: number): Promi
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limitBytes) return tooLarge;
   if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
+  // A declared length within the limit bounds the body (the HTTP framing ends it there): one native
+  // read, instead of a JavaScript loop over its chunks (a CPU profile of the pulse path put that loop
+  // at about 9% of the isolate's time).
+  if (declared !== null && /^\d+$/.test(declared)) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    return bytes.byteLength > limitBytes ? tooLarge : { ok: true, bytes };
+  }
 
   const reader = request.body.getReader();
   const parts: Uint8Array[] = [];

@@ -71,9 +71,21 @@ export class GlobalFeed extends DurableObject<Env> {
   async ingest(pulses: FeedPulse[]): Promise<number> {
     await this.ensureBuilt();
     const now = Date.now();
+    const windows = new WindowIncrements();
     let added = 0;
-    for (const p of pulses) if (this.count(p, now)) added++;
+    let addedXp = 0;
+    for (const p of pulses) {
+      const xp = this.count(p);
+      if (xp === null) continue;
+      added++;
+      addedXp += xp;
+      windows.add(p, now);
+      if (p.coords && this.dots.length < MAX_DOTS_PER_UPDATE) this.dots.push({ ...p.coords, xp });
+    }
     if (added > 0) {
+      // A batch's window and total changes are summed first and written once each.
+      this.meta.set("delta_total", (this.meta.get("delta_total") ?? 0) + addedXp);
+      this.writeWindows(windows);
       this.dirty = true;
       await this.scheduleFlush(now);
     }
@@ -230,23 +242,13 @@ export class GlobalFeed extends DurableObject<Env> {
     if (windows) {
       sql.exec("DELETE FROM minutes");
       sql.exec("DELETE FROM language_hours");
+      const rebuilt = new WindowIncrements();
       for (const { loaded } of parts) {
-        for (const m of loaded!.minutes)
-          sql.exec(
-            "INSERT INTO minutes (minute, xp) VALUES (?, ?) ON CONFLICT (minute) DO UPDATE SET xp = xp + excluded.xp",
-            m.minute,
-            m.xp,
-          );
-        for (const l of loaded!.languageHours)
-          sql.exec(
-            "INSERT INTO language_hours (hour, language, xp) VALUES (?, ?, ?) ON CONFLICT (hour, language) DO UPDATE SET xp = xp + excluded.xp",
-            l.hour,
-            l.language,
-            l.xp,
-          );
+        for (const m of loaded!.minutes) rebuilt.addMinute(m.minute, m.xp);
+        for (const l of loaded!.languageHours) rebuilt.addLanguageHour(l.hour, l.language, l.xp);
       }
-      for (const d of sql.exec<{ pulse: string }>("SELECT pulse FROM deltas").toArray())
-        this.addToWindows(JSON.parse(d.pulse) as FeedPulse, now);
+      for (const d of sql.exec<{ pulse: string }>("SELECT pulse FROM deltas").toArray()) rebuilt.add(JSON.parse(d.pulse) as FeedPulse, now);
+      this.writeWindows(rebuilt);
     }
     this.meta.set(
       "base_total",
@@ -257,44 +259,31 @@ export class GlobalFeed extends DurableObject<Env> {
     this.meta.set("format", FORMAT);
   }
 
-  /** Counts one pulse; false when it is already counted. */
-  private count(p: FeedPulse, now: number): boolean {
-    if (p.pulseId <= (this.meta.get(watermarkKey(partitionOfId(p.pulseId))) ?? 0)) return false;
-    const sql = this.ctx.storage.sql;
+  /** Counts one pulse: its XP, or null when it is already counted. */
+  private count(p: FeedPulse): number | null {
+    if (p.pulseId <= (this.meta.get(watermarkKey(partitionOfId(p.pulseId))) ?? 0)) return null;
     const stored = { pulseId: p.pulseId, codedAt: p.codedAt, xps: p.xps, coords: null };
-    const inserted = sql.exec(
+    const xp = totalXp(p.xps);
+    const inserted = this.ctx.storage.sql.exec(
       "INSERT OR IGNORE INTO deltas (pulse_id, xp, pulse) VALUES (?, ?, ?)",
       p.pulseId,
-      totalXp(p.xps),
+      xp,
       JSON.stringify(stored),
     ).rowsWritten;
-    if (inserted === 0) return false;
-    this.meta.set("delta_total", (this.meta.get("delta_total") ?? 0) + totalXp(p.xps));
-    this.addToWindows(p, now);
-    if (p.coords && this.dots.length < MAX_DOTS_PER_UPDATE) this.dots.push({ ...p.coords, xp: totalXp(p.xps) });
-    return true;
+    return inserted === 0 ? null : xp;
   }
 
-  private addToWindows(p: FeedPulse, now: number): void {
+  private writeWindows(windows: WindowIncrements): void {
     const sql = this.ctx.storage.sql;
-    if (p.xps.length === 0) return;
-    if (p.codedAt >= minuteOf(now - MINUTES_WINDOW_MS)) {
+    for (const [minute, xp] of windows.minutes)
+      sql.exec("INSERT INTO minutes (minute, xp) VALUES (?, ?) ON CONFLICT (minute) DO UPDATE SET xp = xp + excluded.xp", minute, xp);
+    for (const { hour, language, xp } of windows.languageHours.values())
       sql.exec(
-        "INSERT INTO minutes (minute, xp) VALUES (?, ?) ON CONFLICT (minute) DO UPDATE SET xp = xp + excluded.xp",
-        minuteOf(p.codedAt),
-        cappedXp(p.xps),
+        "INSERT INTO language_hours (hour, language, xp) VALUES (?, ?, ?) ON CONFLICT (hour, language) DO UPDATE SET xp = xp + excluded.xp",
+        hour,
+        language,
+        xp,
       );
-    }
-    if (p.codedAt >= hourOf(now - LANGUAGES_WINDOW_MS)) {
-      for (const x of p.xps) {
-        sql.exec(
-          "INSERT INTO language_hours (hour, language, xp) VALUES (?, ?, ?) ON CONFLICT (hour, language) DO UPDATE SET xp = xp + excluded.xp",
-          hourOf(p.codedAt),
-          x.language,
-          x.amount,
-        );
-      }
-    }
   }
 
   private prune(now: number): void {
@@ -371,5 +360,29 @@ export class GlobalFeed extends DurableObject<Env> {
       else this.ctx.storage.sql.exec("DELETE FROM relays WHERE name = ?", relays[i]!.name);
     });
     if (this.viewerCount() > 0 && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(now + 10_000);
+  }
+}
+
+/** The per-minute and per-language-hour XP a set of pulses adds inside the windows, summed. */
+class WindowIncrements {
+  readonly minutes = new Map<number, number>();
+  readonly languageHours = new Map<string, { hour: number; language: string; xp: number }>();
+
+  add(p: FeedPulse, now: number): void {
+    if (p.xps.length === 0) return;
+    if (p.codedAt >= minuteOf(now - MINUTES_WINDOW_MS)) this.addMinute(minuteOf(p.codedAt), cappedXp(p.xps));
+    if (p.codedAt >= hourOf(now - LANGUAGES_WINDOW_MS))
+      for (const x of p.xps) this.addLanguageHour(hourOf(p.codedAt), x.language, x.amount);
+  }
+
+  addMinute(minute: number, xp: number): void {
+    this.minutes.set(minute, (this.minutes.get(minute) ?? 0) + xp);
+  }
+
+  addLanguageHour(hour: number, language: string, xp: number): void {
+    const key = `${hour}\u0000${language}`;
+    const row = this.languageHours.get(key);
+    if (row) row.xp += xp;
+    else this.languageHours.set(key, { hour, language, xp });
   }
 }
