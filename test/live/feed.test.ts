@@ -73,6 +73,39 @@ describe("global feed", () => {
     expect(view.topLanguages.find((l) => l.name === "Haskell")?.xp).toBe(1050);
   });
 
+  it("sums pulses that arrive together into their minute and languages, and a rebuild from D1 agrees", async () => {
+    const u = await createUser();
+    const at = minuteOf(Date.now() - 3 * 60_000) + 5_000;
+    const before = await settleFeed();
+    const minuteBefore = before.minutes.find(([m]) => m === minuteOf(at))?.[1] ?? 0;
+    const zigBefore = before.topLanguages.find((l) => l.name === "Zig")?.xp ?? 0;
+    // Posted together, so the isolate hands them to a shard in one batch (one minute, one language hour).
+    await Promise.all(
+      [11, 22, 33].map((xp, i) =>
+        postPulse(
+          u.token,
+          pulse(
+            [
+              { language: "Zig", xp },
+              { language: "Nim", xp: 1 },
+            ],
+            at + i * 1000,
+          ),
+        ),
+      ),
+    );
+    await waitForSeq(u.userId, 3);
+    const view = await settleFeed();
+    expect(view.minutes.find(([m]) => m === minuteOf(at))?.[1]).toBe(minuteBefore + 66 + 3);
+    expect(view.topLanguages.find((l) => l.name === "Zig")?.xp).toBe(zigBefore + 66);
+    expect(view.topLanguages.find((l) => l.name === "Nim")?.xp).toBeGreaterThanOrEqual(3);
+    await feed().reconcile({ windows: true });
+    const rebuilt = await feed().view();
+    expect(rebuilt.minutes.find(([m]) => m === minuteOf(at))?.[1]).toBe(minuteBefore + 66 + 3);
+    expect(rebuilt.topLanguages.find((l) => l.name === "Zig")?.xp).toBe(zigBefore + 66);
+    expect(rebuilt.totalXp).toBe(view.totalXp);
+  });
+
   it("pushes updates with map dots to front-page viewers through a relay", async () => {
     const { socket } = await openSocket("/live/feed");
     const snapshot = await socket!.next((m) => m.type === "feed.snapshot");
